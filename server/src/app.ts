@@ -1,0 +1,96 @@
+// Owns the HTTP application: Fastify with zod validation, request ids, the error shape, metrics,
+// and the registration of every feature. Features are plain functions `(app, deps) => void`
+// registered below; each owns its routes, schemas and service in its own folder.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type preHandlerAsyncHookHandler,
+} from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { databaseHealth, type HealthCheck, registerOpsRoutes } from './ops/health.ts';
+import type { Logger } from './ops/logger.ts';
+import type { Metrics } from './ops/metrics.ts';
+
+export type AppDeps = {
+  config: Config;
+  db: Database;
+  log: Logger;
+  metrics: Metrics;
+  clock: Clock;
+};
+
+/** What every feature receives: the shared dependencies plus the authenticate preHandler. */
+export type FeatureDeps = AppDeps & {
+  authenticate: preHandlerAsyncHookHandler;
+  /** Components register health checks here (the sync engine does). */
+  healthChecks: HealthCheck[];
+  /** Run when the server closes, in reverse order of registration. */
+  onClose: (fn: () => Promise<void>) => void;
+};
+
+/** The Fastify instance every feature receives: zod schemas give typed requests. */
+export type App = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export type Feature = (app: App, deps: FeatureDeps) => void | Promise<void>;
+
+export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 1_048_576,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('auth', undefined);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+  installErrorHandler(app, deps.metrics);
+  deps.metrics.watchPool('app', deps.db.appPool);
+
+  const healthChecks: HealthCheck[] = [databaseHealth(deps.db)];
+  const closers: Array<() => Promise<void>> = [];
+  app.addHook('onClose', async () => {
+    for (const close of closers.reverse()) await close();
+  });
+  const featureDeps: FeatureDeps = {
+    ...deps,
+    // Replaced by the identity feature, which must be registered first.
+    authenticate: async () => {
+      throw new Error('no identity feature registered');
+    },
+    healthChecks,
+    onClose: (fn) => closers.push(fn),
+  };
+  for (const feature of features) await feature(app, featureDeps);
+  registerOpsRoutes(app, deps.metrics, healthChecks);
+  return app;
+}

@@ -1,0 +1,96 @@
+// Owns request authentication for /api and /api/electric: the Bearer token is verified
+// (auth/tokens.ts), its session checked against revocation, and the verified context put on
+// `request.auth`. Handlers read the organisation only from there, never from the body.
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { forbidden, unauthorized } from '../http/errors.ts';
+import {
+  type AccessClaims,
+  type Role,
+  TokenRejected,
+  type TokenSettings,
+  verifyAccessToken,
+} from './tokens.ts';
+
+export type AuthContext = {
+  userId: string;
+  orgId: string;
+  role: Role;
+  sessionId: string;
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | undefined;
+  }
+}
+
+/** Answers whether a session has been revoked (logout, reuse detection, member removed). */
+export type RevocationCheck = (claims: AccessClaims) => Promise<boolean>;
+
+/** Called on every rejection, for the structured log line and auth_failures_total. */
+export type RejectionListener = (request: FastifyRequest, reason: string) => void;
+
+const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+export function roleAtLeast(role: Role, minimum: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[minimum];
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : '';
+}
+
+export function createAuthenticate(
+  settings: TokenSettings,
+  isRevoked: RevocationCheck,
+  onRejected: RejectionListener = () => {},
+): preHandlerAsyncHookHandler {
+  return async function authenticate(request: FastifyRequest, _reply: FastifyReply) {
+    const token = bearerToken(request);
+    if (token === undefined) {
+      onRejected(request, 'missing_token');
+      throw unauthorized(
+        'MISSING_TOKEN',
+        'Sign in first: this request needs an Authorization: Bearer token.',
+      );
+    }
+    let claims: AccessClaims;
+    try {
+      claims = await verifyAccessToken(settings, token);
+    } catch (error) {
+      if (!(error instanceof TokenRejected)) throw error;
+      onRejected(request, error.reason);
+      throw unauthorized(error.code, error.message);
+    }
+    if (await isRevoked(claims)) {
+      onRejected(request, 'revoked');
+      throw unauthorized('TOKEN_REVOKED', 'This session has been signed out. Sign in again.');
+    }
+    request.auth = {
+      userId: claims.userId,
+      orgId: claims.orgId,
+      role: claims.role,
+      sessionId: claims.sessionId,
+    };
+  };
+}
+
+/** preHandler that refuses callers below `minimum` with 403 FORBIDDEN. Use after authenticate. */
+export function requireRole(minimum: Role): preHandlerAsyncHookHandler {
+  return async function checkRole(request: FastifyRequest) {
+    const auth = request.auth;
+    if (!auth) throw unauthorized('MISSING_TOKEN', 'Sign in first.');
+    if (!roleAtLeast(auth.role, minimum)) {
+      throw forbidden(`This action needs the ${minimum} role or higher; you are ${auth.role}.`);
+    }
+  };
+}
+
+/** The verified context of an authenticated request (throws if authenticate did not run). */
+export function authOf(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw unauthorized('MISSING_TOKEN', 'Sign in first.');
+  return request.auth;
+}

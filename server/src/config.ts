@@ -1,0 +1,119 @@
+// Owns the process configuration: the environment is parsed and validated once, at boot.
+// Every problem is collected and reported together so an operator fixes them in one pass.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
+      message: 'must be a postgres:// or postgresql:// URL',
+    })
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  SHARED_TOKEN_SECRET: z.string().optional(),
+  ELECTRIC_URL: z.url().optional(),
+  ELECTRIC_SECRET: z.string().optional(),
+  ACCESS_TOKEN_TTL: seconds(900),
+  REFRESH_TOKEN_TTL: seconds(1_209_600),
+  TOKEN_ISSUER: z.string().default('sertantai'),
+  TOKEN_AUDIENCE: z.string().default('sertantai'),
+  SEED: booleanFlag.optional(),
+  SWEEP_INTERVAL_SECONDS: seconds(300),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_ORIGIN: z.url().optional(),
+  TRUST_PROXY: booleanFlag.default(false),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  tokenSecret: string;
+  electricUrl: string | undefined;
+  electricSecret: string | undefined;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  tokenIssuer: string;
+  tokenAudience: string;
+  seed: boolean;
+  sweepIntervalSeconds: number;
+  logLevel: string;
+  /** Origin the browser app is served from; used by the CSRF Origin check. */
+  publicOrigin: string | undefined;
+  trustProxy: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export const MIN_SECRET_BYTES = 32;
+
+/** Parses the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const values = parsed.data;
+  const dataDir = path.resolve(values.DATA_DIR);
+  const production = values.NODE_ENV === 'production';
+
+  let tokenSecret = values.SHARED_TOKEN_SECRET;
+  if (tokenSecret === undefined) {
+    if (production) problems.push('SHARED_TOKEN_SECRET: required in production (at least 32 bytes)');
+    else tokenSecret = developmentSecret(dataDir);
+  }
+  if (tokenSecret !== undefined && Buffer.byteLength(tokenSecret) < MIN_SECRET_BYTES) {
+    problems.push(`SHARED_TOKEN_SECRET: must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: values.NODE_ENV,
+    port: values.PORT,
+    host: values.HOST,
+    databaseUrl: values.DATABASE_URL,
+    dataDir,
+    tokenSecret: tokenSecret!,
+    electricUrl: values.ELECTRIC_URL,
+    electricSecret: values.ELECTRIC_SECRET,
+    accessTokenTtl: values.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: values.REFRESH_TOKEN_TTL,
+    tokenIssuer: values.TOKEN_ISSUER,
+    tokenAudience: values.TOKEN_AUDIENCE,
+    seed: values.SEED ?? !production,
+    sweepIntervalSeconds: values.SWEEP_INTERVAL_SECONDS,
+    logLevel: values.LOG_LEVEL,
+    publicOrigin: values.PUBLIC_ORIGIN,
+    trustProxy: values.TRUST_PROXY,
+  };
+}
+
+/** A development secret is generated once and kept in DATA_DIR so tokens survive restarts. */
+function developmentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'dev-token-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,157 @@
+// Owns the connection to PostgreSQL: DATABASE_URL or the embedded server, the runtime role,
+// migrations, and the two pools. The owner connection is used only for migrations, logical
+// replication and health; every request runs as the runtime role through tenantTransaction.
+import { createHmac } from 'node:crypto';
+import pg from 'pg';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.ts';
+import { migrate, quoteIdent } from './migrate.ts';
+
+// numeric → number, date → 'YYYY-MM-DD' (never a local-midnight Date), int8 counts → number.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number.parseFloat(value));
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+
+export type Database = {
+  /** Runtime role: not superuser, not BYPASSRLS, not owner. Reach tenant tables only via tenantTransaction. */
+  appPool: pg.Pool;
+  /** Owner/migrator: migrations, replication setup, health. Never for request data. */
+  ownerPool: pg.Pool;
+  ownerUrl: string;
+  appUrl: string;
+  appRole: string;
+  databaseName: string;
+  /** 'embedded' or the host:port/db of DATABASE_URL, for start-up messages. */
+  description: string;
+  close: () => Promise<void>;
+};
+
+export type DatabaseOptions = {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Secret the runtime role's password is derived from (so every process agrees on it). */
+  secret: string;
+  /** The built-in sync engine needs wal_level=logical. */
+  requireLogicalWal: boolean;
+  appPoolSize?: number;
+  log?: (line: string) => void;
+};
+
+export class DatabaseStartupError extends Error {}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  let ownerUrl = options.databaseUrl;
+  if (ownerUrl === undefined) {
+    embedded = await startEmbeddedPostgres(options.dataDir, options.log);
+    ownerUrl = await ensureEmbeddedDatabase(embedded.url);
+  }
+  const target = new URL(ownerUrl);
+  const databaseName = decodeURIComponent(target.pathname.slice(1)) || 'postgres';
+  const description = embedded
+    ? `embedded PostgreSQL 15 (${options.dataDir}, port ${target.port})`
+    : `${target.hostname}:${target.port || 5432}/${databaseName}`;
+
+  const ownerPool = new pg.Pool({ connectionString: ownerUrl, max: 4, application_name: 'sertantai-owner' });
+  const appRole = runtimeRoleName(databaseName);
+  const appPassword = createHmac('sha256', options.secret).update(`db-role:${appRole}`).digest('base64url');
+  try {
+    const owner = await ownerPool.connect().catch((error: Error) => {
+      throw new DatabaseStartupError(`cannot reach PostgreSQL at ${description}: ${error.message}`);
+    });
+    try {
+      await checkServer(owner, options.requireLogicalWal, description);
+      await ensureRuntimeRole(owner, appRole, appPassword);
+      const applied = await migrate(owner, appRole);
+      if (applied.length > 0) options.log?.(`applied migrations: ${applied.join(', ')}`);
+    } finally {
+      owner.release();
+    }
+  } catch (error) {
+    await ownerPool.end();
+    await embedded?.stop();
+    throw error;
+  }
+
+  const appUrlObject = new URL(ownerUrl);
+  appUrlObject.username = appRole;
+  appUrlObject.password = appPassword;
+  const appUrl = appUrlObject.toString();
+  const appPool = new pg.Pool({
+    connectionString: appUrl,
+    max: options.appPoolSize ?? 20,
+    application_name: 'sertantai-app',
+  });
+  // An idle client that errors (server restart) must not crash the process.
+  appPool.on('error', (error) => options.log?.(`idle app connection error: ${error.message}`));
+  ownerPool.on('error', (error) => options.log?.(`idle owner connection error: ${error.message}`));
+
+  return {
+    appPool,
+    ownerPool,
+    ownerUrl,
+    appUrl,
+    appRole,
+    databaseName,
+    description,
+    close: async () => {
+      await appPool.end();
+      await ownerPool.end();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Role names are cluster-wide; one per database keeps test databases and apps apart. */
+export function runtimeRoleName(databaseName: string): string {
+  const base = databaseName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return `${base.slice(0, 50)}_app`;
+}
+
+async function ensureEmbeddedDatabase(superuserUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: superuserUrl });
+  await client.connect();
+  try {
+    const exists = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'sertantai'`);
+    if (exists.rowCount === 0) await client.query('CREATE DATABASE sertantai');
+  } finally {
+    await client.end();
+  }
+  const url = new URL(superuserUrl);
+  url.pathname = '/sertantai';
+  return url.toString();
+}
+
+async function checkServer(owner: pg.PoolClient, requireLogicalWal: boolean, description: string) {
+  const { rows } = await owner.query(`SELECT current_setting('server_version_num')::int AS version,
+      current_setting('wal_level') AS wal_level,
+      r.rolsuper OR r.rolcreaterole AS can_create_roles
+    FROM pg_roles r WHERE r.rolname = current_user`);
+  const server = rows[0];
+  if (server.version < 150000) {
+    throw new DatabaseStartupError(`PostgreSQL 15 or newer is required at ${description}`);
+  }
+  if (requireLogicalWal && server.wal_level !== 'logical') {
+    throw new DatabaseStartupError(
+      `wal_level is '${server.wal_level}' at ${description}; the built-in sync engine needs wal_level=logical ` +
+        '(set it and restart PostgreSQL, or set ELECTRIC_URL to use an external Electric service)',
+    );
+  }
+  if (!server.can_create_roles) {
+    throw new DatabaseStartupError(
+      `the DATABASE_URL user cannot create roles at ${description}; grant it CREATEROLE so the runtime role can be made`,
+    );
+  }
+}
+
+/** The runtime role: may log in, and nothing else. RLS binds it; it owns nothing. */
+async function ensureRuntimeRole(owner: pg.PoolClient, role: string, password: string) {
+  const exists = await owner.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';
+  const escapedPassword = password.replaceAll("'", "''");
+  await owner.query(
+    `${verb} ROLE ${quoteIdent(role)} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT ` +
+      `PASSWORD '${escapedPassword}'`,
+  );
+  const { rows } = await owner.query('SELECT current_database() AS db');
+  await owner.query(`GRANT CONNECT ON DATABASE ${quoteIdent(rows[0].db)} TO ${quoteIdent(role)}`);
+}

@@ -1,0 +1,67 @@
+// Builds the real application against the run's test database, for integration tests.
+import { inject } from 'vitest';
+import { type App, buildApp, type Feature } from '../../src/app.ts';
+import { type Clock, ManualClock } from '../../src/clock.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { type Database, openDatabase } from '../../src/db/database.ts';
+import { allFeatures } from '../../src/features.ts';
+import { createLogger } from '../../src/ops/logger.ts';
+import { createMetrics, type Metrics } from '../../src/ops/metrics.ts';
+import { TEST_SECRET } from './constants.ts';
+
+export type TestApp = {
+  app: App;
+  db: Database;
+  config: Config;
+  clock: Clock;
+  metrics: Metrics;
+  close: () => Promise<void>;
+};
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    SHARED_TOKEN_SECRET: TEST_SECRET,
+    DATABASE_URL: inject('databaseUrl'),
+    DATA_DIR: '.data-test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SEED: 'false',
+    ...env,
+  });
+}
+
+/** Opens the test database as the app does (runtime role, migrations checked). */
+export async function openTestDatabase(config = testConfig()): Promise<Database> {
+  return openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    secret: config.tokenSecret,
+    requireLogicalWal: false,
+    appPoolSize: 5,
+  });
+}
+
+export async function createTestApp(
+  options: { env?: Record<string, string>; clock?: Clock; features?: Feature[] } = {},
+): Promise<TestApp> {
+  const config = testConfig(options.env);
+  const db = await openTestDatabase(config);
+  const clock = options.clock ?? new ManualClock();
+  const metrics = createMetrics();
+  const app = await buildApp(
+    { config, db, log: createLogger(config.logLevel), metrics, clock },
+    options.features ?? allFeatures,
+  );
+  await app.ready();
+  return {
+    app,
+    db,
+    config,
+    clock,
+    metrics,
+    close: async () => {
+      await app.close();
+      await db.close();
+    },
+  };
+}

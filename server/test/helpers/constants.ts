@@ -1,0 +1,1 @@
+export const TEST_SECRET = 'test-secret-for-sertantai-controls-0123456789abcdef';
