@@ -121,26 +121,37 @@ async function ensureEmbeddedDatabase(superuserUrl: string): Promise<string> {
   return url.toString();
 }
 
-async function checkServer(owner: pg.PoolClient, requireLogicalWal: boolean, description: string) {
-  const { rows } = await owner.query(`SELECT current_setting('server_version_num')::int AS version,
-      current_setting('wal_level') AS wal_level,
-      r.rolsuper OR r.rolcreaterole AS can_create_roles
-    FROM pg_roles r WHERE r.rolname = current_user`);
-  const server = rows[0];
-  if (server.version < 150000) {
-    throw new DatabaseStartupError(`PostgreSQL 15 or newer is required at ${description}`);
-  }
-  if (requireLogicalWal && server.wal_level !== 'logical') {
-    throw new DatabaseStartupError(
-      `wal_level is '${server.wal_level}' at ${description}; the built-in sync engine needs wal_level=logical ` +
+export type ServerFacts = { version: number; walLevel: string; canCreateRoles: boolean };
+
+/** Why this server cannot host the app (empty when it can). Pure, so every rule is tested. */
+export function serverProblems(
+  facts: ServerFacts,
+  requireLogicalWal: boolean,
+  description: string,
+): string[] {
+  const problems: string[] = [];
+  if (facts.version < 150000) problems.push(`PostgreSQL 15 or newer is required at ${description}`);
+  if (requireLogicalWal && facts.walLevel !== 'logical') {
+    problems.push(
+      `wal_level is '${facts.walLevel}' at ${description}; the built-in sync engine needs wal_level=logical ` +
         '(set it and restart PostgreSQL, or set ELECTRIC_URL to use an external Electric service)',
     );
   }
-  if (!server.can_create_roles) {
-    throw new DatabaseStartupError(
+  if (!facts.canCreateRoles) {
+    problems.push(
       `the DATABASE_URL user cannot create roles at ${description}; grant it CREATEROLE so the runtime role can be made`,
     );
   }
+  return problems;
+}
+
+async function checkServer(owner: pg.PoolClient, requireLogicalWal: boolean, description: string) {
+  const { rows } = await owner.query(`SELECT current_setting('server_version_num')::int AS version,
+      current_setting('wal_level') AS "walLevel",
+      r.rolsuper OR r.rolcreaterole AS "canCreateRoles"
+    FROM pg_roles r WHERE r.rolname = current_user`);
+  const problems = serverProblems(rows[0], requireLogicalWal, description);
+  if (problems.length > 0) throw new DatabaseStartupError(problems.join('; '));
 }
 
 /** The runtime role: may log in, and nothing else. RLS binds it; it owns nothing. */
