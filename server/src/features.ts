@@ -2,5 +2,16 @@
 // authenticate preHandler the others use.
 import type { Feature } from './app.ts';
 import { identityFeature } from './auth/feature.ts';
+import { classificationFeature } from './classification/feature.ts';
+import { controlsFeature } from './controls/feature.ts';
+import { openapiFeature } from './openapi/feature.ts';
+import { providersFeature } from './providers/routes.ts';
 
-export const allFeatures: Feature[] = [identityFeature];
+// OpenAPI goes before identity: @fastify/swagger only sees routes added after it.
+export const allFeatures: Feature[] = [
+  openapiFeature,
+  identityFeature,
+  controlsFeature,
+  providersFeature,
+  classificationFeature,
+];

@@ -1,0 +1,23 @@
+// Owns the classification feature's wiring: the time sweep runs at start and on the configured
+// interval (not under NODE_ENV=test, where tests run it with `app.runSweep()` after moving the
+// ManualClock), and stops when the server closes.
+import type { Feature } from '../app.ts';
+import { createSweeper, type SweepResult } from './sweeper.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs the time sweep now, across every organisation. */
+    runSweep: () => Promise<SweepResult>;
+  }
+}
+
+export const classificationFeature: Feature = (app, deps) => {
+  const sweeper = createSweeper({ pool: deps.db.appPool, clock: deps.clock, log: deps.log });
+  app.decorate('runSweep', () => sweeper.runOnce());
+  if (deps.config.env !== 'test') {
+    app.addHook('onReady', async () => {
+      void sweeper.start(deps.config.sweepIntervalSeconds).catch(() => {});
+    });
+  }
+  deps.onClose(() => sweeper.stop());
+};

@@ -1,0 +1,92 @@
+// Owns the time sweep's schedule: run at start and every SWEEP_INTERVAL_SECONDS, visiting each
+// organisation (organization_ids(), a SECURITY DEFINER function) in its own tenant transaction.
+// A session advisory lock makes one process sweep at a time when several servers share the
+// database; the others skip that round. The clock is injected so tests move time.
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
+import { tenantTransaction } from '../db/tenant.ts';
+import type { Logger } from '../ops/logger.ts';
+import { sweepOrganization } from './service.ts';
+
+/** Advisory lock key (two int4s): "sertantai" namespace, "time sweep". */
+const LOCK_KEY = [0x5e47a, 1] as const;
+
+export type SweepResult =
+  | { skipped: true }
+  | { skipped: false; organizations: number; moved: number; failed: number };
+
+export type Sweeper = {
+  /** Runs one sweep now (tests call this after moving the clock). */
+  runOnce(): Promise<SweepResult>;
+  /** Runs now, then every `intervalSeconds`; returns the first run's promise. */
+  start(intervalSeconds: number): Promise<SweepResult>;
+  stop(): Promise<void>;
+};
+
+export function createSweeper(options: { pool: pg.Pool; clock: Clock; log: Logger }): Sweeper {
+  const { pool, clock, log } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<SweepResult> | undefined;
+
+  async function sweep(): Promise<SweepResult> {
+    const lockClient = await pool.connect();
+    let broken = false;
+    try {
+      const { rows } = await lockClient.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [...LOCK_KEY]);
+      if (!rows[0].locked) return { skipped: true };
+      try {
+        const now = clock.now();
+        const orgs = await lockClient.query<{ id: string }>('SELECT id FROM organization_ids() AS id');
+        let moved = 0;
+        let failed = 0;
+        for (const { id } of orgs.rows) {
+          try {
+            const result = await tenantTransaction(pool, { orgId: id, requestId: 'time-sweep' }, (tx) =>
+              sweepOrganization(tx, now),
+            );
+            moved += result.moved.length;
+          } catch (error) {
+            // One organisation's failure must not stop the others; the next round retries it.
+            failed += 1;
+            log.error({ err: error, orgId: id }, 'time sweep failed for an organisation');
+          }
+        }
+        if (moved > 0 || failed > 0) log.info({ organizations: orgs.rowCount, moved, failed }, 'time sweep');
+        return { skipped: false, organizations: orgs.rowCount ?? 0, moved, failed };
+      } finally {
+        await lockClient.query('SELECT pg_advisory_unlock($1, $2)', [...LOCK_KEY]).catch(() => {
+          broken = true; // a lock we cannot release must not go back to the pool with the connection
+        });
+      }
+    } catch (error) {
+      broken = true;
+      throw error;
+    } finally {
+      lockClient.release(broken);
+    }
+  }
+
+  function runOnce(): Promise<SweepResult> {
+    // Rounds in one process never overlap: a caller during a round waits for that round's result.
+    if (!running) running = sweep().finally(() => (running = undefined));
+    return running;
+  }
+
+  return {
+    runOnce,
+    start(intervalSeconds) {
+      const first = runOnce();
+      first.catch((error) => log.error({ err: error }, 'time sweep failed'));
+      timer = setInterval(() => {
+        runOnce().catch((error) => log.error({ err: error }, 'time sweep failed'));
+      }, intervalSeconds * 1000);
+      timer.unref();
+      return first;
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Owns the controls list query: filters, sorting and keyset pagination (an opaque cursor that
+// carries the last row's sort key and id), or offset pagination. Every value is a parameter;
+// only the fixed sort expressions below enter the SQL text.
+import type { Tx } from '../db/tenant.ts';
+import { validationError } from '../http/errors.ts';
+import { controlAttention } from './attention-hook.ts';
+import type { ControlSort, ListControlsQuery } from './schema.ts';
+
+type SortSpec = { expr: string; type: 'text' | 'timestamptz' | 'numeric' };
+
+// Nullable columns sort through a non-null stand-in so keyset comparisons stay total.
+const SORT_KEYS: Record<string, SortSpec> = {
+  name: { expr: 'name', type: 'text' },
+  created_at: { expr: 'created_at', type: 'timestamptz' },
+  updated_at: { expr: 'updated_at', type: 'timestamptz' },
+  last_touched_at: { expr: `COALESCE(last_touched_at, '-infinity'::timestamptz)`, type: 'timestamptz' },
+  provider_distance: { expr: `COALESCE(provider_distance, 'Infinity'::numeric)`, type: 'numeric' },
+};
+
+type Cursor = { s: ControlSort; k: string; i: string };
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(value: string, sort: ControlSort): Cursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Cursor;
+    if (
+      cursor.s === sort &&
+      typeof cursor.k === 'string' &&
+      !cursor.k.includes('\u0000') &&
+      typeof cursor.i === 'string' &&
+      /^[0-9a-f-]{36}$/i.test(cursor.i)
+    ) {
+      return cursor;
+    }
+  } catch {
+    // fall through to the 400 below
+  }
+  throw validationError('The cursor is not valid for this list; start again without it.', {
+    field: 'cursor',
+  });
+}
+
+export type ControlListPage = { rows: Record<string, unknown>[]; nextCursor: string | null };
+
+export async function listControls(tx: Tx, query: ListControlsQuery, now: Date): Promise<ControlListPage> {
+  if (query.cursor !== undefined && query.offset !== undefined) {
+    throw validationError('Use either cursor or offset, not both.', { field: 'cursor' });
+  }
+  const attention = controlAttention();
+  if (query.attention !== undefined && !attention) {
+    throw validationError('The attention filter is not available on this server.', { field: 'attention' });
+  }
+  const descending = query.sort.startsWith('-');
+  const key = SORT_KEYS[query.sort.replace(/^-/, '')]!;
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (query.quadrant) where.push(`current_quadrant = ${param(query.quadrant)}`);
+  if (query.provider_id) where.push(`primary_provider_id = ${param(query.provider_id)}`);
+  if (query.control_type) where.push(`control_type = ${param(query.control_type)}`);
+  if (query.q) {
+    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(`name ILIKE ${param(pattern)}`);
+  }
+  if (query.attention !== undefined && attention) {
+    const ids = await attention.controlIdsNeedingAttention(tx, now);
+    where.push(`${query.attention === 'true' ? '' : 'NOT '}(id = ANY(${param(ids)}::uuid[]))`);
+  }
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor, query.sort);
+    where.push(
+      `(${key.expr}, id) ${descending ? '<' : '>'} (${param(cursor.k)}::${key.type}, ${param(cursor.i)}::uuid)`,
+    );
+  }
+  const direction = descending ? 'DESC' : 'ASC';
+  const sql = `SELECT *, (${key.expr})::text AS "_sort_key" FROM controls
+    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY ${key.expr} ${direction}, id ${direction}
+    LIMIT ${param(query.limit)} ${query.offset ? `OFFSET ${param(query.offset)}` : ''}`;
+  const { rows } = await tx.query(sql, params);
+  const last = rows[rows.length - 1];
+  const nextCursor =
+    rows.length === query.limit && last
+      ? encodeCursor({ s: query.sort, k: last._sort_key, i: last.id })
+      : null;
+  for (const row of rows) delete row._sort_key;
+  if (attention && rows.length > 0) {
+    const reasons = await attention.reasonsFor(
+      tx,
+      rows.map((row) => row.id),
+      now,
+    );
+    for (const row of rows) row.attention = reasons.get(row.id) ?? [];
+  }
+  return { rows, nextCursor };
+}

@@ -1,0 +1,174 @@
+// Owns the /api/controls routes. Each handler is: authenticate → role → zod-validated input →
+// one service call inside the tenant transaction → {data} (writes add txid).
+import type { FastifyRequest } from 'fastify';
+import type { App, FeatureDeps } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { currentTxid, type Tx, tenantTransaction } from '../db/tenant.ts';
+import { idParams } from './fields.ts';
+import { listControls } from './list.ts';
+import {
+  createControlBody,
+  historyQuery,
+  interactionBody,
+  listControlsQuery,
+  updateControlBody,
+} from './schema.ts';
+import {
+  createControl,
+  deleteControl,
+  getControl,
+  listClassifications,
+  listInteractions,
+  touchControl,
+  updateControl,
+} from './service.ts';
+
+export function registerControlRoutes(app: App, deps: FeatureDeps) {
+  const inTenant = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>, readOnly = false) => {
+    const auth = authOf(request);
+    return tenantTransaction(
+      deps.db.appPool,
+      { orgId: auth.orgId, userId: auth.userId, requestId: request.id },
+      work,
+      { readOnly },
+    );
+  };
+  const read = { preHandler: [deps.authenticate, requireRole('viewer')] };
+  const touch = { preHandler: [deps.authenticate, requireRole('member')] };
+  const manage = { preHandler: [deps.authenticate, requireRole('admin')] };
+  const tags = ['controls'];
+  const security = [{ bearerAuth: [] }];
+
+  app.get(
+    '/api/controls',
+    {
+      ...read,
+      schema: {
+        tags,
+        security,
+        summary: 'List controls (filters, sort, cursor or offset pagination)',
+        querystring: listControlsQuery,
+      },
+    },
+    async (request) => {
+      const page = await inTenant(request, (tx) => listControls(tx, request.query, deps.clock.now()), true);
+      return { data: page.rows, next_cursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/api/controls',
+    {
+      ...manage,
+      schema: {
+        tags,
+        security,
+        summary: 'Create a control (optional client-made id)',
+        body: createControlBody,
+      },
+    },
+    async (request, reply) => {
+      const result = await inTenant(request, async (tx) => {
+        const written = await createControl(tx, request.body, deps.clock.now());
+        return { written, txid: written.replayTxid ?? (await currentTxid(tx)) };
+      });
+      reply.code(result.written.replayed ? 200 : 201);
+      return { data: result.written.row, txid: result.txid };
+    },
+  );
+
+  app.get(
+    '/api/controls/:id',
+    { ...read, schema: { tags, security, summary: 'One control', params: idParams } },
+    async (request) => {
+      const control = await inTenant(request, (tx) => getControl(tx, request.params.id), true);
+      return { data: control };
+    },
+  );
+
+  app.patch(
+    '/api/controls/:id',
+    {
+      ...manage,
+      schema: {
+        tags,
+        security,
+        summary: 'Change a control (a new provider reclassifies it)',
+        params: idParams,
+        body: updateControlBody,
+      },
+    },
+    async (request) =>
+      inTenant(request, async (tx) => {
+        const data = await updateControl(tx, request.params.id, request.body, deps.clock.now());
+        return { data, txid: await currentTxid(tx) };
+      }),
+  );
+
+  app.delete(
+    '/api/controls/:id',
+    { ...manage, schema: { tags, security, summary: 'Delete a control and its history', params: idParams } },
+    async (request) =>
+      inTenant(request, async (tx) => {
+        const data = await deleteControl(tx, request.params.id);
+        return { data, txid: await currentTxid(tx) };
+      }),
+  );
+
+  app.post(
+    '/api/controls/:id/interactions',
+    {
+      ...touch,
+      schema: {
+        tags,
+        security,
+        summary: 'Record an interaction (touch); reclassifies the control. Idempotent by client id.',
+        params: idParams,
+        body: interactionBody,
+      },
+    },
+    async (request, reply) => {
+      const { userId } = authOf(request);
+      const result = await inTenant(request, async (tx) => {
+        const written = await touchControl(tx, request.params.id, userId, request.body, deps.clock.now());
+        return { written, txid: written.replayTxid ?? (await currentTxid(tx)) };
+      });
+      reply.code(result.written.replayed ? 200 : 201);
+      return { data: result.written.row.interaction, control: result.written.row.control, txid: result.txid };
+    },
+  );
+
+  app.get(
+    '/api/controls/:id/interactions',
+    {
+      ...read,
+      schema: {
+        tags,
+        security,
+        summary: 'Interactions of a control, newest first',
+        params: idParams,
+        querystring: historyQuery,
+      },
+    },
+    async (request) => ({
+      data: await inTenant(request, (tx) => listInteractions(tx, request.params.id, request.query), true),
+    }),
+  );
+
+  app.get(
+    '/api/controls/:id/classifications',
+    {
+      ...read,
+      schema: {
+        tags,
+        security,
+        summary: 'Quadrant history of a control, newest first',
+        params: idParams,
+        querystring: historyQuery,
+      },
+    },
+    async (request) => ({
+      data: await inTenant(request, (tx) => listClassifications(tx, request.params.id, request.query), true),
+    }),
+  );
+}

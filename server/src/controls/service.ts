@@ -1,0 +1,232 @@
+// Owns the controls commands: create, update, delete, and the touch (an interaction), each
+// running inside the caller's tenant transaction. Classification follows every change that
+// can move a control (classification/service.ts); the history routes read it back.
+
+import { notifyReclassified } from '../classification/hooks.ts';
+import {
+  type ClassificationReason,
+  distanceForProvider,
+  loadThresholds,
+  reclassifyByNetwork,
+  recordClassifications,
+} from '../classification/service.ts';
+import type { Tx } from '../db/tenant.ts';
+import { conflict, notFound, validationError } from '../http/errors.ts';
+import { daysSince, type Quadrant, quadrantOf } from '../model/quadrant.ts';
+import type { CreateControlInput, HistoryQuery, InteractionInput, UpdateControlInput } from './schema.ts';
+
+export type Row = Record<string, unknown> & { id: string };
+/** A write's result; `replayed` when a client-made id was already recorded (txid is then the original's). */
+export type Written<T> = { row: T; replayed: boolean; replayTxid?: number };
+
+/** How far ahead of the server clock a client's occurred_at may be (clock skew). */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+export async function getControl(tx: Tx, id: string, lock = false): Promise<Row> {
+  const { rows } = await tx.query(`SELECT * FROM controls WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  if (!rows[0]) throw notFound('Control');
+  return rows[0];
+}
+
+export async function createControl(tx: Tx, input: CreateControlInput, now: Date): Promise<Written<Row>> {
+  if (input.id) {
+    const existing = await tx.query(`SELECT *, xmin::text AS "_xmin" FROM controls WHERE id = $1`, [
+      input.id,
+    ]);
+    if (existing.rows[0]) return replay(existing.rows[0]);
+  }
+  const providerId = input.primary_provider_id ?? null;
+  const [thresholds, distance] = await Promise.all([loadThresholds(tx), distanceForProvider(tx, providerId)]);
+  const quadrant = quadrantOf(null, distance, thresholds);
+  const { rows } = await tx.query(
+    `INSERT INTO controls (id, organization_id, name, description, control_type, functional_range,
+        primary_provider_id, owned_by_user, requires_refresher_training, provider_distance, current_quadrant)
+     VALUES (COALESCE($1::uuid, gen_random_uuid()), NULLIF(current_setting('app.current_org_id', true), '')::uuid,
+        $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     RETURNING *`,
+    [
+      input.id ?? null,
+      input.name,
+      input.description ?? null,
+      input.control_type,
+      input.functional_range,
+      providerId,
+      input.owned_by_user ?? null,
+      input.requires_refresher_training ?? false,
+      distance,
+      quadrant,
+    ],
+  );
+  const control = rows[0] as Row;
+  await recordClassifications(
+    tx,
+    [
+      {
+        control_id: control.id,
+        quadrant,
+        previous_quadrant: null,
+        time_since_touched_days: null,
+        provider_distance: distance,
+      },
+    ],
+    'created',
+    now,
+  );
+  await notifyReclassified(tx, { controlIds: [control.id], reason: 'created', now });
+  return { row: control, replayed: false };
+}
+
+const UPDATABLE = [
+  'name',
+  'description',
+  'control_type',
+  'functional_range',
+  'primary_provider_id',
+  'owned_by_user',
+  'requires_refresher_training',
+] as const;
+
+export async function updateControl(tx: Tx, id: string, input: UpdateControlInput, now: Date): Promise<Row> {
+  const before = await getControl(tx, id, true);
+  const sets: string[] = [];
+  const params: unknown[] = [id];
+  for (const column of UPDATABLE) {
+    if (input[column] === undefined) continue;
+    params.push(input[column]);
+    sets.push(`${column} = $${params.length}`);
+  }
+  const { rows } = await tx.query(`UPDATE controls SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
+  if (
+    input.primary_provider_id !== undefined &&
+    (input.primary_provider_id ?? null) !== (before.primary_provider_id ?? null)
+  ) {
+    await reclassifyByNetwork(tx, 'provider_change', now, [id]);
+    return getControl(tx, id);
+  }
+  return rows[0] as Row;
+}
+
+export async function deleteControl(tx: Tx, id: string): Promise<Row> {
+  const { rows } = await tx.query(`DELETE FROM controls WHERE id = $1 RETURNING *`, [id]);
+  if (!rows[0]) throw notFound('Control');
+  return rows[0] as Row;
+}
+
+export type Touch = { interaction: Row; control: Row };
+
+/**
+ * Records an interaction and its effect in one transaction: the control is locked, its
+ * last_touched_at/_by move forward, the quadrant is recomputed with the organisation's
+ * thresholds, and a move writes a classification row (reason touch). A repeated client id
+ * returns what was recorded the first time and changes nothing.
+ */
+export async function touchControl(
+  tx: Tx,
+  controlId: string,
+  userId: string,
+  input: InteractionInput,
+  now: Date,
+): Promise<Written<Touch>> {
+  const control = await getControl(tx, controlId, true);
+  if (input.id) {
+    const existing = await tx.query(
+      `SELECT *, xmin::text AS "_xmin" FROM control_interactions WHERE id = $1`,
+      [input.id],
+    );
+    const found = existing.rows[0];
+    if (found) {
+      if (found.control_id !== controlId) {
+        throw conflict('This interaction id is already used for another control.', { field: 'id' });
+      }
+      const { row, replayTxid } = replay(found);
+      return { row: { interaction: row, control }, replayed: true, replayTxid };
+    }
+  }
+  const occurredAt = input.occurred_at ? new Date(input.occurred_at) : now;
+  if (occurredAt.getTime() > now.getTime() + FUTURE_SKEW_MS) {
+    throw validationError('occurred_at is in the future.', { field: 'occurred_at' });
+  }
+  const previousTouch = control.last_touched_at as Date | null;
+  const lastTouchedAt = previousTouch && previousTouch > occurredAt ? previousTouch : occurredAt;
+  const thresholds = await loadThresholds(tx);
+  const before = control.current_quadrant as Quadrant;
+  const distance = control.provider_distance as number | null;
+  const days = daysSince(lastTouchedAt, now);
+  const after = quadrantOf(days, distance, thresholds);
+
+  const inserted = await tx.query(
+    `INSERT INTO control_interactions (id, organization_id, control_id, user_id, interaction_type, duration_minutes,
+        notes, issues_found, quadrant_before, quadrant_after, occurred_at)
+     VALUES (COALESCE($1::uuid, gen_random_uuid()), NULLIF(current_setting('app.current_org_id', true), '')::uuid,
+        $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO NOTHING
+     RETURNING *`,
+    [
+      input.id ?? null,
+      controlId,
+      userId,
+      input.interaction_type,
+      input.duration_minutes ?? null,
+      input.notes ?? null,
+      input.issues_found ?? false,
+      before,
+      after,
+      occurredAt,
+    ],
+  );
+  // Invisible to us yet taken: the id belongs to another organisation's row.
+  if (!inserted.rows[0]) throw conflict('This interaction id is already in use.', { field: 'id' });
+  const updated = await tx.query(
+    `UPDATE controls SET last_touched_at = $2, last_touched_by_user_id = $3, current_quadrant = $4
+      WHERE id = $1 RETURNING *`,
+    [controlId, lastTouchedAt, userId, after],
+  );
+  if (after !== before) {
+    await recordClassifications(
+      tx,
+      [
+        {
+          control_id: controlId,
+          quadrant: after,
+          previous_quadrant: before,
+          time_since_touched_days: days,
+          provider_distance: distance,
+        },
+      ],
+      'touch',
+      now,
+    );
+  }
+  await notifyReclassified(tx, {
+    controlIds: [controlId],
+    reason: 'touch' satisfies ClassificationReason,
+    now,
+  });
+  return { row: { interaction: inserted.rows[0] as Row, control: updated.rows[0] as Row }, replayed: false };
+}
+
+export async function listInteractions(tx: Tx, controlId: string, query: HistoryQuery): Promise<Row[]> {
+  await getControl(tx, controlId);
+  const { rows } = await tx.query(
+    `SELECT * FROM control_interactions WHERE control_id = $1
+      ORDER BY occurred_at DESC, id DESC LIMIT $2 OFFSET $3`,
+    [controlId, query.limit, query.offset ?? 0],
+  );
+  return rows;
+}
+
+export async function listClassifications(tx: Tx, controlId: string, query: HistoryQuery): Promise<Row[]> {
+  await getControl(tx, controlId);
+  const { rows } = await tx.query(
+    `SELECT * FROM quadrant_classifications WHERE control_id = $1
+      ORDER BY classified_at DESC, id DESC LIMIT $2 OFFSET $3`,
+    [controlId, query.limit, query.offset ?? 0],
+  );
+  return rows;
+}
+
+/** A row found by its client-made id: strip the helper column, keep the writing transaction's id. */
+function replay(found: Row): Written<Row> & { replayTxid: number } {
+  const { _xmin, ...row } = found;
+  return { row: row as Row, replayed: true, replayTxid: Number(_xmin) };
+}

@@ -1,0 +1,119 @@
+// Owns the /api/providers and /api/provider-links routes: viewers read, admins manage.
+import type { FastifyRequest } from 'fastify';
+import type { App, Feature, FeatureDeps } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { idParams } from '../controls/fields.ts';
+import { currentTxid, type Tx, tenantTransaction } from '../db/tenant.ts';
+import {
+  createLinkBody,
+  createProviderBody,
+  listLinksQuery,
+  listProvidersQuery,
+  updateLinkBody,
+  updateProviderBody,
+} from './schema.ts';
+import {
+  createLink,
+  createProvider,
+  deleteLink,
+  deleteProvider,
+  getLink,
+  getProvider,
+  listLinks,
+  listProviders,
+  updateLink,
+  updateProvider,
+} from './service.ts';
+
+export const providersFeature: Feature = (app, deps) => registerProviderRoutes(app, deps);
+
+function registerProviderRoutes(app: App, deps: FeatureDeps) {
+  const inTenant = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>, readOnly = false) => {
+    const auth = authOf(request);
+    return tenantTransaction(
+      deps.db.appPool,
+      { orgId: auth.orgId, userId: auth.userId, requestId: request.id },
+      work,
+      { readOnly },
+    );
+  };
+  /** A write: the service's row plus the transaction id, in one transaction. */
+  const write = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>) =>
+    inTenant(request, async (tx) => ({ data: await work(tx), txid: await currentTxid(tx) }));
+  const read = { preHandler: [deps.authenticate, requireRole('viewer')] };
+  const manage = { preHandler: [deps.authenticate, requireRole('admin')] };
+  const security = [{ bearerAuth: [] }];
+  const providers = { tags: ['providers'], security };
+  const links = { tags: ['provider-links'], security };
+
+  app.get(
+    '/api/providers',
+    { ...read, schema: { ...providers, summary: 'List providers', querystring: listProvidersQuery } },
+    async (request) => ({ data: await inTenant(request, (tx) => listProviders(tx, request.query), true) }),
+  );
+  app.post(
+    '/api/providers',
+    { ...manage, schema: { ...providers, summary: 'Create a provider', body: createProviderBody } },
+    async (request, reply) => {
+      const result = await write(request, (tx) => createProvider(tx, request.body));
+      reply.code(result.data.replayed ? 200 : 201);
+      return { data: result.data.row, txid: result.txid };
+    },
+  );
+  app.get(
+    '/api/providers/:id',
+    { ...read, schema: { ...providers, summary: 'One provider', params: idParams } },
+    async (request) => ({ data: await inTenant(request, (tx) => getProvider(tx, request.params.id), true) }),
+  );
+  app.patch(
+    '/api/providers/:id',
+    {
+      ...manage,
+      schema: { ...providers, summary: 'Change a provider', params: idParams, body: updateProviderBody },
+    },
+    async (request) =>
+      write(request, (tx) => updateProvider(tx, request.params.id, request.body, deps.clock.now())),
+  );
+  app.delete(
+    '/api/providers/:id',
+    {
+      ...manage,
+      schema: { ...providers, summary: 'Delete a provider (its controls become Remote)', params: idParams },
+    },
+    async (request) => write(request, (tx) => deleteProvider(tx, request.params.id, deps.clock.now())),
+  );
+
+  app.get(
+    '/api/provider-links',
+    { ...read, schema: { ...links, summary: 'List provider network links', querystring: listLinksQuery } },
+    async (request) => ({ data: await inTenant(request, (tx) => listLinks(tx, request.query), true) }),
+  );
+  app.post(
+    '/api/provider-links',
+    { ...manage, schema: { ...links, summary: 'Link two providers (reclassifies)', body: createLinkBody } },
+    async (request, reply) => {
+      const result = await write(request, (tx) => createLink(tx, request.body, deps.clock.now()));
+      reply.code(result.data.replayed ? 200 : 201);
+      return { data: result.data.row, txid: result.txid };
+    },
+  );
+  app.get(
+    '/api/provider-links/:id',
+    { ...read, schema: { ...links, summary: 'One provider link', params: idParams } },
+    async (request) => ({ data: await inTenant(request, (tx) => getLink(tx, request.params.id), true) }),
+  );
+  app.patch(
+    '/api/provider-links/:id',
+    {
+      ...manage,
+      schema: { ...links, summary: 'Change a link (reclassifies)', params: idParams, body: updateLinkBody },
+    },
+    async (request) =>
+      write(request, (tx) => updateLink(tx, request.params.id, request.body, deps.clock.now())),
+  );
+  app.delete(
+    '/api/provider-links/:id',
+    { ...manage, schema: { ...links, summary: 'Remove a link (reclassifies)', params: idParams } },
+    async (request) => write(request, (tx) => deleteLink(tx, request.params.id, deps.clock.now())),
+  );
+}
