@@ -1,15 +1,68 @@
-// Owns the identity feature's wiring: the authenticate preHandler every other feature uses,
-// and (as the identity service grows) the /auth routes.
+// Owns the identity feature's wiring: the authenticate preHandler every other feature uses
+// (deps.authenticate: signature + claims + the session revocation check), the revocation
+// listener, the rate limiters, the refresh cookie plugin and the /auth routes (+ GET /api/me).
+import fastifyCookie from '@fastify/cookie';
 import type { Feature } from '../app.ts';
+import type { Config } from '../config.ts';
 import { createAuthenticate } from './authenticate.ts';
+import { createAuthMetrics } from './metrics.ts';
+import { AuthRateLimits, DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit.ts';
+import { RevocationCache, type RevocationOptions } from './revocation.ts';
+import { registerIdentityRoutes } from './routes.ts';
+import { IdentityService } from './service.ts';
+import type { TokenSettings } from './tokens.ts';
 
-export const identityFeature: Feature = (_app, deps) => {
-  const settings = {
-    secret: deps.config.tokenSecret,
-    issuer: deps.config.tokenIssuer,
-    audience: deps.config.tokenAudience,
-    accessTokenTtl: deps.config.accessTokenTtl,
-  };
-  // TODO(identity): session revocation check and /auth routes.
-  deps.authenticate = createAuthenticate(settings, async () => false);
+export type IdentityOptions = {
+  /** Override rate limits (tests use small numbers). */
+  rateLimits?: Partial<RateLimitSettings>;
+  revocation?: RevocationOptions;
 };
+
+export function tokenSettingsOf(config: Config): TokenSettings {
+  return {
+    secret: config.tokenSecret,
+    issuer: config.tokenIssuer,
+    audience: config.tokenAudience,
+    accessTokenTtl: config.accessTokenTtl,
+  };
+}
+
+export function createIdentityFeature(options: IdentityOptions = {}): Feature {
+  return async (app, deps) => {
+    const tokenSettings = tokenSettingsOf(deps.config);
+    const metrics = createAuthMetrics(deps.metrics);
+    const revocation = new RevocationCache(deps.db, deps.log, options.revocation);
+    await revocation.start();
+    deps.onClose(() => revocation.stop());
+    const limits = new AuthRateLimits({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
+    deps.onClose(async () => limits.stop());
+
+    const authenticate = createAuthenticate(tokenSettings, revocation.isRevoked, (request, reason) => {
+      metrics.failures.inc({ reason });
+      request.log.warn(
+        {
+          event: 'auth.token_rejected',
+          reason,
+          ip: request.ip,
+          method: request.method,
+          route: request.routeOptions.url,
+        },
+        'access token rejected',
+      );
+    });
+    deps.authenticate = authenticate;
+
+    await app.register(fastifyCookie);
+    const service = new IdentityService({
+      config: deps.config,
+      db: deps.db,
+      revocation,
+      limits,
+      metrics,
+      tokenSettings,
+    });
+    registerIdentityRoutes(app, { config: deps.config, service, authenticate });
+  };
+}
+
+export const identityFeature: Feature = createIdentityFeature();

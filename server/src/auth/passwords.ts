@@ -19,3 +19,16 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
     return false;
   }
 }
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Spends the same argon2id work as a real verification and always answers false. Login calls
+ * it when the email is unknown (or the user has no password yet), so an attacker cannot tell
+ * "no such account" from "wrong password" by timing.
+ */
+export async function verifyDummyPassword(password: string): Promise<false> {
+  dummyHash ??= hashPassword('sertantai-dummy-password-for-timing');
+  await verifyPassword(await dummyHash, password);
+  return false;
+}

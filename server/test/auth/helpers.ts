@@ -1,0 +1,71 @@
+// Helpers for the identity tests: register through the real HTTP routes, read JSON answers.
+import { randomUUID } from 'node:crypto';
+import type { App } from '../../src/app.ts';
+
+export type Registered = {
+  email: string;
+  password: string;
+  userId: string;
+  orgId: string;
+  accessToken: string;
+  refreshToken: string;
+  body: Record<string, any>;
+};
+
+let ipCounter = 0;
+/** A fresh client address, so tests do not share per-IP rate limits unless they mean to. */
+export function freshIp(): string {
+  ipCounter += 1;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+}
+
+export const uniqueEmail = (label = 'user') => `${label}-${randomUUID().slice(0, 8)}@example.test`;
+
+export async function register(
+  app: App,
+  overrides: Partial<{ email: string; password: string; organization_name: string }> = {},
+): Promise<Registered> {
+  const email = overrides.email ?? uniqueEmail('owner');
+  const password = overrides.password ?? 'correct horse battery';
+  const response = await app.inject({
+    method: 'POST',
+    url: '/auth/register',
+    remoteAddress: freshIp(),
+    payload: {
+      email,
+      password,
+      organization_name: overrides.organization_name ?? `Acme ${randomUUID().slice(0, 6)}`,
+    },
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+  const body = response.json();
+  return {
+    email: email.toLowerCase(),
+    password,
+    userId: body.user.id,
+    orgId: body.organization.id,
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
+    body,
+  };
+}
+
+export async function login(app: App, email: string, password: string, ip = freshIp()) {
+  return app.inject({ method: 'POST', url: '/auth/login', remoteAddress: ip, payload: { email, password } });
+}
+
+export async function refresh(app: App, refreshToken: string, ip = freshIp()) {
+  return app.inject({
+    method: 'POST',
+    url: '/auth/refresh',
+    remoteAddress: ip,
+    payload: { refresh_token: refreshToken },
+  });
+}
+
+export async function me(app: App, accessToken: string) {
+  return app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
+}
+
+export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
