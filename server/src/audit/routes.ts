@@ -1,0 +1,25 @@
+// Owns GET /api/audit: the organisation's audit trail (admin and owner), newest first, filtered
+// by entity and acting user, paginated by cursor (`before` = the last id of the previous page).
+// Read-only by design: no route writes it; rows come from the audit_row_change() trigger in the
+// same transaction as each change, and the runtime role has no UPDATE or DELETE grant on it.
+import type { Feature } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { tenantTransaction } from '../db/tenant.ts';
+import { auditQuery } from './schema.ts';
+import { listAudit } from './service.ts';
+
+export const auditFeature: Feature = (app, deps) => {
+  app.get(
+    '/api/audit',
+    { preHandler: [deps.authenticate, requireRole('admin')], schema: { querystring: auditQuery } },
+    async (request) => {
+      const auth = authOf(request);
+      return tenantTransaction(
+        deps.db.appPool,
+        { orgId: auth.orgId, userId: auth.userId, requestId: request.id },
+        (tx) => listAudit(tx, request.query),
+        { readOnly: true },
+      );
+    },
+  );
+};

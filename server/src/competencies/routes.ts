@@ -1,0 +1,85 @@
+// Owns /api/competencies: everyone reads (?expiring=true for refreshers falling due); admins
+// record, edit and remove.
+import type { Feature } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import {
+  competencyCreateSchema,
+  competencyListQuery,
+  competencyPatchSchema,
+  idParamsSchema,
+} from './schema.ts';
+import {
+  createCompetency,
+  deleteCompetency,
+  getCompetency,
+  listCompetencies,
+  updateCompetency,
+} from './service.ts';
+
+export const competenciesFeature: Feature = (app, deps) => {
+  const context = (request: Parameters<typeof authOf>[0]) => {
+    const auth = authOf(request);
+    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
+  };
+  const read = { readOnly: true };
+  const admin = [deps.authenticate, requireRole('admin')];
+
+  app.get(
+    '/api/competencies',
+    { preHandler: [deps.authenticate], schema: { querystring: competencyListQuery } },
+    async (request) => ({
+      data: await tenantTransaction(
+        deps.db.appPool,
+        context(request),
+        (tx) => listCompetencies(tx, request.query, deps.clock.now()),
+        read,
+      ),
+    }),
+  );
+
+  app.get(
+    '/api/competencies/:id',
+    { preHandler: [deps.authenticate], schema: { params: idParamsSchema } },
+    async (request) => ({
+      data: await tenantTransaction(
+        deps.db.appPool,
+        context(request),
+        (tx) => getCompetency(tx, request.params.id),
+        read,
+      ),
+    }),
+  );
+
+  app.post(
+    '/api/competencies',
+    { preHandler: admin, schema: { body: competencyCreateSchema } },
+    async (request, reply) => {
+      const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await createCompetency(tx, request.body),
+        txid: await currentTxid(tx),
+      }));
+      return reply.code(201).send(result);
+    },
+  );
+
+  app.patch(
+    '/api/competencies/:id',
+    { preHandler: admin, schema: { params: idParamsSchema, body: competencyPatchSchema } },
+    async (request) =>
+      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await updateCompetency(tx, request.params.id, request.body),
+        txid: await currentTxid(tx),
+      })),
+  );
+
+  app.delete(
+    '/api/competencies/:id',
+    { preHandler: admin, schema: { params: idParamsSchema } },
+    async (request) =>
+      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await deleteCompetency(tx, request.params.id),
+        txid: await currentTxid(tx),
+      })),
+  );
+};

@@ -1,0 +1,67 @@
+// Owns GET /api/controls/export and POST /api/controls/import. Both are static paths, which
+// Fastify matches before the parametric /api/controls/:id. The text/csv body parser is
+// registered inside this plugin only, so no other route accepts CSV.
+import { z } from 'zod';
+import type { App, Feature } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { AppError } from '../http/errors.ts';
+import { exportControlsCsv } from './export.ts';
+import { importControls } from './import.ts';
+
+const exportQuery = z.object({ format: z.enum(['csv']).default('csv') }).strict();
+
+export const csvFeature: Feature = async (app, deps) => {
+  const context = (request: Parameters<typeof authOf>[0]) => {
+    const auth = authOf(request);
+    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
+  };
+
+  await app.register(async (scope: App) => {
+    scope.addContentTypeParser(
+      ['text/csv', 'application/csv'],
+      { parseAs: 'string' },
+      (_request, body, done) => done(null, body),
+    );
+
+    scope.get(
+      '/api/controls/export',
+      { preHandler: [deps.authenticate], schema: { querystring: exportQuery } },
+      async (request, reply) => {
+        const now = deps.clock.now();
+        const csv = await tenantTransaction(
+          deps.db.appPool,
+          context(request),
+          (tx) => exportControlsCsv(tx, now),
+          {
+            readOnly: true,
+          },
+        );
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header(
+            'content-disposition',
+            `attachment; filename="controls-${now.toISOString().slice(0, 10)}.csv"`,
+          )
+          .header('cache-control', 'no-store')
+          .send(csv);
+      },
+    );
+
+    scope.post(
+      '/api/controls/import',
+      { preHandler: [deps.authenticate, requireRole('admin')] },
+      async (request, reply) => {
+        if (typeof request.body !== 'string') {
+          throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as text/csv.');
+        }
+        const body = request.body;
+        const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+          imported: await importControls(tx, body, deps.clock.now()),
+          txid: await currentTxid(tx),
+        }));
+        return reply.code(201).send(result);
+      },
+    );
+  });
+};

@@ -1,0 +1,56 @@
+// Owns /api/predictions (read: everyone in the organisation) and POST /api/predictions/recompute
+// (admin: re-score now), and keeps risk current after every reclassification by listening to
+// the classification service's hook.
+import { z } from 'zod';
+import type { Feature } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { onControlsReclassified } from '../classification/hooks.ts';
+import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { listPredictions, recomputeAllRisk, recomputeRisk } from './service.ts';
+
+const listQuery = z
+  .object({
+    control_id: z.guid().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+const recomputeBody = z.object({ control_ids: z.array(z.guid()).min(1).max(10_000).optional() }).strict();
+
+export const predictionsFeature: Feature = (app, deps) => {
+  onControlsReclassified('risk', (tx, event) =>
+    recomputeRisk(tx, event.controlIds, event.now).then(() => {}),
+  );
+
+  const context = (request: Parameters<typeof authOf>[0]) => {
+    const auth = authOf(request);
+    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
+  };
+
+  app.get(
+    '/api/predictions',
+    { preHandler: [deps.authenticate], schema: { querystring: listQuery } },
+    async (request) => ({
+      data: await tenantTransaction(
+        deps.db.appPool,
+        context(request),
+        (tx) => listPredictions(tx, request.query),
+        {
+          readOnly: true,
+        },
+      ),
+    }),
+  );
+
+  app.post(
+    '/api/predictions/recompute',
+    { preHandler: [deps.authenticate, requireRole('admin')], schema: { body: recomputeBody.optional() } },
+    async (request) =>
+      tenantTransaction(deps.db.appPool, context(request), async (tx) => {
+        const now = deps.clock.now();
+        const ids = request.body?.control_ids;
+        const scored = ids ? (await recomputeRisk(tx, ids, now)).size : await recomputeAllRisk(tx, now);
+        return { data: { recomputed: scored }, txid: await currentTxid(tx) };
+      }),
+  );
+};

@@ -1,0 +1,67 @@
+// Owns /api/slas: everyone reads (?breached=true for SLAs below their agreed uptime); admins
+// record, edit and remove.
+import type { Feature } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { idParamsSchema, slaCreateSchema, slaListQuery, slaPatchSchema } from './schema.ts';
+import { createSla, deleteSla, getSla, listSlas, updateSla } from './service.ts';
+
+export const slasFeature: Feature = (app, deps) => {
+  const context = (request: Parameters<typeof authOf>[0]) => {
+    const auth = authOf(request);
+    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
+  };
+  const read = { readOnly: true };
+  const admin = [deps.authenticate, requireRole('admin')];
+
+  app.get(
+    '/api/slas',
+    { preHandler: [deps.authenticate], schema: { querystring: slaListQuery } },
+    async (request) => ({
+      data: await tenantTransaction(
+        deps.db.appPool,
+        context(request),
+        (tx) => listSlas(tx, request.query),
+        read,
+      ),
+    }),
+  );
+
+  app.get(
+    '/api/slas/:id',
+    { preHandler: [deps.authenticate], schema: { params: idParamsSchema } },
+    async (request) => ({
+      data: await tenantTransaction(
+        deps.db.appPool,
+        context(request),
+        (tx) => getSla(tx, request.params.id),
+        read,
+      ),
+    }),
+  );
+
+  app.post('/api/slas', { preHandler: admin, schema: { body: slaCreateSchema } }, async (request, reply) => {
+    const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      data: await createSla(tx, request.body),
+      txid: await currentTxid(tx),
+    }));
+    return reply.code(201).send(result);
+  });
+
+  app.patch(
+    '/api/slas/:id',
+    { preHandler: admin, schema: { params: idParamsSchema, body: slaPatchSchema } },
+    async (request) =>
+      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await updateSla(tx, request.params.id, request.body),
+        txid: await currentTxid(tx),
+      })),
+  );
+
+  app.delete('/api/slas/:id', { preHandler: admin, schema: { params: idParamsSchema } }, async (request) =>
+    tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      data: await deleteSla(tx, request.params.id),
+      txid: await currentTxid(tx),
+    })),
+  );
+};

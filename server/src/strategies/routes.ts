@@ -1,0 +1,56 @@
+// Owns /api/verification-strategies (everyone in the organisation reads, admins edit) and plugs
+// the attention rules into the controls list (GET /api/controls?attention=true, `attention`).
+import type { Feature } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { setControlAttention } from '../controls/attention-hook.ts';
+import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { attentionForIds } from './attention.ts';
+import { idParamsSchema, strategyPatchSchema } from './schema.ts';
+import { getStrategy, listStrategies, updateStrategy } from './service.ts';
+
+export const strategiesFeature: Feature = (app, deps) => {
+  setControlAttention({
+    async controlIdsNeedingAttention(tx, now) {
+      const reasons = await attentionForIds(tx, undefined, now);
+      return [...reasons].filter(([, list]) => list.length > 0).map(([id]) => id);
+    },
+    reasonsFor: (tx, controlIds, now) => attentionForIds(tx, controlIds, now),
+  });
+
+  const context = (request: Parameters<typeof authOf>[0]) => {
+    const auth = authOf(request);
+    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
+  };
+
+  app.get('/api/verification-strategies', { preHandler: [deps.authenticate] }, async (request) => ({
+    data: await tenantTransaction(deps.db.appPool, context(request), listStrategies, { readOnly: true }),
+  }));
+
+  app.get(
+    '/api/verification-strategies/:id',
+    { preHandler: [deps.authenticate], schema: { params: idParamsSchema } },
+    async (request) => ({
+      data: await tenantTransaction(
+        deps.db.appPool,
+        context(request),
+        (tx) => getStrategy(tx, request.params.id),
+        {
+          readOnly: true,
+        },
+      ),
+    }),
+  );
+
+  app.patch(
+    '/api/verification-strategies/:id',
+    {
+      preHandler: [deps.authenticate, requireRole('admin')],
+      schema: { params: idParamsSchema, body: strategyPatchSchema },
+    },
+    async (request) =>
+      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await updateStrategy(tx, request.params.id, request.body, deps.clock.now()),
+        txid: await currentTxid(tx),
+      })),
+  );
+};

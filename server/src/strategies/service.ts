@@ -1,0 +1,93 @@
+// Owns the verification strategies: per organisation and quadrant, how a control is verified
+// and how often. The attention rules and the risk score read them through loadStrategyRules; an
+// organisation missing a quadrant (created before defaults existed) falls back to the default.
+import { DEFAULT_NOTIFICATION_DAYS_BEFORE, DEFAULT_STRATEGIES } from '../auth/default-strategies.ts';
+import type { Tx } from '../db/tenant.ts';
+import { notFound } from '../http/errors.ts';
+import type { Quadrant, StrategyRules } from '../model/attention.ts';
+import { recomputeRisk } from '../predictions/service.ts';
+import type { StrategyPatch } from './schema.ts';
+
+export type StrategyRow = {
+  id: string;
+  organization_id: string;
+  quadrant: Quadrant;
+  method: string;
+  frequency_days: number;
+  notification_days_before: number;
+  escalation_enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+};
+
+const DEFAULT_RULES: StrategyRules = Object.fromEntries(
+  DEFAULT_STRATEGIES.map((s) => [
+    s.quadrant,
+    { frequency_days: s.frequency_days, notification_days_before: DEFAULT_NOTIFICATION_DAYS_BEFORE },
+  ]),
+) as StrategyRules;
+
+export async function loadStrategyRules(tx: Tx): Promise<StrategyRules> {
+  const { rows } = await tx.query<StrategyRow>(
+    `SELECT quadrant, frequency_days, notification_days_before FROM verification_strategies`,
+  );
+  const rules = structuredClone(DEFAULT_RULES);
+  for (const row of rows) {
+    rules[row.quadrant] = {
+      frequency_days: row.frequency_days,
+      notification_days_before: row.notification_days_before,
+    };
+  }
+  return rules;
+}
+
+export async function listStrategies(tx: Tx): Promise<StrategyRow[]> {
+  const { rows } = await tx.query<StrategyRow>(
+    `SELECT * FROM verification_strategies
+      ORDER BY array_position(ARRAY['self', 'specialist', 'service', 'strange'], quadrant)`,
+  );
+  return rows;
+}
+
+export async function getStrategy(tx: Tx, id: string): Promise<StrategyRow> {
+  const { rows } = await tx.query<StrategyRow>(`SELECT * FROM verification_strategies WHERE id = $1`, [id]);
+  if (!rows[0]) throw notFound('Verification strategy');
+  return rows[0];
+}
+
+/** Edits one strategy; a new frequency re-scores the risk of that quadrant's controls. */
+export async function updateStrategy(
+  tx: Tx,
+  id: string,
+  patch: StrategyPatch,
+  now: Date,
+): Promise<StrategyRow> {
+  const before = await getStrategy(tx, id);
+  const { rows } = await tx.query<StrategyRow>(
+    `UPDATE verification_strategies SET
+        method = COALESCE($2, method),
+        frequency_days = COALESCE($3, frequency_days),
+        notification_days_before = COALESCE($4, notification_days_before),
+        escalation_enabled = COALESCE($5, escalation_enabled)
+      WHERE id = $1 RETURNING *`,
+    [
+      id,
+      patch.method ?? null,
+      patch.frequency_days ?? null,
+      patch.notification_days_before ?? null,
+      patch.escalation_enabled ?? null,
+    ],
+  );
+  const after = rows[0]!;
+  if (after.frequency_days !== before.frequency_days) {
+    const controls = await tx.query<{ id: string }>(`SELECT id FROM controls WHERE current_quadrant = $1`, [
+      after.quadrant,
+    ]);
+    await recomputeRisk(
+      tx,
+      controls.rows.map((row) => row.id),
+      now,
+    );
+  }
+  return after;
+}

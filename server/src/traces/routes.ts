@@ -1,0 +1,63 @@
+// Owns /api/traces: everyone reads; members and above record a trace; admins remove one
+// recorded by mistake.
+import type { Feature } from '../app.ts';
+import { authOf, requireRole } from '../auth/authenticate.ts';
+import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { idParamsSchema, traceCreateSchema, traceListQuery } from './schema.ts';
+import { createTrace, deleteTrace, getTrace, listTraces } from './service.ts';
+
+export const tracesFeature: Feature = (app, deps) => {
+  const context = (request: Parameters<typeof authOf>[0]) => {
+    const auth = authOf(request);
+    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
+  };
+  const read = { readOnly: true };
+
+  app.get(
+    '/api/traces',
+    { preHandler: [deps.authenticate], schema: { querystring: traceListQuery } },
+    async (request) => ({
+      data: await tenantTransaction(
+        deps.db.appPool,
+        context(request),
+        (tx) => listTraces(tx, request.query),
+        read,
+      ),
+    }),
+  );
+
+  app.get(
+    '/api/traces/:id',
+    { preHandler: [deps.authenticate], schema: { params: idParamsSchema } },
+    async (request) => ({
+      data: await tenantTransaction(
+        deps.db.appPool,
+        context(request),
+        (tx) => getTrace(tx, request.params.id),
+        read,
+      ),
+    }),
+  );
+
+  app.post(
+    '/api/traces',
+    { preHandler: [deps.authenticate, requireRole('member')], schema: { body: traceCreateSchema } },
+    async (request, reply) => {
+      const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await createTrace(tx, request.body, authOf(request).userId, deps.clock.now()),
+        txid: await currentTxid(tx),
+      }));
+      return reply.code(201).send(result);
+    },
+  );
+
+  app.delete(
+    '/api/traces/:id',
+    { preHandler: [deps.authenticate, requireRole('admin')], schema: { params: idParamsSchema } },
+    async (request) =>
+      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await deleteTrace(tx, request.params.id, deps.clock.now()),
+        txid: await currentTxid(tx),
+      })),
+  );
+};

@@ -1,0 +1,36 @@
+// Request schemas of /api/traces.
+import { z } from 'zod';
+
+export const TRACE_TYPES = [
+  'maintenance_request',
+  'incident_report',
+  'time_off_request',
+  'training_record',
+  'inspection_log',
+  'work_order',
+] as const;
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+export const traceCreateSchema = z
+  .object({
+    control_id: z.guid().nullable().optional(),
+    trace_type: z.enum(TRACE_TYPES),
+    description: z.string().max(5000).nullable().optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    recorded_at: z.iso.datetime({ offset: true }).optional(),
+    related_incident_id: z.guid().nullable().optional(),
+  })
+  .strict();
+export type TraceCreate = z.infer<typeof traceCreateSchema>;
+
+export const traceListQuery = z
+  .object({
+    trace_type: z.enum(TRACE_TYPES).optional(),
+    control_id: z.guid().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .strict();
+export type TraceListQuery = z.infer<typeof traceListQuery>;
+
+export const idParamsSchema = z.object({ id: z.guid() }).strict();

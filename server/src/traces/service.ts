@@ -1,0 +1,52 @@
+// Owns organizational traces: the paper trail (maintenance requests, incident reports, training
+// records, ...) that says a control is in use or in trouble. A trace on a control is a risk
+// input, so adding or removing one re-scores that control in the same transaction.
+import type { Tx } from '../db/tenant.ts';
+import { notFound } from '../http/errors.ts';
+import { recomputeRisk } from '../predictions/service.ts';
+import type { TraceCreate, TraceListQuery } from './schema.ts';
+
+export async function listTraces(tx: Tx, query: TraceListQuery) {
+  const { rows } = await tx.query(
+    `SELECT * FROM organizational_traces
+      WHERE ($1::text IS NULL OR trace_type = $1) AND ($2::uuid IS NULL OR control_id = $2)
+      ORDER BY recorded_at DESC, id LIMIT $3 OFFSET $4`,
+    [query.trace_type ?? null, query.control_id ?? null, query.limit, query.offset],
+  );
+  return rows;
+}
+
+export async function getTrace(tx: Tx, id: string) {
+  const { rows } = await tx.query(`SELECT * FROM organizational_traces WHERE id = $1`, [id]);
+  if (!rows[0]) throw notFound('Trace');
+  return rows[0];
+}
+
+export async function createTrace(tx: Tx, input: TraceCreate, userId: string, now: Date) {
+  const { rows } = await tx.query(
+    `INSERT INTO organizational_traces
+       (organization_id, control_id, trace_type, description, severity, recorded_by_user_id, recorded_at,
+        related_incident_id)
+     VALUES (NULLIF(current_setting('app.current_org_id', true), '')::uuid, $1, $2, $3, $4, $5, $6, $7)
+     RETURNING *`,
+    [
+      input.control_id ?? null,
+      input.trace_type,
+      input.description ?? null,
+      input.severity ?? 'low',
+      userId,
+      input.recorded_at ?? now,
+      input.related_incident_id ?? null,
+    ],
+  );
+  const trace = rows[0];
+  if (trace.control_id) await recomputeRisk(tx, [trace.control_id], now);
+  return trace;
+}
+
+export async function deleteTrace(tx: Tx, id: string, now: Date) {
+  const { rows } = await tx.query(`DELETE FROM organizational_traces WHERE id = $1 RETURNING *`, [id]);
+  if (!rows[0]) throw notFound('Trace');
+  if (rows[0].control_id) await recomputeRisk(tx, [rows[0].control_id], now);
+  return rows[0];
+}

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { buildWorld, call, daysBefore, insertControl, sql, type World } from './world.ts';
+
+let t: TestApp;
+let w: World;
+let other: World;
+beforeAll(async () => {
+  t = await createTestApp({ clock: new ManualClock(new Date('2026-06-01T12:00:00Z')) });
+  [w, other] = await Promise.all([buildWorld(t), buildWorld(t)]);
+});
+afterAll(() => t.close());
+
+const strategyOf = async (world: World, quadrant: string) => {
+  const response = await call(t, world.viewer, 'GET', '/api/verification-strategies');
+  return response.json().data.find((s: { quadrant: string }) => s.quadrant === quadrant);
+};
+
+describe('verification strategies', () => {
+  it('lists the four defaults to every role', async () => {
+    for (const role of ['viewer', 'member', 'admin', 'owner'] as const) {
+      const response = await call(t, w[role], 'GET', '/api/verification-strategies');
+      expect(response.statusCode).toBe(200);
+      expect(
+        response.json().data.map((s: Record<string, unknown>) => [s.quadrant, s.method, s.frequency_days]),
+      ).toEqual([
+        ['self', 'user_reporting', 30],
+        ['specialist', 'toolbox_talk', 90],
+        ['service', 'sla_monitoring', 7],
+        ['strange', 'proactive_sampling', 180],
+      ]);
+    }
+  });
+
+  it('lets admins and owners edit, answering {data, txid}', async () => {
+    const strange = await strategyOf(w, 'strange');
+    for (const role of ['admin', 'owner'] as const) {
+      const response = await call(t, w[role], 'PATCH', `/api/verification-strategies/${strange.id}`, {
+        frequency_days: role === 'admin' ? 120 : 150,
+        escalation_enabled: true,
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.json().data).toMatchObject({ quadrant: 'strange', escalation_enabled: true });
+      expect(typeof response.json().txid).toBe('number');
+    }
+    expect((await strategyOf(w, 'strange')).frequency_days).toBe(150);
+  });
+
+  it('refuses members and viewers with 403 and changes nothing', async () => {
+    const self = await strategyOf(w, 'self');
+    for (const role of ['member', 'viewer'] as const) {
+      const response = await call(t, w[role], 'PATCH', `/api/verification-strategies/${self.id}`, {
+        frequency_days: 1,
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.json().code).toBe('FORBIDDEN');
+    }
+    expect((await strategyOf(w, 'self')).frequency_days).toBe(30);
+  });
+
+  it('answers 404 for another organisation’s strategy, reading or writing', async () => {
+    const theirs = await strategyOf(other, 'self');
+    expect((await call(t, w.viewer, 'GET', `/api/verification-strategies/${theirs.id}`)).statusCode).toBe(404);
+    const patch = await call(t, w.owner, 'PATCH', `/api/verification-strategies/${theirs.id}`, {
+      frequency_days: 1,
+    });
+    expect(patch.statusCode).toBe(404);
+    expect((await strategyOf(other, 'self')).frequency_days).toBe(30);
+  });
+
+  it('refuses unknown fields, quadrant changes and out-of-range values with 400', async () => {
+    const self = await strategyOf(w, 'self');
+    for (const body of [
+      { frequency_days: 0 },
+      { frequency_days: 3651 },
+      { frequency_days: 2.5 },
+      { notification_days_before: -1 },
+      { method: 'guesswork' },
+      { quadrant: 'strange' },
+      { organization_id: other.orgId },
+      {},
+    ]) {
+      const response = await call(t, w.admin, 'PATCH', `/api/verification-strategies/${self.id}`, body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+      expect(response.json().code).toBe('VALIDATION_ERROR');
+    }
+    expect((await call(t, w.admin, 'GET', '/api/verification-strategies/not-a-uuid')).statusCode).toBe(400);
+  });
+
+  it('re-scores the quadrant’s controls when the frequency changes', async () => {
+    const world = await buildWorld(t);
+    const now = t.clock.now();
+    const id = await insertControl(t, world.orgId, { quadrant: 'self', last_touched_at: daysBefore(now, 10) });
+    const self = await strategyOf(world, 'self');
+    await call(t, world.admin, 'PATCH', `/api/verification-strategies/${self.id}`, { frequency_days: 10 });
+    const [control] = await sql<{ failure_probability: number }>(
+      t,
+      world.orgId,
+      'SELECT failure_probability FROM controls WHERE id = $1',
+      [id],
+    );
+    // 0.02 + 0.30 × (10 / 10) + 0.04 × 1 = 0.36
+    expect(control!.failure_probability).toBe(0.36);
+  });
+});
