@@ -2,6 +2,19 @@
 // serves shapes: the built-in engine (sync/engine) in-process, or a proxy to a real Electric.
 // NOTE: written first by the built-in engine's author to the agreed shape; the endpoint's
 // author owns this file and may adapt it (the engine follows).
+//
+// Notes from the endpoint (sync/endpoint.ts, sync/shapes.ts, sync/where.ts) to the engine:
+// - filter.sql is `"<org column>" = $1::uuid AND (<client where re-rendered>)`; params[0] is
+//   the organisation (lower-case uuid), the rest are strings. Every value is a bind parameter
+//   with an explicit cast; text ordering and LIKE carry COLLATE "C".
+// - filter.matches(row) expects PostgreSQL text-format values with DateStyle ISO (any zone
+//   offset is fine, e.g. `2024-01-01 10:00:00.123+00`), booleans 't'/'f', the full row
+//   (REPLICA IDENTITY FULL) so columns outside `columns` can be tested too.
+// - `electric` is the same shape in Electric's own parameters, used by the proxy only.
+// - sync/feature.ts constructs the engine (`new ShapeEngine({ db, log, metrics, clock,
+//   healthChecks })`, `stop()` on close) when ELECTRIC_URL is unset. For the internal protocol
+//   route, export `registerInternalShapeRoute(app, engine, { secret })` (mounting
+//   GET /internal/electric/v1/shape) from sync/engine/internal-route.ts and feature.ts calls it.
 
 /** A shape as the endpoint has validated it: the organisation filter is already AND-ed in. */
 export type ShapeDefinition = {
@@ -20,6 +33,8 @@ export type ShapeDefinition = {
   };
   /** Stable identity of the shape (table, where, params, columns, organisation). */
   key: string;
+  /** The same shape in Electric's parameters (proxy mode); where has no COLLATE clauses. */
+  electric?: { table: string; columns: string; where: string; params: string[] };
 };
 
 export interface ShapeUpstream {

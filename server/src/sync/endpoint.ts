@@ -1,0 +1,284 @@
+// Owns GET /api/electric/sync, the one endpoint browsers sync through (Electric HTTP Shape
+// protocol), in both modes. It authenticates like the API, builds the shape server-side from
+// the allow-lists (sync/shapes.ts) with the organisation filter from the verified token,
+// passes on only protocol parameters, and streams the upstream's answer back: the built-in
+// engine in-process, or a real Electric (sync/proxy.ts). Unknown parameters are ignored.
+//
+// Errors: 401/403 use the API's shape {error, code, details}. A 400 carries that shape plus
+// Electric's own fields, {"message": "Invalid request", "errors": {field: [...]}}, so both our
+// clients and Electric tooling read it (the official client only looks at the status for 4xx
+// and hands the error to onError). Every error is `cache-control: no-store`.
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import client from 'prom-client';
+import type { App, FeatureDeps } from '../app.ts';
+import { authOf } from '../auth/authenticate.ts';
+import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
+import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
+import type { ShapeUpstream } from './upstream.ts';
+import { WhereError } from './where.ts';
+
+export const SYNC_PATH = '/api/electric/sync';
+export type SyncMode = 'builtin' | 'proxy';
+
+/** Headers the browser must be allowed to read, or the client throws MissingHeadersError. */
+const ELECTRIC_HEADERS = [
+  'electric-handle',
+  'electric-offset',
+  'electric-schema',
+  'electric-cursor',
+  'electric-up-to-date',
+  'electric-snapshot',
+];
+const VARY = 'Authorization, Cookie';
+/** Upstream headers passed back besides electric-*. */
+const PASSED_HEADERS = new Set(['content-type', 'cache-control', 'etag', 'retry-after', 'last-modified']);
+const SHAPE_PARAMS = new Set(['table', 'columns', 'where']);
+/** Protocol parameters forwarded to the upstream, with their accepted values. */
+const PROTOCOL_PARAMS: Record<string, (value: string) => boolean> = {
+  offset: (v) => v === '-1' || v === 'now' || /^\d{1,20}_\d{1,20}$/.test(v),
+  handle: (v) => /^[\w.:-]{1,200}$/.test(v),
+  live: (v) => v === 'true' || v === 'false',
+  live_sse: (v) => v === 'true' || v === 'false',
+  experimental_live_sse: (v) => v === 'true' || v === 'false',
+  cursor: (v) => /^[\w.:-]{0,200}$/.test(v),
+  replica: (v) => v === 'default' || v === 'full',
+  log: (v) => v === 'full' || v === 'changes_only',
+  expired_handle: (v) => /^[\w.:-]{1,200}$/.test(v),
+  'cache-buster': (v) => v.length <= 200,
+};
+
+type RefusalReason = 'table_not_syncable' | 'bad_where' | 'bad_params' | 'bad_columns' | 'bad_protocol';
+
+export type SyncEndpointOptions = { upstream: ShapeUpstream; mode: SyncMode };
+
+export function createSyncMetrics(registry: client.Registry) {
+  return {
+    duration: new client.Histogram({
+      name: 'sync_request_duration_seconds',
+      help: 'Shape requests on /api/electric/sync by upstream mode, live or not, and status',
+      labelNames: ['mode', 'live', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60],
+      registers: [registry],
+    }),
+    refused: new client.Counter({
+      name: 'sync_shapes_refused_total',
+      help: 'Shape requests refused before reaching the upstream, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    upstreamErrors: new client.Counter({
+      name: 'sync_upstream_errors_total',
+      help: 'Shape requests the upstream (engine or Electric) could not answer',
+      labelNames: ['mode'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+class ShapeRefused extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Splits the query into the shape request, the protocol parameters to forward, and refusals. */
+export function readSyncQuery(search: URLSearchParams): { shape: ShapeRequest; protocol: URLSearchParams } {
+  const single = (name: string): string | undefined => {
+    const values = search.getAll(name);
+    if (values.length > 1) throw new ShapeRefused('bad_protocol', name, `${name} is given more than once`);
+    return values[0];
+  };
+  const params: Record<string, string> = {};
+  const protocol = new URLSearchParams();
+  const seen = new Set<string>();
+  for (const [key, value] of search) {
+    if (
+      seen.has(key) &&
+      (SHAPE_PARAMS.has(key) || Object.hasOwn(PROTOCOL_PARAMS, key) || key.startsWith('params'))
+    ) {
+      throw new ShapeRefused('bad_protocol', key, `${key} is given more than once`);
+    }
+    seen.add(key);
+    const param = /^params\[(\d{1,4})\]$/.exec(key);
+    if (param) {
+      params[String(Number(param[1]))] = value;
+      continue;
+    }
+    if (key === 'params' || key.startsWith('params[')) {
+      throw new ShapeRefused('bad_params', 'params', 'parameters are sent as params[1]=…, params[2]=…');
+    }
+    if (key.startsWith('subset__')) {
+      throw new ShapeRefused('bad_protocol', key, 'subset snapshots are not supported by this endpoint');
+    }
+    const valid = Object.hasOwn(PROTOCOL_PARAMS, key) ? PROTOCOL_PARAMS[key] : undefined;
+    if (!valid) continue; // table/columns/where are read below; anything unknown is ignored
+    if (!valid(value)) throw new ShapeRefused('bad_protocol', key, `${key} has an invalid value`);
+    protocol.set(key, value);
+  }
+  const offset = protocol.get('offset');
+  if (offset === null) throw new ShapeRefused('bad_protocol', 'offset', 'offset is required (-1 to start)');
+  if (offset !== '-1' && offset !== 'now' && !protocol.has('handle')) {
+    throw new ShapeRefused(
+      'bad_protocol',
+      'handle',
+      'handle is required with an offset other than -1 or now',
+    );
+  }
+  if (protocol.get('live') === 'true' && (offset === '-1' || offset === 'now')) {
+    throw new ShapeRefused('bad_protocol', 'live', 'live needs an offset from a previous response');
+  }
+  return {
+    shape: { table: single('table'), columns: single('columns'), where: single('where'), params },
+    protocol,
+  };
+}
+
+function invalidRequest(reply: FastifyReply, field: string, message: string) {
+  const errors = { [field]: [message] };
+  return reply.code(400).header('cache-control', 'no-store').send({
+    error: message,
+    code: 'VALIDATION_ERROR',
+    details: { errors },
+    message: 'Invalid request',
+    errors,
+  });
+}
+
+function exposeHeaders(reply: FastifyReply, extra: Iterable<string> = []) {
+  const names = new Set([...ELECTRIC_HEADERS, ...extra, 'retry-after', 'x-request-id']);
+  reply.header('access-control-expose-headers', [...names].join(', '));
+  reply.header('vary', VARY);
+}
+
+export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncEndpointOptions) {
+  const metrics = createSyncMetrics(deps.metrics.registry);
+  const { upstream, mode } = options;
+
+  app.route({
+    method: 'GET',
+    url: SYNC_PATH,
+    preHandler: deps.authenticate,
+    // Every answer, errors included (401 from authenticate), is per-user and readable by the client.
+    onSend: async (_request, reply, payload) => {
+      if (!reply.hasHeader('access-control-expose-headers')) exposeHeaders(reply);
+      if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
+      return payload;
+    },
+    onResponse: async (request, reply) => {
+      const live = new URL(request.url, 'http://local').searchParams.get('live') === 'true';
+      metrics.duration.observe(
+        { mode, live: String(live), status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    },
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const auth = authOf(request);
+      const search = new URL(request.url, 'http://local').searchParams;
+
+      let built: ReturnType<typeof buildShape>;
+      let protocol: URLSearchParams;
+      try {
+        const query = readSyncQuery(search);
+        protocol = query.protocol;
+        built = buildShape(query.shape, auth.orgId);
+      } catch (error) {
+        const refusal = toRefusal(error);
+        if (!refusal) throw error;
+        metrics.refused.inc({ reason: refusal.reason });
+        request.log.info(
+          {
+            sync: {
+              reason: refusal.reason,
+              field: refusal.field,
+              table: search.get('table')?.slice(0, 100),
+              where: search.get('where')?.slice(0, 500),
+            },
+            userId: auth.userId,
+            orgId: auth.orgId,
+          },
+          `sync: shape refused: ${refusal.message}`,
+        );
+        if (refusal.reason === 'table_not_syncable') {
+          throw forbidden(refusal.message, { table: search.get('table')?.slice(0, 100) ?? null });
+        }
+        return invalidRequest(reply, refusal.field, refusal.message);
+      }
+
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      reply.raw.once('close', abort);
+
+      let response: Response;
+      try {
+        response = await upstream.fetchShape(built, protocol, controller.signal);
+      } catch (error) {
+        reply.raw.off('close', abort);
+        if (controller.signal.aborted) return reply.code(499).send();
+        metrics.upstreamErrors.inc({ mode });
+        if (error instanceof AppError) throw error;
+        request.log.error({ err: error, sync: { table: built.table, mode } }, 'sync: upstream failed');
+        throw upstreamUnavailable(
+          'Live sync hit a problem on our side and will retry shortly. Your changes are saved.',
+          5,
+        );
+      }
+
+      const electricNames: string[] = [];
+      response.headers.forEach((value, name) => {
+        const lower = name.toLowerCase();
+        if (lower.startsWith('electric-')) {
+          electricNames.push(lower);
+          reply.header(lower, value);
+        } else if (PASSED_HEADERS.has(lower)) reply.header(lower, value);
+      });
+      exposeHeaders(reply, electricNames);
+      reply.code(response.status);
+      if (response.status >= 400) {
+        reply.header('cache-control', 'no-store');
+        if (response.status >= 500) metrics.upstreamErrors.inc({ mode });
+        request.log.warn(
+          { sync: { table: built.table, mode, status: response.status } },
+          'sync: upstream error',
+        );
+      }
+      if (!response.body) {
+        reply.raw.off('close', abort);
+        return reply.send('');
+      }
+      const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+      body.on('error', (error) => {
+        if (!controller.signal.aborted) {
+          request.log.warn({ err: error, sync: { table: built.table, mode } }, 'sync: upstream stream broke');
+        }
+      });
+      return reply.send(body);
+    },
+  });
+}
+
+function toRefusal(error: unknown): ShapeRefused | undefined {
+  if (error instanceof ShapeRefused) return error;
+  if (error instanceof TableNotSyncable)
+    return new ShapeRefused('table_not_syncable', 'table', error.message);
+  if (error instanceof WhereError) {
+    return new ShapeRefused(
+      error.field === 'params' ? 'bad_params' : 'bad_where',
+      error.field,
+      error.message,
+    );
+  }
+  if (error instanceof ShapeRequestError) {
+    return new ShapeRefused(
+      error.field === 'columns' ? 'bad_columns' : 'bad_protocol',
+      error.field,
+      error.message,
+    );
+  }
+  return undefined;
+}
