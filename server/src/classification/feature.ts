@@ -2,18 +2,18 @@
 // interval (not under NODE_ENV=test, where tests run it with `app.runSweep()` after moving the
 // ManualClock), and stops when the server closes.
 import type { Feature } from '../app.ts';
-import { createSweeper, type SweepResult } from './sweeper.ts';
+import { createSweeper, type SweepOptions, type SweepResult } from './sweeper.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Runs the time sweep now, across every organisation. */
-    runSweep: () => Promise<SweepResult>;
+    runSweep: (options?: SweepOptions) => Promise<SweepResult>;
   }
 }
 
 export const classificationFeature: Feature = (app, deps) => {
   const sweeper = createSweeper({ pool: deps.db.appPool, clock: deps.clock, log: deps.log });
-  app.decorate('runSweep', () => sweeper.runOnce());
+  app.decorate('runSweep', (options?: SweepOptions) => sweeper.runOnce(options));
   if (deps.config.env !== 'test') {
     app.addHook('onReady', async () => {
       void sweeper.start(deps.config.sweepIntervalSeconds).catch(() => {});

@@ -38,12 +38,11 @@ export async function loadThresholds(tx: Tx): Promise<Thresholds> {
 
 /** Distances from the organisation's self providers to every reachable provider. */
 export async function loadDistances(tx: Tx): Promise<Map<string, number>> {
-  const [selves, links] = await Promise.all([
-    tx.query<{ id: string }>(`SELECT id FROM control_providers WHERE is_user_themselves`),
-    tx.query<{ from: string; to: string; weight: number }>(
-      `SELECT from_provider_id AS "from", to_provider_id AS "to", path_weight AS weight FROM provider_networks`,
-    ),
-  ]);
+  // One connection runs one query at a time; sequential awaits say so plainly.
+  const selves = await tx.query<{ id: string }>(`SELECT id FROM control_providers WHERE is_user_themselves`);
+  const links = await tx.query<{ from: string; to: string; weight: number }>(
+    `SELECT from_provider_id AS "from", to_provider_id AS "to", path_weight AS weight FROM provider_networks`,
+  );
   return providerDistances(
     selves.rows.map((row) => row.id),
     links.rows,
@@ -149,7 +148,8 @@ export async function reclassifyByNetwork(
   now: Date,
   controlIds?: string[],
 ): Promise<{ moved: string[] }> {
-  const [thresholds, distances] = await Promise.all([loadThresholds(tx), loadDistances(tx)]);
+  const thresholds = await loadThresholds(tx);
+  const distances = await loadDistances(tx);
   const { rows } = await tx.query<ClassifiableControl>(
     controlIds
       ? `SELECT ${CONTROL_COLUMNS} FROM controls WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`

@@ -15,11 +15,16 @@ export type SweepResult =
   | { skipped: true }
   | { skipped: false; organizations: number; moved: number; failed: number };
 
+export type SweepOptions = { only?: string[] };
+
 export type Sweeper = {
-  /** Runs one sweep now (tests call this after moving the clock). */
-  runOnce(): Promise<SweepResult>;
+  /**
+   * Runs one sweep now (tests call this after moving the clock). `only` limits the round to
+   * some organisations, so a test never reclassifies another test's tenants.
+   */
+  runOnce(options?: SweepOptions): Promise<SweepResult>;
   /** Runs now, then every `intervalSeconds`; returns the first run's promise. */
-  start(intervalSeconds: number): Promise<SweepResult>;
+  start(intervalSeconds: number, options?: SweepOptions): Promise<SweepResult>;
   stop(): Promise<void>;
 };
 
@@ -28,7 +33,7 @@ export function createSweeper(options: { pool: pg.Pool; clock: Clock; log: Logge
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepResult> | undefined;
 
-  async function sweep(): Promise<SweepResult> {
+  async function sweep(options: SweepOptions): Promise<SweepResult> {
     const lockClient = await pool.connect();
     let broken = false;
     try {
@@ -36,7 +41,12 @@ export function createSweeper(options: { pool: pg.Pool; clock: Clock; log: Logge
       if (!rows[0].locked) return { skipped: true };
       try {
         const now = clock.now();
-        const orgs = await lockClient.query<{ id: string }>('SELECT id FROM organization_ids() AS id');
+        const orgs = await lockClient.query<{ id: string }>(
+          options.only
+            ? 'SELECT id FROM organization_ids() AS id WHERE id = ANY($1::uuid[])'
+            : 'SELECT id FROM organization_ids() AS id',
+          options.only ? [options.only] : [],
+        );
         let moved = 0;
         let failed = 0;
         for (const { id } of orgs.rows) {
@@ -66,19 +76,23 @@ export function createSweeper(options: { pool: pg.Pool; clock: Clock; log: Logge
     }
   }
 
-  function runOnce(): Promise<SweepResult> {
-    // Rounds in one process never overlap: a caller during a round waits for that round's result.
-    if (!running) running = sweep().finally(() => (running = undefined));
-    return running;
+  async function runOnce(options: SweepOptions = {}): Promise<SweepResult> {
+    // Rounds in one process never overlap: a round waits for the one in progress to finish.
+    while (running) await running.catch(() => {});
+    const round = sweep(options).finally(() => {
+      if (running === round) running = undefined;
+    });
+    running = round;
+    return round;
   }
 
   return {
     runOnce,
-    start(intervalSeconds) {
-      const first = runOnce();
+    start(intervalSeconds, options = {}) {
+      const first = runOnce(options);
       first.catch((error) => log.error({ err: error }, 'time sweep failed'));
       timer = setInterval(() => {
-        runOnce().catch((error) => log.error({ err: error }, 'time sweep failed'));
+        runOnce(options).catch((error) => log.error({ err: error }, 'time sweep failed'));
       }, intervalSeconds * 1000);
       timer.unref();
       return first;

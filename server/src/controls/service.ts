@@ -36,7 +36,8 @@ export async function createControl(tx: Tx, input: CreateControlInput, now: Date
     if (existing.rows[0]) return replay(existing.rows[0]);
   }
   const providerId = input.primary_provider_id ?? null;
-  const [thresholds, distance] = await Promise.all([loadThresholds(tx), distanceForProvider(tx, providerId)]);
+  const thresholds = await loadThresholds(tx);
+  const distance = await distanceForProvider(tx, providerId);
   const quadrant = quadrantOf(null, distance, thresholds);
   const { rows } = await tx.query(
     `INSERT INTO controls (id, organization_id, name, description, control_type, functional_range,
@@ -209,17 +210,22 @@ export async function listInteractions(tx: Tx, controlId: string, query: History
   await getControl(tx, controlId);
   const { rows } = await tx.query(
     `SELECT * FROM control_interactions WHERE control_id = $1
-      ORDER BY occurred_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      ORDER BY occurred_at DESC, xmin::text::bigint DESC, id DESC LIMIT $2 OFFSET $3`,
     [controlId, query.limit, query.offset ?? 0],
   );
   return rows;
 }
 
+/**
+ * Newest first. Moves recorded at the same instant (a touch and a network change within one
+ * clock tick) are ordered by their writing transaction (xmin: later transactions have larger
+ * ids), and a creation always sorts as the oldest.
+ */
 export async function listClassifications(tx: Tx, controlId: string, query: HistoryQuery): Promise<Row[]> {
   await getControl(tx, controlId);
   const { rows } = await tx.query(
     `SELECT * FROM quadrant_classifications WHERE control_id = $1
-      ORDER BY classified_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      ORDER BY classified_at DESC, xmin::text::bigint DESC, (reason = 'created'), id DESC LIMIT $2 OFFSET $3`,
     [controlId, query.limit, query.offset ?? 0],
   );
   return rows;
