@@ -1,0 +1,189 @@
+// Owns the logical replication stream of one engine instance: a TEMPORARY pgoutput slot made on
+// the replication connection itself (PostgreSQL drops it when that connection ends, so a dead
+// process never leaves a slot pinning WAL), START_REPLICATION over publication sertantai_sync,
+// and the assembly of pgoutput messages into whole committed transactions, in commit order,
+// with every value kept as PostgreSQL's text output (the pg type parsers are bypassed).
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
+
+export const PUBLICATION = 'sertantai_sync';
+export const SLOT_PREFIX = 'sertantai_engine_';
+
+export type TextRow = Record<string, string | null>;
+
+export type RowChange =
+  | { op: 'insert'; table: string; new: TextRow }
+  | { op: 'update'; table: string; new: TextRow; old: TextRow | null }
+  | { op: 'delete'; table: string; old: TextRow };
+
+export type Transaction = {
+  /** 32-bit transaction id, as pg_current_xact_id()::xid reads inside the writer. */
+  xid: number;
+  /** LSN of the commit record, as a number (exact below 2^53). */
+  commitLsn: number;
+  /** LSN just past the commit record. */
+  endLsn: number;
+  /** Commit time, ms since the epoch. */
+  commitTime: number;
+  changes: RowChange[];
+  /** Tables truncated in this transaction. */
+  truncated: string[];
+  /** Tables whose relation (column list) changed since first seen. */
+  relationsChanged: string[];
+};
+
+export type ReplicationEvents = {
+  onTransaction: (tx: Transaction) => void;
+  /** The stream failed or ended unexpectedly. */
+  onError: (error: Error) => void;
+  /** Server WAL position from keepalives (for lag). */
+  onServerLsn?: (lsn: number) => void;
+};
+
+export function lsnToNumber(lsn: string | null | undefined): number {
+  if (!lsn) return 0;
+  const [hi, lo] = lsn.split('/');
+  return Number.parseInt(hi ?? '0', 16) * 2 ** 32 + Number.parseInt(lo ?? '0', 16);
+}
+
+/** pgoutput plugin that creates a temporary slot on the replication connection first. */
+class TemporarySlotPlugin extends PgoutputPlugin {
+  override parse(buffer: Buffer): Pgoutput.Message {
+    const message = super.parse(buffer);
+    // Keep PostgreSQL's text format: the engine sends text to clients, as Electric does.
+    if (message.tag === 'relation') for (const column of message.columns) column.parser = keepText;
+    return message;
+  }
+
+  override async start(client: pg.Client, slotName: string, lastLsn: string): Promise<unknown> {
+    await client.query(
+      `CREATE_REPLICATION_SLOT "${slotName}" TEMPORARY LOGICAL pgoutput (SNAPSHOT 'nothing')`,
+    );
+    return super.start(client, slotName, lastLsn);
+  }
+}
+
+const keepText = (value: unknown) => value;
+
+export class ReplicationStream {
+  readonly slotName = `${SLOT_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
+  private service: LogicalReplicationService | undefined;
+  private current: Transaction | undefined;
+  private readonly relationColumns = new Map<string, string>();
+  private stopped = false;
+  lastCommitEndLsn = 0;
+  serverLsn = 0;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly events: ReplicationEvents,
+  ) {}
+
+  /** Resolves once START_REPLICATION is streaming (the slot exists and is consistent). */
+  async start(): Promise<void> {
+    const service = new LogicalReplicationService(
+      {
+        connectionString: this.connectionString,
+        application_name: 'sertantai-sync-engine',
+        // Values are sent as the walsender's output functions print them: UTC, ISO dates.
+        options: '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1',
+      },
+      { acknowledge: { auto: true, timeoutSeconds: 10 } },
+    );
+    this.service = service;
+    const plugin = new TemporarySlotPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] });
+    service.on('data', (_lsn: string, message: Pgoutput.Message) => this.onMessage(message));
+    service.on('heartbeat', (lsn: string) => {
+      this.serverLsn = Math.max(this.serverLsn, lsnToNumber(lsn));
+      this.events.onServerLsn?.(this.serverLsn);
+    });
+    const started = new Promise<void>((resolve, reject) => {
+      service.once('start', () => resolve());
+      service.once('error', (error: Error) => reject(error));
+      service
+        .subscribe(plugin, this.slotName)
+        .then(() => {
+          if (!this.stopped) this.fail(new Error('replication stream ended'));
+        })
+        .catch((error: Error) => {
+          reject(error);
+          if (!this.stopped) this.fail(error);
+        });
+    });
+    await started;
+    service.on('error', (error: Error) => {
+      if (!this.stopped) this.fail(error);
+    });
+  }
+
+  private failed = false;
+  private fail(error: Error) {
+    if (this.failed) return;
+    this.failed = true;
+    this.events.onError(error);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.service?.destroy().catch(() => {});
+    this.service = undefined;
+  }
+
+  private onMessage(message: Pgoutput.Message) {
+    switch (message.tag) {
+      case 'begin':
+        this.current = {
+          xid: message.xid >>> 0,
+          commitLsn: lsnToNumber(message.commitLsn),
+          endLsn: 0,
+          commitTime: Number(message.commitTime) / 1000,
+          changes: [],
+          truncated: [],
+          relationsChanged: [],
+        };
+        return;
+      case 'relation': {
+        const signature = message.columns.map((c) => `${c.name}:${c.typeOid}`).join(',');
+        const previous = this.relationColumns.get(message.name);
+        this.relationColumns.set(message.name, signature);
+        if (previous !== undefined && previous !== signature)
+          this.current?.relationsChanged.push(message.name);
+        return;
+      }
+      case 'insert':
+        this.current?.changes.push({ op: 'insert', table: message.relation.name, new: message.new });
+        return;
+      case 'update':
+        this.current?.changes.push({
+          op: 'update',
+          table: message.relation.name,
+          new: message.new,
+          old: message.old ?? null,
+        });
+        return;
+      case 'delete':
+        this.current?.changes.push({
+          op: 'delete',
+          table: message.relation.name,
+          old: (message.old ?? message.key ?? {}) as TextRow,
+        });
+        return;
+      case 'truncate':
+        for (const relation of message.relations) this.current?.truncated.push(relation.name);
+        return;
+      case 'commit': {
+        const tx = this.current;
+        this.current = undefined;
+        if (!tx) return;
+        tx.endLsn = lsnToNumber(message.commitEndLsn);
+        this.lastCommitEndLsn = tx.endLsn;
+        this.serverLsn = Math.max(this.serverLsn, tx.endLsn);
+        this.events.onTransaction(tx);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

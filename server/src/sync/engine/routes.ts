@@ -1,0 +1,130 @@
+// Owns the engine's internal protocol route, GET /internal/electric/v1/shape: the built-in
+// engine speaking Electric's own HTTP API (table, where, params[n], columns, offset, handle,
+// live…), so the shape endpoint's proxy mode can run against it exactly as against a real
+// Electric (ELECTRIC_URL=http://<host>/internal/electric). Guarded by a shared secret
+// (`secret` or `api_secret`); the organisation is params[1], which the endpoint always binds
+// to `organization_id = $1`.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.ts';
+import type { ShapeDefinition } from '../upstream.ts';
+import type { ShapeEngine } from './engine.ts';
+import { tenantColumnOf } from './shape-log.ts';
+
+export const INTERNAL_SHAPE_PATH = '/internal/electric/v1/shape';
+
+/** Tables in publication sertantai_sync. */
+export const SYNC_TABLES = new Set([
+  'organizations',
+  'users',
+  'control_providers',
+  'controls',
+  'control_interactions',
+  'quadrant_classifications',
+  'organizational_traces',
+  'competency_records',
+]);
+
+export type CompiledWhere = ShapeDefinition['filter'];
+/** Compiles a full `where` (tenant predicate included) with its params; throws on refusal. */
+export type WhereCompiler = (table: string, where: string, params: string[]) => CompiledWhere;
+
+/** ELECTRIC_SECRET when set, else a secret derived from the token secret. */
+export function engineSecret(config: Pick<Config, 'electricSecret' | 'tokenSecret'>): string {
+  return (
+    config.electricSecret ??
+    createHmac('sha256', config.tokenSecret).update('sertantai:internal-electric').digest('base64url')
+  );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function invalid(errors: Record<string, string[]>, status = 400) {
+  return new Response(
+    JSON.stringify({ message: status === 401 ? 'Unauthorized' : 'Invalid request', errors }),
+    {
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    },
+  );
+}
+
+/** `a,"b",c` → names; undefined when a name is not a plain identifier. */
+export function parseColumns(raw: string): string[] | undefined {
+  const names = raw.split(',').map((part) => {
+    const trimmed = part.trim();
+    return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length > 1
+      ? trimmed.slice(1, -1).replaceAll('""', '"')
+      : trimmed;
+  });
+  return names.every((name) => IDENT.test(name)) ? [...new Set(names)] : undefined;
+}
+
+/** Without a compiler only the bare tenant predicate is accepted. */
+function tenantOnly(table: string, where: string, params: string[]): CompiledWhere {
+  const column = tenantColumnOf(table);
+  const pattern = new RegExp(`^\\s*\\(?\\s*"?${column}"?\\s*=\\s*\\$1\\s*\\)?\\s*$`);
+  if (!pattern.test(where)) throw new Error('only the organisation predicate is accepted here');
+  const orgId = params[0];
+  return { sql: `${column} = $1`, params: [orgId], matches: (row) => row[column] === orgId };
+}
+
+export function registerInternalShapeRoute(
+  app: FastifyInstance,
+  engine: ShapeEngine,
+  options: {
+    secret: string;
+    compileWhere?: WhereCompiler | undefined;
+    columnsOf: (table: string) => Promise<string[]>;
+  },
+) {
+  app.get(INTERNAL_SHAPE_PATH, { logLevel: 'warn' }, async (request, reply) => {
+    const url = new URL(request.url, 'http://internal');
+    const query = url.searchParams;
+    const secret = query.get('secret') ?? query.get('api_secret') ?? '';
+    const response = await (async () => {
+      if (!sameSecret(secret, options.secret)) return invalid({ secret: ['is missing or wrong'] }, 401);
+      const table = query.get('table') ?? '';
+      if (!SYNC_TABLES.has(table)) return invalid({ table: ['is not a synced table'] });
+      const params: string[] = [];
+      for (const [name, value] of query) {
+        const match = /^params\[(\d{1,3})\]$/.exec(name);
+        if (match) params[Number(match[1]) - 1] = value;
+      }
+      const orgId = params[0];
+      if (orgId === undefined || !UUID.test(orgId)) {
+        return invalid({ params: ['params[1] must be the organisation id'] });
+      }
+      const where = query.get('where') ?? '';
+      let filter: CompiledWhere;
+      try {
+        filter = (options.compileWhere ?? tenantOnly)(table, where, params);
+      } catch (error) {
+        return invalid({ where: [(error as Error).message] });
+      }
+      const rawColumns = query.get('columns');
+      const columns = rawColumns === null ? await options.columnsOf(table) : parseColumns(rawColumns);
+      if (!columns) return invalid({ columns: ['must be a comma-separated list of column names'] });
+      if (!columns.includes('id')) return invalid({ columns: ['must include the primary key'] });
+      const def: ShapeDefinition = {
+        table,
+        columns,
+        orgId: orgId.toLowerCase(),
+        filter,
+        key: JSON.stringify([table, where, params, columns, orgId.toLowerCase()]),
+      };
+      const abort = new AbortController();
+      request.raw.once('close', () => abort.abort());
+      reply.raw.once('close', () => abort.abort());
+      return engine.fetchShape(def, query, abort.signal);
+    })();
+    return reply.send(response);
+  });
+}

@@ -1,0 +1,317 @@
+// Owns one shape log: the snapshot of a shape (serialized once, shared by every client of the
+// shape) and the change entries that followed it, with offsets `<commit lsn>_<op>`. Offsets of
+// snapshot rows are `0_<row index>`; change offsets are always greater (a real LSN is never 0).
+// Entries are stored as ready JSON text so fan-out to many clients costs a string join.
+import { createHash, randomBytes } from 'node:crypto';
+import type { ShapeDefinition } from '../upstream.ts';
+import type { RowChange, TextRow, Transaction } from './replication.ts';
+
+export type Replica = 'default' | 'full';
+
+export type ColumnInfo = { type: string; not_null?: boolean; pk_index?: number; dims?: number };
+export type TableInfo = { columns: Map<string, ColumnInfo>; primaryKey: string[] };
+
+export type Entry = {
+  lsn: number;
+  op: number;
+  json: string;
+  /** Set on the last entry of a transaction: the LSN just past its commit record. */
+  endLsn?: number;
+};
+
+export type PgSnapshot = { xmin: number; xmax: number; xip: Set<number>; text: string };
+
+const TWO_32 = 2 ** 32;
+
+export function parsePgSnapshot(text: string): PgSnapshot {
+  const [xmin = '0', xmax = '0', xip = ''] = text.split(':');
+  return {
+    xmin: Number(xmin),
+    xmax: Number(xmax),
+    xip: new Set(xip === '' ? [] : xip.split(',').map(Number)),
+    text,
+  };
+}
+
+/** Whether a transaction with this 32-bit xid is already contained in the snapshot. */
+export function visibleInSnapshot(snapshot: PgSnapshot, xid32: number): boolean {
+  const epoch = Math.floor(snapshot.xmax / TWO_32);
+  let full = epoch * TWO_32 + xid32;
+  if (full > snapshot.xmax + 2 ** 31) full -= TWO_32;
+  if (full < snapshot.xmin) return true;
+  return full < snapshot.xmax && !snapshot.xip.has(full);
+}
+
+export function newHandle(key: string): string {
+  const digest = createHash('sha256').update(key).digest('hex').slice(0, 8);
+  return `${digest}-${Date.now()}${randomBytes(3).toString('hex')}`;
+}
+
+/** The column that names a row's organisation. */
+export const tenantColumnOf = (table: string) => (table === 'organizations' ? 'id' : 'organization_id');
+
+const quotePart = (value: string) => `"${value.replaceAll('"', '""')}"`;
+
+export class ShapeLog {
+  readonly handle: string;
+  readonly createdAt = Date.now();
+  lastAccess = Date.now();
+  state: 'snapshotting' | 'ready' | 'dropped' = 'snapshotting';
+  ready: Promise<void>;
+  private resolveReady!: () => void;
+  private rejectReady!: (error: Error) => void;
+  snapshot: PgSnapshot | undefined;
+  /** Serialized snapshot rows (insert messages). */
+  rows: string[] = [];
+  /** Row indexes at which snapshot chunks end (the last is rows.length). */
+  chunkEnds: number[] = [];
+  entries: Entry[] = [];
+  bytes = 0;
+  /** Transactions seen while the snapshot is being taken, replayed (minus visible ones) after. */
+  pending: Transaction[] | null = [];
+  readonly waiters = new Set<() => void>();
+  liveSubscribers = 0;
+  private readonly keyPrefix: string;
+  private readonly relation: string;
+  private readonly tenantColumn: string;
+
+  constructor(
+    readonly key: string,
+    readonly def: ShapeDefinition,
+    readonly replica: Replica,
+    readonly table: TableInfo,
+  ) {
+    this.handle = newHandle(key);
+    this.keyPrefix = `${quotePart('public')}.${quotePart(def.table)}/`;
+    this.relation = JSON.stringify(['public', def.table]);
+    this.tenantColumn = tenantColumnOf(def.table);
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+  }
+
+  get dropped(): boolean {
+    return this.state === 'dropped';
+  }
+
+  get changeCount() {
+    return this.entries.length;
+  }
+
+  /** The offset after the last entry: what a caught-up client holds. */
+  headOffset(): string {
+    const last = this.entries.at(-1);
+    return last ? `${last.lsn}_${last.op}` : `0_${this.rows.length}`;
+  }
+
+  /** LSN past the last logged transaction, for up-to-date's global_last_seen_lsn (SSE). */
+  lastEndLsn(): number | undefined {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const end = this.entries[i]?.endLsn;
+      if (end !== undefined) return end;
+    }
+    return undefined;
+  }
+
+  rowKey(row: TextRow): string {
+    return this.keyPrefix + this.table.primaryKey.map((column) => quotePart(row[column] ?? '')).join('/');
+  }
+
+  completeSnapshot(snapshot: PgSnapshot, rows: Array<Array<string | null>>, chunkBytes: number) {
+    this.snapshot = snapshot;
+    const columns = this.def.columns;
+    const out: string[] = new Array(rows.length);
+    const ends: number[] = [];
+    let chunk = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const values = rows[i] as Array<string | null>;
+      const value: TextRow = {};
+      for (let c = 0; c < columns.length; c++) value[columns[c] as string] = values[c] ?? null;
+      const json = `{"key":${JSON.stringify(this.rowKey(value))},"value":${JSON.stringify(value)},"headers":{"operation":"insert","relation":${this.relation}}}`;
+      out[i] = json;
+      chunk += json.length + 1;
+      this.bytes += json.length;
+      if (chunk >= chunkBytes) {
+        ends.push(i + 1);
+        chunk = 0;
+      }
+    }
+    if (ends.at(-1) !== rows.length) ends.push(rows.length);
+    this.rows = out;
+    this.chunkEnds = ends;
+    const pending = this.pending ?? [];
+    this.pending = null;
+    this.state = 'ready';
+    for (const tx of pending) this.apply(tx);
+    this.resolveReady();
+  }
+
+  failSnapshot(error: Error) {
+    this.state = 'dropped';
+    this.rejectReady(error);
+  }
+
+  /** Appends the changes of one transaction that concern this shape; false if none did. */
+  apply(tx: Transaction): boolean {
+    if (this.state === 'dropped') return false;
+    if (this.pending) {
+      // Snapshot under way: keep the whole transaction for after it.
+      if (this.pending.at(-1) !== tx) this.pending.push(tx);
+      return false;
+    }
+    if (this.snapshot && visibleInSnapshot(this.snapshot, tx.xid)) return false;
+    const added: Entry[] = [];
+    const changes = tx.changes;
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i] as RowChange;
+      if (change.table !== this.def.table) continue;
+      const op = i + 1;
+      const message = this.messageFor(change);
+      if (!message) continue;
+      added.push({ lsn: tx.commitLsn, op, json: this.serialize(message, tx, op) });
+    }
+    if (added.length === 0) return false;
+    const lastIndex = added.length - 1;
+    const last = added[lastIndex] as Entry;
+    // Mark the transaction's last change for this shape.
+    last.json = `${last.json.slice(0, -2)},"last":true}}`;
+    last.endLsn = tx.endLsn;
+    for (const entry of added) {
+      this.entries.push(entry);
+      this.bytes += entry.json.length;
+    }
+    for (const wake of [...this.waiters]) wake();
+    return true;
+  }
+
+  private serialize(
+    message: { operation: string; key: string; value: TextRow; old?: TextRow },
+    tx: Transaction,
+    op: number,
+  ): string {
+    const old = message.old ? `,"old_value":${JSON.stringify(message.old)}` : '';
+    return `{"key":${JSON.stringify(message.key)},"value":${JSON.stringify(message.value)}${old},"headers":{"operation":"${message.operation}","relation":${this.relation},"txids":[${tx.xid}],"lsn":"${tx.commitLsn}","op_position":${op}}}`;
+  }
+
+  private project(row: TextRow): TextRow {
+    const value: TextRow = {};
+    for (const column of this.def.columns) value[column] = row[column] ?? null;
+    return value;
+  }
+
+  private pkOnly(row: TextRow): TextRow {
+    const value: TextRow = {};
+    for (const column of this.table.primaryKey) value[column] = row[column] ?? null;
+    return value;
+  }
+
+  private matches(row: TextRow): boolean {
+    // The organisation is checked here too, whatever the filter says: a second lock.
+    if (row[this.tenantColumn] !== this.def.orgId) return false;
+    try {
+      return this.def.filter.matches(row);
+    } catch {
+      return false;
+    }
+  }
+
+  private messageFor(
+    change: RowChange,
+  ): { operation: string; key: string; value: TextRow; old?: TextRow } | undefined {
+    const full = this.replica === 'full';
+    if (change.op === 'insert') {
+      if (!this.matches(change.new)) return undefined;
+      return { operation: 'insert', key: this.rowKey(change.new), value: this.project(change.new) };
+    }
+    if (change.op === 'delete') {
+      if (!this.matches(change.old)) return undefined;
+      return {
+        operation: 'delete',
+        key: this.rowKey(change.old),
+        value: full ? this.project(change.old) : this.pkOnly(change.old),
+      };
+    }
+    const inAfter = this.matches(change.new);
+    const inBefore = change.old ? this.matches(change.old) : inAfter;
+    if (!inBefore && !inAfter) return undefined;
+    if (inBefore && !inAfter) {
+      const old = change.old as TextRow;
+      return {
+        operation: 'delete',
+        key: this.rowKey(old),
+        value: full ? this.project(old) : this.pkOnly(old),
+      };
+    }
+    if (!inBefore) {
+      return { operation: 'insert', key: this.rowKey(change.new), value: this.project(change.new) };
+    }
+    const key = this.rowKey(change.new);
+    if (!change.old) return { operation: 'update', key, value: this.project(change.new) };
+    const value: TextRow = full ? this.project(change.new) : this.pkOnly(change.new);
+    const old: TextRow = {};
+    let changed = false;
+    for (const column of this.def.columns) {
+      const before = change.old[column] ?? null;
+      const after = change.new[column] ?? null;
+      if (before !== after) {
+        value[column] = after;
+        old[column] = before;
+        changed = true;
+      }
+    }
+    return full && changed ? { operation: 'update', key, value, old } : { operation: 'update', key, value };
+  }
+
+  /** Index of the first entry strictly after offset `lsn_op`. */
+  positionAfter(lsn: number, op: number): number {
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      const entry = this.entries[mid] as Entry;
+      if (entry.lsn < lsn || (entry.lsn === lsn && entry.op <= op)) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** Entries from `start`, whole transactions, up to about `maxBytes`. */
+  sliceFrom(start: number, maxBytes: number): { parts: string[]; end: number; offset: string | undefined } {
+    const parts: string[] = [];
+    let bytes = 0;
+    let end = start;
+    let cut = start;
+    for (let i = start; i < this.entries.length; i++) {
+      const entry = this.entries[i] as Entry;
+      parts.push(entry.json);
+      bytes += entry.json.length;
+      if (entry.endLsn !== undefined) {
+        cut = i + 1;
+        if (bytes >= maxBytes) break;
+      }
+    }
+    end = cut;
+    parts.length = end - start;
+    const last = this.entries[end - 1];
+    return { parts, end, offset: last ? `${last.lsn}_${last.op}` : undefined };
+  }
+
+  drop() {
+    this.state = 'dropped';
+    this.rows = [];
+    this.entries = [];
+    this.pending = null;
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
+export function columnsOf(def: ShapeDefinition, table: TableInfo) {
+  const schema: Record<string, ColumnInfo> = {};
+  for (const column of def.columns) {
+    const info = table.columns.get(column);
+    if (info) schema[column] = info;
+  }
+  return schema;
+}

@@ -1,0 +1,89 @@
+// Test harness for the built-in sync engine: a real app listening on loopback with the engine's
+// internal protocol route, so the official client talks to it over HTTP.
+import { randomUUID } from 'node:crypto';
+import type { Feature } from '../../src/app.ts';
+import { identityFeature } from '../../src/auth/feature.ts';
+import { currentTxid, tenantTransaction } from '../../src/db/tenant.ts';
+import {
+  createShapeEngine,
+  type EngineOptions,
+  engineSecret,
+  type ShapeEngineHandle,
+} from '../../src/sync/engine/index.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+
+export type EngineApp = TestApp & { engine: ShapeEngineHandle; baseUrl: string; secret: string };
+
+export async function startEngineApp(options: Partial<EngineOptions> = {}, port = 0): Promise<EngineApp> {
+  let engine: ShapeEngineHandle | undefined;
+  const engineFeature: Feature = (app, deps) => {
+    engine = createShapeEngine({
+      db: deps.db,
+      log: deps.log,
+      metrics: deps.metrics,
+      healthChecks: deps.healthChecks,
+      secret: engineSecret(deps.config),
+      options: { liveTimeoutMs: 1_000, ...options },
+    });
+    engine.registerRoutes(app);
+  };
+  const t = await createTestApp({ features: [identityFeature, engineFeature] });
+  const address = await t.app.listen({ port, host: '127.0.0.1' });
+  return { ...t, engine: engine as ShapeEngineHandle, baseUrl: address, secret: engineSecret(t.config) };
+}
+
+export function shapeUrl(e: { baseUrl: string }) {
+  return `${e.baseUrl}/internal/electric/v1/shape`;
+}
+
+/** Protocol params for an organisation's shape of `table` (as the endpoint's proxy sends them). */
+export function shapeParams(
+  e: { secret: string },
+  table: string,
+  orgId: string,
+  extra: Record<string, string> = {},
+) {
+  return {
+    table,
+    where: table === 'organizations' ? 'id = $1' : 'organization_id = $1',
+    'params[1]': orgId,
+    secret: e.secret,
+    ...extra,
+  };
+}
+
+/** Inserts controls in one transaction; returns their ids and the writer's txid. */
+export async function insertControls(e: Pick<TestApp, 'db'>, orgId: string, names: string[]) {
+  const ids = names.map(() => randomUUID());
+  const txid = await tenantTransaction(e.db.appPool, { orgId }, async (tx) => {
+    for (const [i, name] of names.entries()) {
+      await tx.query(
+        `INSERT INTO controls (id, organization_id, name, control_type, functional_range) VALUES ($1, $2, $3, 'technical', 'narrow')`,
+        [ids[i], orgId, name],
+      );
+    }
+    return currentTxid(tx);
+  });
+  return { ids, txid };
+}
+
+export async function writeAs(e: Pick<TestApp, 'db'>, orgId: string, sql: string, values: unknown[] = []) {
+  return tenantTransaction(e.db.appPool, { orgId }, async (tx) => {
+    await tx.query(sql, values);
+    return currentTxid(tx);
+  });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(50);
+    }
+  }
+}
