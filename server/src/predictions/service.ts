@@ -68,7 +68,7 @@ export async function recomputeRisk(
             AND occurred_at <= $2::timestamptz) i
        LEFT JOIN LATERAL (
          SELECT explanation ->> 'key' AS last_key FROM risk_predictions
-          WHERE control_id = c.id ORDER BY predicted_at DESC, id LIMIT 1) p ON true
+          WHERE control_id = c.id ORDER BY predicted_at DESC, seq DESC LIMIT 1) p ON true
       WHERE c.id = ANY($1::uuid[])`,
     [controlIds, now, WINDOW_DAYS],
   );
@@ -155,7 +155,7 @@ export async function listPredictions(tx: Tx, query: PredictionQuery) {
     if (control.rowCount === 0) throw notFound('Control');
     const { rows } = await tx.query(
       `SELECT ${PREDICTION_COLUMNS} FROM risk_predictions WHERE control_id = $1
-        ORDER BY predicted_at DESC, id LIMIT $2`,
+        ORDER BY predicted_at DESC, seq DESC LIMIT $2`,
       [query.control_id, query.limit],
     );
     return rows;
@@ -163,7 +163,7 @@ export async function listPredictions(tx: Tx, query: PredictionQuery) {
   const { rows } = await tx.query(
     `SELECT * FROM (
        SELECT DISTINCT ON (control_id) ${PREDICTION_COLUMNS} FROM risk_predictions
-        ORDER BY control_id, predicted_at DESC, id) latest
+        ORDER BY control_id, predicted_at DESC, seq DESC) latest
       ORDER BY failure_probability DESC, control_id LIMIT $1`,
     [query.limit],
   );

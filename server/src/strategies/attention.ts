@@ -34,25 +34,24 @@ export async function attentionFor(
   if (controls.length === 0) return result;
   const ids = (quadrant?: Quadrant) =>
     controls.filter((c) => quadrant === undefined || c.current_quadrant === quadrant).map((c) => c.id);
-  const [rules, audits, competencies, slas] = await Promise.all([
-    loadStrategyRules(tx),
-    tx.query<{ control_id: string; last_audit_at: Date }>(
-      `SELECT control_id, max(occurred_at) AS last_audit_at FROM control_interactions
-        WHERE control_id = ANY($1::uuid[]) AND interaction_type IN ('inspect', 'test') AND occurred_at <= $2
-        GROUP BY control_id`,
-      [ids('strange'), now],
-    ),
-    tx.query<CompetencyDates & { control_id: string }>(
-      `SELECT control_id, next_refresher_due::text, certification_expires::text FROM competency_records
-        WHERE control_id = ANY($1::uuid[])`,
-      [ids('specialist')],
-    ),
-    tx.query<SlaPerformance & { control_id: string }>(
-      `SELECT control_id, service_name, uptime_percentage, performance_current, start_date::text, end_date::text
-         FROM service_level_agreements WHERE control_id = ANY($1::uuid[])`,
-      [ids('service')],
-    ),
-  ]);
+  // One query at a time: a pg client runs them in sequence anyway.
+  const rules = await loadStrategyRules(tx);
+  const audits = await tx.query<{ control_id: string; last_audit_at: Date }>(
+    `SELECT control_id, max(occurred_at) AS last_audit_at FROM control_interactions
+      WHERE control_id = ANY($1::uuid[]) AND interaction_type IN ('inspect', 'test') AND occurred_at <= $2
+      GROUP BY control_id`,
+    [ids('strange'), now],
+  );
+  const competencies = await tx.query<CompetencyDates & { control_id: string }>(
+    `SELECT control_id, next_refresher_due::text, certification_expires::text FROM competency_records
+      WHERE control_id = ANY($1::uuid[])`,
+    [ids('specialist')],
+  );
+  const slas = await tx.query<SlaPerformance & { control_id: string }>(
+    `SELECT control_id, service_name, uptime_percentage, performance_current, start_date::text, end_date::text
+       FROM service_level_agreements WHERE control_id = ANY($1::uuid[])`,
+    [ids('service')],
+  );
   const lastAudit = new Map(audits.rows.map((row) => [row.control_id, row.last_audit_at]));
   const competenciesOf = group(competencies.rows);
   const slasOf = group(slas.rows);

@@ -61,7 +61,9 @@ describe('verification strategies', () => {
 
   it('answers 404 for another organisation’s strategy, reading or writing', async () => {
     const theirs = await strategyOf(other, 'self');
-    expect((await call(t, w.viewer, 'GET', `/api/verification-strategies/${theirs.id}`)).statusCode).toBe(404);
+    expect((await call(t, w.viewer, 'GET', `/api/verification-strategies/${theirs.id}`)).statusCode).toBe(
+      404,
+    );
     const patch = await call(t, w.owner, 'PATCH', `/api/verification-strategies/${theirs.id}`, {
       frequency_days: 1,
     });
@@ -91,7 +93,10 @@ describe('verification strategies', () => {
   it('re-scores the quadrant’s controls when the frequency changes', async () => {
     const world = await buildWorld(t);
     const now = t.clock.now();
-    const id = await insertControl(t, world.orgId, { quadrant: 'self', last_touched_at: daysBefore(now, 10) });
+    const id = await insertControl(t, world.orgId, {
+      quadrant: 'self',
+      last_touched_at: daysBefore(now, 10),
+    });
     const self = await strategyOf(world, 'self');
     await call(t, world.admin, 'PATCH', `/api/verification-strategies/${self.id}`, { frequency_days: 10 });
     const [control] = await sql<{ failure_probability: number }>(

@@ -2,8 +2,8 @@
 // straight through tenantTransaction (as the runtime role) so a test can set any state —
 // a control last touched 200 days ago, an SLA below its uptime — without going through time.
 import { randomUUID } from 'node:crypto';
-import type { Role } from '../../src/auth/tokens.ts';
 import { insertDefaultStrategies } from '../../src/auth/default-strategies.ts';
+import type { Role } from '../../src/auth/tokens.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import type { Quadrant } from '../../src/model/quadrant.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -96,7 +96,13 @@ export async function insertInteraction(
     orgId,
     `INSERT INTO control_interactions (organization_id, control_id, interaction_type, occurred_at, issues_found)
      VALUES ($1, $2, $3, $4, $5)`,
-    [orgId, controlId, fields.type ?? 'use', fields.occurred_at ?? t.clock.now(), fields.issues_found ?? false],
+    [
+      orgId,
+      controlId,
+      fields.type ?? 'use',
+      fields.occurred_at ?? t.clock.now(),
+      fields.issues_found ?? false,
+    ],
   );
 }
 
