@@ -1,0 +1,53 @@
+// The app's top-level reactive state: the session and, while signed in, the local database.
+import { onSignedOut, session } from './api/client';
+import type { Role, SessionState } from './api/session';
+import { createData, type Data } from './data/db';
+
+let sessionState = $state.raw<SessionState>({ status: 'loading' });
+let data = $state.raw<Data | undefined>(undefined);
+let started = false;
+
+export const app = {
+  get session(): SessionState {
+    return sessionState;
+  },
+  get data(): Data | undefined {
+    return data;
+  },
+  get role(): Role | undefined {
+    return sessionState.status === 'signed-in' ? sessionState.profile.role : undefined;
+  },
+  /** Admins and owners manage controls, providers and links. */
+  get canManage(): boolean {
+    const role = this.role;
+    return role === 'owner' || role === 'admin';
+  },
+  /** Members and above log interactions and traces. */
+  get canLog(): boolean {
+    const role = this.role;
+    return role === 'owner' || role === 'admin' || role === 'member';
+  },
+};
+
+export function startApp() {
+  if (started) return;
+  started = true;
+  session.subscribe((next) => {
+    sessionState = next;
+    if (next.status === 'signed-in') {
+      if (data && data.profile.user.id !== next.profile.user.id) {
+        void data.close(true);
+        data = undefined;
+      }
+      if (!data) data = createData(session, next.profile);
+    }
+  });
+  onSignedOut(async () => {
+    const previous = data;
+    data = undefined;
+    if (previous) await previous.close(true);
+  });
+  void session.restore();
+}
+
+export { session };

@@ -1,0 +1,297 @@
+// Owns the signed-in user's local database: one TanStack DB collection per synced table, the
+// offline outbox for interactions, and the write actions. Created at sign-in, torn down (and
+// its offline copy wiped) at sign-out.
+//
+// Connection budget: over HTTP/1.1 a browser keeps at most 6 connections per origin and every
+// live shape holds one. Only `controls` and `control_providers` sync all the time; the other
+// tables sync while a screen that shows them is open (and a few seconds after), so at most 4
+// streams are live at once and API calls always find a free connection.
+
+import type { OfflineExecutor } from '@tanstack/offline-transactions';
+import { IndexedDBAdapter, NonRetriableError, startOfflineExecutor } from '@tanstack/offline-transactions';
+import { quadrantOf } from '../../../../server/src/model/quadrant.ts';
+import { ApiError, errorFromResponse, messageOf } from '../api/errors';
+import type { Profile, Session } from '../api/session';
+import { notify } from '../ui/toast.svelte';
+import { indexedDbCache, type ShapeCache } from './cache';
+import { type ShapeWiring, syncedCollection } from './shape';
+import { activity } from './status.svelte';
+import type {
+  Classification,
+  Competency,
+  Control,
+  Interaction,
+  InteractionType,
+  Member,
+  Organization,
+  Provider,
+  Trace,
+} from './types';
+
+const TXID_TIMEOUT_MS = 30_000;
+
+type WriteAnswer = { data?: { id: string }; txid?: number };
+
+const CONTROL_FIELDS = [
+  'name',
+  'description',
+  'control_type',
+  'functional_range',
+  'primary_provider_id',
+  'owned_by_user',
+  'requires_refresher_training',
+] as const;
+const PROVIDER_FIELDS = ['name', 'provider_type', 'contact_info', 'is_user_themselves'] as const;
+
+function pick(source: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) if (source[field] !== undefined) out[field] = source[field];
+  return out;
+}
+
+export type InteractionMeta = {
+  control_id: string;
+  interaction_id: string;
+  interaction_type: InteractionType;
+  occurred_at: string;
+  control_name: string;
+};
+
+export function createData(session: Session, profile: Profile, cache: ShapeCache = indexedDbCache()) {
+  const wiring: ShapeWiring = {
+    url: new URL('/api/electric/sync', location.origin).href,
+    authorization: () => session.authorization(),
+    unauthorized: async () => {
+      if (await session.refresh()) return 'retry';
+      return session.state.status === 'signed-in' ? 'retry' : 'stop';
+    },
+    cache,
+    cacheKey: profile.user.id,
+    onActivity: (table, state) => activity(table, state),
+  };
+
+  async function write(path: string, method: string, body?: unknown): Promise<WriteAnswer> {
+    const response = await session.fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) {
+      const error = await errorFromResponse(response);
+      notify(error.message, 'error');
+      throw error;
+    }
+    if (response.status === 204) return {};
+    return (await response.json()) as WriteAnswer;
+  }
+
+  const txids = (answers: WriteAnswer[]) => {
+    const list = answers
+      .map((answer) => answer.txid)
+      .filter((txid): txid is number => typeof txid === 'number');
+    return list.length > 0 ? { txid: list, timeout: TXID_TIMEOUT_MS } : undefined;
+  };
+
+  const controls = syncedCollection<Control>('controls', wiring, {
+    eager: true,
+    onInsert: async ({ transaction }) =>
+      txids(
+        await Promise.all(
+          transaction.mutations.map((m) =>
+            write('/api/controls', 'POST', { id: m.key, ...pick(m.modified, CONTROL_FIELDS) }),
+          ),
+        ),
+      ),
+    onUpdate: async ({ transaction }) =>
+      txids(
+        await Promise.all(
+          transaction.mutations.map((m) =>
+            write(
+              `/api/controls/${m.key}`,
+              'PATCH',
+              pick(m.changes as Record<string, unknown>, CONTROL_FIELDS),
+            ),
+          ),
+        ),
+      ),
+    onDelete: async ({ transaction }) =>
+      txids(await Promise.all(transaction.mutations.map((m) => write(`/api/controls/${m.key}`, 'DELETE')))),
+  });
+
+  const providers = syncedCollection<Provider>('control_providers', wiring, {
+    eager: true,
+    onInsert: async ({ transaction }) =>
+      txids(
+        await Promise.all(
+          transaction.mutations.map((m) =>
+            write('/api/providers', 'POST', pick(m.modified, PROVIDER_FIELDS)),
+          ),
+        ),
+      ),
+    onUpdate: async ({ transaction }) =>
+      txids(
+        await Promise.all(
+          transaction.mutations.map((m) =>
+            write(
+              `/api/providers/${m.key}`,
+              'PATCH',
+              pick(m.changes as Record<string, unknown>, PROVIDER_FIELDS),
+            ),
+          ),
+        ),
+      ),
+    onDelete: async ({ transaction }) =>
+      txids(await Promise.all(transaction.mutations.map((m) => write(`/api/providers/${m.key}`, 'DELETE')))),
+  });
+
+  // On demand: these sync only while a screen shows them.
+  const interactions = syncedCollection<Interaction>('control_interactions', wiring, { eager: false });
+  const classifications = syncedCollection<Classification>('quadrant_classifications', wiring, {
+    eager: false,
+  });
+  const competencies = syncedCollection<Competency>('competency_records', wiring, { eager: false });
+  const traces = syncedCollection<Trace>('organizational_traces', wiring, { eager: false });
+  const organizations = syncedCollection<Organization>('organizations', wiring, { eager: false });
+  const users = syncedCollection<Member>('users', wiring, { eager: false });
+
+  const thresholds = () => {
+    const org = profile.organization;
+    return {
+      recentDays: Number(org.recent_threshold_days ?? 30) || 30,
+      closeDistance: Number(org.close_threshold_distance ?? 2) || 2,
+    };
+  };
+
+  let executor: OfflineExecutor | undefined;
+  try {
+    executor = startOfflineExecutor({
+      collections: { controls },
+      storage: new IndexedDBAdapter(`sertantai-outbox-${profile.user.id}`),
+      mutationFns: {
+        logInteraction: async ({ transaction }) => {
+          const meta = transaction.metadata as unknown as InteractionMeta;
+          let response: Response;
+          try {
+            response = await session.fetch(`/api/controls/${meta.control_id}/interactions`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({
+                id: meta.interaction_id,
+                interaction_type: meta.interaction_type,
+                occurred_at: meta.occurred_at,
+              }),
+            });
+          } catch (error) {
+            throw error instanceof Error ? error : new Error(String(error)); // offline: retried
+          }
+          if (!response.ok) {
+            const error = await errorFromResponse(response);
+            const transient = response.status >= 500 || response.status === 429 || response.status === 401;
+            if (!transient) {
+              notify(`Could not record “${meta.control_name}”: ${error.message}`, 'error');
+              throw new NonRetriableError(error.message);
+            }
+            throw error;
+          }
+          const answer = (await response.json()) as WriteAnswer;
+          if (typeof answer.txid === 'number') {
+            // A repeat of an already recorded interaction may answer with a txid that never
+            // appears on the stream: do not wait forever for it.
+            await controls.utils.awaitTxId(answer.txid, TXID_TIMEOUT_MS).catch(() => undefined);
+          }
+        },
+      },
+    });
+  } catch {
+    executor = undefined;
+  }
+
+  /** One click: used / inspected / maintained / tested. Optimistic, queued when offline. */
+  async function logInteraction(control: Control, type: InteractionType): Promise<void> {
+    const now = new Date().toISOString();
+    const meta: InteractionMeta = {
+      control_id: control.id,
+      interaction_id: crypto.randomUUID(),
+      interaction_type: type,
+      occurred_at: now,
+      control_name: control.name,
+    };
+    const apply = () =>
+      controls.update(control.id, (draft) => {
+        draft.last_touched_at = now;
+        draft.last_touched_by_user_id = profile.user.id;
+        draft.current_quadrant = quadrantOf(0, draft.provider_distance, thresholds());
+      });
+    try {
+      if (executor) {
+        await executor.waitForInit();
+        const tx = executor.createOfflineTransaction({
+          mutationFnName: 'logInteraction',
+          autoCommit: false,
+          metadata: meta as unknown as Record<string, unknown>,
+          idempotencyKey: meta.interaction_id,
+        });
+        tx.mutate(apply);
+        await tx.commit();
+      } else {
+        apply();
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError)) notify(messageOf(error), 'error');
+    }
+  }
+
+  async function pendingInteractions(): Promise<InteractionMeta[]> {
+    if (!executor) return [];
+    try {
+      const outbox = await executor.peekOutbox();
+      return outbox
+        .filter((tx) => tx.mutationFnName === 'logInteraction')
+        .map((tx) => tx.metadata as unknown as InteractionMeta);
+    } catch {
+      return [];
+    }
+  }
+
+  const all = [
+    controls,
+    providers,
+    interactions,
+    classifications,
+    competencies,
+    traces,
+    organizations,
+    users,
+  ];
+
+  return {
+    profile,
+    controls,
+    providers,
+    interactions,
+    classifications,
+    competencies,
+    traces,
+    organizations,
+    users,
+    thresholds,
+    logInteraction,
+    pendingInteractions,
+    pendingCount: () => (executor ? executor.getPendingCount() : 0),
+    write,
+    async close(wipe: boolean) {
+      executor?.dispose();
+      await Promise.all(all.map((collection) => collection.cleanup().catch(() => undefined)));
+      if (wipe) {
+        await cache.clear();
+        try {
+          indexedDB.deleteDatabase(`sertantai-outbox-${profile.user.id}`);
+        } catch {
+          // nothing to delete
+        }
+      }
+    },
+  };
+}
+
+export type Data = ReturnType<typeof createData>;

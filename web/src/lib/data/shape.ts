@@ -1,0 +1,225 @@
+// Owns how a table becomes a live TanStack DB collection over /api/electric/sync.
+//
+// - The Authorization header is a *function*: the Electric client calls it before every
+//   request, so a running stream picks up a refreshed token without restarting.
+// - A 401 (token expired or revoked) goes through onError: the session refreshes and the stream
+//   resumes from the same offset; when the session is over the stream stops.
+// - The last synced rows are kept in a ShapeCache (IndexedDB) and written into the collection
+//   before the stream starts, so data is readable offline and at once after a reload. When the
+//   stream delivers its first batch, that batch replaces the cached rows in one transaction
+//   (truncate + snapshot), so nothing stale survives.
+
+import { FetchError, type ShapeStreamOptions } from '@electric-sql/client';
+import { type ElectricCollectionUtils, electricCollectionOptions } from '@tanstack/electric-db-collection';
+import { type Collection, createCollection } from '@tanstack/svelte-db';
+import type { ShapeCache } from './cache';
+
+export type SyncTable =
+  | 'controls'
+  | 'control_interactions'
+  | 'control_providers'
+  | 'quadrant_classifications'
+  | 'competency_records'
+  | 'organizational_traces'
+  | 'organizations'
+  | 'users';
+
+export type ShapeWiring = {
+  /** Absolute URL of the sync endpoint. */
+  url: string;
+  /** Returns `Bearer <token>`; called before every request of every stream. */
+  authorization: () => Promise<string>;
+  /** Called on a 401: 'retry' once the session has a new token, 'stop' when it has ended. */
+  unauthorized: () => Promise<'retry' | 'stop'>;
+  /** Storage for the offline copy, and the key prefix (the signed-in user). */
+  cache?: ShapeCache;
+  cacheKey?: string;
+  fetchClient?: typeof fetch;
+  /** Reports each stream's state for the online/offline/syncing indicator. */
+  onActivity?: (table: SyncTable, state: 'request' | 'response' | 'error') => void;
+};
+
+/** PostgreSQL text timestamps ("2026-01-02 03:04:05.6+00") to ISO strings. */
+export function toIso(value: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:([+-]\d{2})(?::?(\d{2}))?|Z)?$/.exec(
+    value,
+  );
+  if (!match) return value;
+  const [, date, time, hours, minutes] = match;
+  const zone = hours === undefined ? 'Z' : `${hours}:${minutes ?? '00'}`;
+  const parsed = new Date(`${date}T${time}${zone}`);
+  return Number.isNaN(parsed.getTime()) ? value : parsed.toISOString();
+}
+
+const parser = {
+  numeric: (value: string) => Number(value),
+  timestamptz: (value: string) => toIso(value),
+  timestamp: (value: string) => toIso(value),
+};
+
+/** The ShapeStream options for one table: URL, params, per-request header, 401 handling. */
+export function shapeOptions(table: SyncTable, wiring: ShapeWiring): ShapeStreamOptions {
+  const activityFetch: typeof fetch = async (input, init) => {
+    wiring.onActivity?.(table, 'request');
+    try {
+      const response = await (wiring.fetchClient ?? fetch)(input, init);
+      wiring.onActivity?.(table, response.status >= 500 ? 'error' : 'response');
+      return response;
+    } catch (error) {
+      wiring.onActivity?.(table, 'error');
+      throw error;
+    }
+  };
+  return {
+    url: wiring.url,
+    params: { table },
+    headers: { Authorization: () => wiring.authorization() },
+    parser,
+    fetchClient: activityFetch,
+    onError: async (error: Error) => {
+      if (error instanceof FetchError && error.status === 401) {
+        return (await wiring.unauthorized()) === 'retry' ? {} : undefined;
+      }
+      if (error instanceof FetchError && error.status === 403) return undefined;
+      // Anything else the client did not retry by itself: try again (with backoff).
+      return {};
+    },
+  };
+}
+
+type Row = { id: string };
+export type PendingWrite = {
+  key: string;
+  modified: Record<string, unknown>;
+  changes: Record<string, unknown>;
+  original: Record<string, unknown>;
+};
+export type WriteHandler = (params: {
+  transaction: { mutations: PendingWrite[] };
+}) => Promise<{ txid: number[]; timeout: number } | undefined>;
+type Handlers = { onInsert?: WriteHandler; onUpdate?: WriteHandler; onDelete?: WriteHandler };
+
+export type SyncedCollectionOptions = Handlers & {
+  /** Start syncing at once (true) or when the first live query needs it (false). */
+  eager: boolean;
+  /** How long an unused on-demand collection keeps its stream open (ms). */
+  gcTime?: number;
+};
+
+/**
+ * A TanStack DB collection (electric-db-collection) for `table`, with the offline copy.
+ */
+export function syncedCollection<T extends Row>(
+  table: SyncTable,
+  wiring: ShapeWiring,
+  options: SyncedCollectionOptions,
+): SyncedCollection<T> {
+  // biome-ignore lint/suspicious/noExplicitAny: the library's generics do not fit plain row types
+  const base = electricCollectionOptions<any>({
+    id: table,
+    getKey: (row: T) => row.id,
+    shapeOptions: shapeOptions(table, wiring),
+    onInsert: options.onInsert,
+    onUpdate: options.onUpdate,
+    onDelete: options.onDelete,
+  });
+
+  const cache = wiring.cache;
+  const key = `${wiring.cacheKey ?? 'anonymous'}:${table}`;
+  const originalSync = base.sync.sync;
+
+  // biome-ignore lint/suspicious/noExplicitAny: sync params are passed through unchanged
+  const sync = (params: any) => {
+    const mirror = new Map<string, Record<string, unknown>>();
+    let replaceCached = false;
+    let stopped = false;
+    let saveTimer: ReturnType<typeof setTimeout> | undefined;
+    let cleanup: unknown;
+
+    const persist = () => {
+      if (!cache) return;
+      if (saveTimer) clearTimeout(saveTimer);
+      saveTimer = setTimeout(() => {
+        saveTimer = undefined;
+        void cache.save(key, { rows: [...mirror.values()], savedAt: Date.now() });
+      }, 500);
+    };
+
+    const wrapped = {
+      ...params,
+      begin: (...args: unknown[]) => {
+        params.begin(...args);
+        if (replaceCached) {
+          // The first batch from the server replaces the offline copy atomically.
+          replaceCached = false;
+          params.truncate();
+          mirror.clear();
+        }
+      },
+      write: (message: { type: string; value?: Record<string, unknown> }) => {
+        if (message.value) {
+          const id = String(message.value.id);
+          if (message.type === 'delete') mirror.delete(id);
+          else mirror.set(id, { ...(mirror.get(id) ?? {}), ...message.value });
+        }
+        params.write(message);
+      },
+      truncate: () => {
+        mirror.clear();
+        params.truncate();
+      },
+      commit: () => {
+        const receipt = params.commit();
+        persist();
+        return receipt;
+      },
+    };
+
+    const start = () => {
+      if (stopped) return;
+      const result = originalSync(wrapped);
+      cleanup = result;
+    };
+
+    if (!cache) {
+      start();
+    } else {
+      void cache.load(key).then((cached) => {
+        if (stopped) return;
+        if (cached && cached.rows.length > 0) {
+          params.begin();
+          for (const value of cached.rows) {
+            mirror.set(String(value.id), value);
+            params.write({ type: 'insert', value });
+          }
+          params.commit();
+          params.markReady();
+          replaceCached = true;
+        }
+        start();
+      });
+    }
+
+    return () => {
+      stopped = true;
+      if (saveTimer) {
+        clearTimeout(saveTimer);
+        saveTimer = undefined;
+        if (cache) void cache.save(key, { rows: [...mirror.values()], savedAt: Date.now() });
+      }
+      if (typeof cleanup === 'function') cleanup();
+      else if (cleanup && typeof (cleanup as { cleanup?: () => void }).cleanup === 'function') {
+        (cleanup as { cleanup: () => void }).cleanup();
+      }
+    };
+  };
+
+  return createCollection({
+    ...base,
+    sync: { ...base.sync, sync },
+    startSync: options.eager,
+    gcTime: options.gcTime ?? (options.eager ? Number.POSITIVE_INFINITY : 3_000),
+  }) as unknown as SyncedCollection<T>;
+}
+
+export type SyncedCollection<T extends Row> = Collection<T, string, ElectricCollectionUtils>;

@@ -1,0 +1,4 @@
+// Local-first single-page app: everything renders in the browser.
+export const ssr = false;
+export const prerender = false;
+export const trailingSlash = 'never';
