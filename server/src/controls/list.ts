@@ -10,7 +10,7 @@ type SortSpec = { expr: string; type: 'text' | 'timestamptz' | 'numeric' };
 
 // Nullable columns sort through a non-null stand-in so keyset comparisons stay total.
 const SORT_KEYS: Record<string, SortSpec> = {
-  name: { expr: 'name', type: 'text' },
+  name: { expr: 'lower(name)', type: 'text' },
   created_at: { expr: 'created_at', type: 'timestamptz' },
   updated_at: { expr: 'updated_at', type: 'timestamptz' },
   last_touched_at: { expr: `COALESCE(last_touched_at, '-infinity'::timestamptz)`, type: 'timestamptz' },

@@ -74,7 +74,8 @@ export async function createControl(tx: Tx, input: CreateControlInput, now: Date
     now,
   );
   await notifyReclassified(tx, { controlIds: [control.id], reason: 'created', now });
-  return { row: control, replayed: false };
+  // Listeners (risk scoring) may have written to the row: answer with what was committed.
+  return { row: await getControl(tx, control.id), replayed: false };
 }
 
 const UPDATABLE = [
@@ -177,9 +178,8 @@ export async function touchControl(
   );
   // Invisible to us yet taken: the id belongs to another organisation's row.
   if (!inserted.rows[0]) throw conflict('This interaction id is already in use.', { field: 'id' });
-  const updated = await tx.query(
-    `UPDATE controls SET last_touched_at = $2, last_touched_by_user_id = $3, current_quadrant = $4
-      WHERE id = $1 RETURNING *`,
+  await tx.query(
+    `UPDATE controls SET last_touched_at = $2, last_touched_by_user_id = $3, current_quadrant = $4 WHERE id = $1`,
     [controlId, lastTouchedAt, userId, after],
   );
   if (after !== before) {
@@ -203,7 +203,11 @@ export async function touchControl(
     reason: 'touch' satisfies ClassificationReason,
     now,
   });
-  return { row: { interaction: inserted.rows[0] as Row, control: updated.rows[0] as Row }, replayed: false };
+  // Read after the listeners (risk scoring) so the answer carries everything this touch changed.
+  return {
+    row: { interaction: inserted.rows[0] as Row, control: await getControl(tx, controlId) },
+    replayed: false,
+  };
 }
 
 export async function listInteractions(tx: Tx, controlId: string, query: HistoryQuery): Promise<Row[]> {
