@@ -13,6 +13,7 @@ import { providersFeature } from './providers/routes.ts';
 import { slasFeature } from './slas/routes.ts';
 import { strategiesFeature } from './strategies/routes.ts';
 import { tracesFeature } from './traces/routes.ts';
+import { webFeature } from './web/feature.ts';
 
 // OpenAPI goes before identity: @fastify/swagger only sees routes added after it.
 export const allFeatures: Feature[] = [
@@ -28,4 +29,5 @@ export const allFeatures: Feature[] = [
   slasFeature,
   predictionsFeature,
   auditFeature,
+  webFeature, // last: the built web app at / and its SPA fallback
 ];
