@@ -75,7 +75,9 @@ export function assertCsrfSafe(request: FastifyRequest, publicOrigin: string | u
       reason: 'origin_missing',
     });
   }
-  const allowed = new Set<string>([`${request.protocol}://${request.host}`.toLowerCase()]);
+  const allowed = new Set<string>();
+  const own = `${request.protocol}://${request.host}`;
+  if (URL.canParse(own)) allowed.add(new URL(own).origin.toLowerCase()); // drops a default port
   if (publicOrigin) allowed.add(new URL(publicOrigin).origin.toLowerCase());
   if (!allowed.has(origin)) {
     throw forbidden('This request comes from another site.', { reason: 'origin_mismatch' });
@@ -84,8 +86,10 @@ export function assertCsrfSafe(request: FastifyRequest, publicOrigin: string | u
 
 function requestOrigin(request: FastifyRequest): string | undefined {
   const origin = request.headers.origin;
-  if (typeof origin === 'string' && origin !== '' && origin !== 'null') return origin.toLowerCase();
   if (origin === 'null') return 'null';
+  if (typeof origin === 'string' && origin !== '') {
+    return URL.canParse(origin) ? new URL(origin).origin.toLowerCase() : origin.toLowerCase();
+  }
   const referer = request.headers.referer;
   if (typeof referer === 'string' && URL.canParse(referer)) return new URL(referer).origin.toLowerCase();
   return undefined;

@@ -61,7 +61,7 @@ export type BackoffSettings = {
   baseSeconds: number;
   /** The delay never exceeds this: an attacker cannot lock a real user out for longer. */
   maxSeconds: number;
-  /** Failures older than this are forgotten. */
+  /** Failures are forgotten this long after the last failure (or the end of its lock). */
   forgetAfterSeconds: number;
 };
 
@@ -110,7 +110,9 @@ export class FailureBackoff {
   private current(key: string, now: number) {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    const forgetAt = Math.max(entry.lockedUntil, entry.lastFailure + this.settings.forgetAfterSeconds * 1000);
+    // Remembered for the quiet period after the lock ends: waiting out the maximum delay does
+    // not earn a fresh set of free attempts.
+    const forgetAt = Math.max(entry.lockedUntil, entry.lastFailure) + this.settings.forgetAfterSeconds * 1000;
     if (now >= forgetAt) {
       this.entries.delete(key);
       return undefined;
