@@ -25,7 +25,6 @@ export function createShapeEngine(deps: EngineDeps & { secret?: string; compileW
       registerInternalShapeRoute(app, engine, {
         secret,
         compileWhere: options.compileWhere ?? deps.compileWhere,
-        columnsOf: (table) => engine.columnNames(table),
       });
     },
     start: () => engine.start(),

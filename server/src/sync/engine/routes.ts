@@ -7,9 +7,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
+import { tableSpec } from '../shapes.ts';
 import type { ShapeDefinition } from '../upstream.ts';
+import { compileElectricWhere, whereParserReady } from './electric-where.ts';
 import type { ShapeEngine } from './engine.ts';
-import { tenantColumnOf } from './shape-log.ts';
 
 export const INTERNAL_SHAPE_PATH = '/internal/electric/v1/shape';
 
@@ -67,22 +68,12 @@ export function parseColumns(raw: string): string[] | undefined {
   return names.every((name) => IDENT.test(name)) ? [...new Set(names)] : undefined;
 }
 
-/** Without a compiler only the bare tenant predicate is accepted. */
-function tenantOnly(table: string, where: string, params: string[]): CompiledWhere {
-  const column = tenantColumnOf(table);
-  const pattern = new RegExp(`^\\s*\\(?\\s*"?${column}"?\\s*=\\s*\\$1\\s*\\)?\\s*$`);
-  if (!pattern.test(where)) throw new Error('only the organisation predicate is accepted here');
-  const orgId = params[0];
-  return { sql: `${column} = $1`, params: [orgId], matches: (row) => row[column] === orgId };
-}
-
 export function registerInternalShapeRoute(
   app: FastifyInstance,
   engine: ShapeEngine,
   options: {
     secret: string;
     compileWhere?: WhereCompiler | undefined;
-    columnsOf: (table: string) => Promise<string[]>;
   },
 ) {
   app.get(INTERNAL_SHAPE_PATH, { logLevel: 'warn' }, async (request, reply) => {
@@ -105,13 +96,18 @@ export function registerInternalShapeRoute(
       const where = query.get('where') ?? '';
       let filter: CompiledWhere;
       try {
-        filter = (options.compileWhere ?? tenantOnly)(table, where, params);
+        if (!options.compileWhere) await whereParserReady();
+        filter = (options.compileWhere ?? compileElectricWhere)(table, where, params);
       } catch (error) {
         return invalid({ where: [(error as Error).message] });
       }
+      // Even behind the secret, only the allow-listed columns leave the database.
+      const allowed = Object.keys(tableSpec(table).columns);
       const rawColumns = query.get('columns');
-      const columns = rawColumns === null ? await options.columnsOf(table) : parseColumns(rawColumns);
+      const columns = rawColumns === null ? allowed : parseColumns(rawColumns);
       if (!columns) return invalid({ columns: ['must be a comma-separated list of column names'] });
+      const refused = columns.filter((column) => !allowed.includes(column));
+      if (refused.length > 0) return invalid({ columns: [`cannot be synced: ${refused.join(', ')}`] });
       if (!columns.includes('id')) return invalid({ columns: ['must include the primary key'] });
       const def: ShapeDefinition = {
         table,
