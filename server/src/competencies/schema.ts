@@ -1,5 +1,6 @@
 // Request schemas of /api/competencies.
 import { z } from 'zod';
+import { text } from '../controls/fields.ts';
 
 export const COMPETENCY_LEVELS = ['novice', 'competent', 'proficient', 'expert'] as const;
 
@@ -11,7 +12,7 @@ const fields = {
   last_training_date: date.nullable().optional(),
   next_refresher_due: date.nullable().optional(),
   training_hours: z.number().min(0).max(100_000).nullable().optional(),
-  certified_by: z.string().max(200).nullable().optional(),
+  certified_by: text(200).nullable().optional(),
   certification_expires: date.nullable().optional(),
 };
 
@@ -24,7 +25,7 @@ export const competencyPatchSchema = z
     last_training_date: date.nullable(),
     next_refresher_due: date.nullable(),
     training_hours: z.number().min(0).max(100_000).nullable(),
-    certified_by: z.string().max(200).nullable(),
+    certified_by: text(200).nullable(),
     certification_expires: date.nullable(),
   })
   .partial()

@@ -38,7 +38,12 @@ const rowSchema = z.object({
     .max(5000, 'description is longer than 5000 characters')
     .refine(noNul, 'description contains a NUL character')
     .nullable(),
-  provider: z.string().trim().max(200, 'provider is longer than 200 characters').nullable(),
+  provider: z
+    .string()
+    .trim()
+    .max(200, 'provider is longer than 200 characters')
+    .refine(noNul, 'provider contains a NUL character')
+    .nullable(),
 });
 type ImportRow = z.infer<typeof rowSchema> & { line: number };
 

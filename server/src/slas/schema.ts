@@ -1,12 +1,13 @@
 // Request schemas of /api/slas.
 import { z } from 'zod';
+import { name } from '../controls/fields.ts';
 
 const date = z.iso.date();
 const percentage = z.number().min(0).max(100);
 const hours = z.number().min(0).max(100_000).nullable();
 
 const editable = {
-  service_name: z.string().trim().min(1).max(200),
+  service_name: name(200),
   uptime_percentage: percentage,
   response_time_hours: hours,
   resolution_time_hours: hours,

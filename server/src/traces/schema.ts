@@ -1,5 +1,6 @@
 // Request schemas of /api/traces.
 import { z } from 'zod';
+import { text } from '../controls/fields.ts';
 
 export const TRACE_TYPES = [
   'maintenance_request',
@@ -15,7 +16,7 @@ export const traceCreateSchema = z
   .object({
     control_id: z.guid().nullable().optional(),
     trace_type: z.enum(TRACE_TYPES),
-    description: z.string().max(5000).nullable().optional(),
+    description: text(5000).nullable().optional(),
     severity: z.enum(SEVERITIES).optional(),
     recorded_at: z.iso.datetime({ offset: true }).optional(),
     related_incident_id: z.guid().nullable().optional(),
