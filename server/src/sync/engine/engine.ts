@@ -86,6 +86,7 @@ export class ShapeEngine implements ShapeUpstream {
   private starting: Promise<void> | undefined;
   private lastError: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly logs = new Map<string, ShapeLog>();
   /** (table, organisation) → logs, for routing changes. */
@@ -172,6 +173,7 @@ export class ShapeEngine implements ShapeUpstream {
     this.lastError = error.message;
     this.deps.log.error({ err: error }, 'sync engine: replication failed');
     this.resetAll();
+    this.retryAt = Date.now() + this.options.restartDelayMs;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       if (this.state === 'failed') this.start().catch(() => {});
@@ -331,6 +333,9 @@ export class ShapeEngine implements ShapeUpstream {
     const parsed = parseProtocol(params);
     if ('errors' in parsed) return badRequest(parsed.errors);
     const protocol = parsed;
+    if (this.state === 'failed' && Date.now() < this.retryAt) {
+      return unavailable('Live sync is recovering from a database interruption. Try again in a few seconds.');
+    }
     try {
       await this.start();
     } catch {
@@ -532,7 +537,7 @@ async function loadTableInfo(db: Database, table: string): Promise<TableInfo> {
     pk_index: number | null;
   }>(
     `SELECT a.attname AS name, t.typname AS type, a.attnotnull AS not_null, a.attndims AS dims,
-            array_position(i.indkey::int2[], a.attnum) - 1 AS pk_index
+            array_position(i.indkey::int2[], a.attnum) AS pk_index
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped

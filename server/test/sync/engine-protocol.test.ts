@@ -1,0 +1,379 @@
+// The engine's Electric protocol, request by request, against the spec
+// (shared/reference/electric-protocol.md, electric-api.yaml): headers, 400/401/409, unknown
+// parameters, offset=now, live timeout and wake-up, up-to-date placement, the never-the-same-
+// offset rule, replica modes, moves in and out of a shape, eviction and the log cap, health.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOrganization } from '../helpers/factories.ts';
+import {
+  type EngineApp,
+  eventually,
+  insertControls,
+  shapeParams,
+  sleep,
+  startEngineApp,
+  writeAs,
+} from './engine-harness.ts';
+
+type Message = {
+  key?: string;
+  value?: Record<string, string | null>;
+  old_value?: Record<string, string | null>;
+  headers: Record<string, unknown>;
+};
+type Answer = { status: number; headers: Record<string, string>; body: Message[] | Record<string, unknown> };
+
+let e: EngineApp;
+beforeAll(async () => {
+  e = await startEngineApp({ liveTimeoutMs: 400 });
+});
+afterAll(() => e?.close());
+
+async function get(app: EngineApp, query: Record<string, string>): Promise<Answer> {
+  const response = await app.app.inject({
+    method: 'GET',
+    url: '/internal/electric/v1/shape',
+    query,
+  });
+  return {
+    status: response.statusCode,
+    headers: response.headers as Record<string, string>,
+    body: response.body ? JSON.parse(response.body) : [],
+  };
+}
+
+const messages = (a: Answer) => a.body as Message[];
+const isUpToDate = (m: Message | undefined) => m?.headers.control === 'up-to-date';
+
+/** Follows a shape from -1 to its first up-to-date; returns the last answer. */
+async function syncToUpToDate(app: EngineApp, query: Record<string, string>) {
+  let answer = await get(app, { ...query, offset: '-1' });
+  const seen = [...messages(answer)];
+  for (let i = 0; i < 20 && !isUpToDate(messages(answer).at(-1)); i++) {
+    answer = await get(app, {
+      ...query,
+      offset: answer.headers['electric-offset'] as string,
+      handle: answer.headers['electric-handle'] as string,
+    });
+    seen.push(...messages(answer));
+  }
+  return {
+    answer,
+    seen,
+    handle: answer.headers['electric-handle'] as string,
+    offset: answer.headers['electric-offset'] as string,
+  };
+}
+
+describe('engine protocol', () => {
+  it('refuses a missing or wrong secret', async () => {
+    const org = await buildOrganization(e.db);
+    const query = shapeParams(e, 'controls', org.id, { offset: '-1' });
+    expect((await get(e, { ...query, secret: 'nope' })).status).toBe(401);
+    const { secret: _, ...without } = query;
+    expect((await get(e, without)).status).toBe(401);
+  });
+
+  it('answers offset=-1 with the snapshot and snapshot-end, never up-to-date; the next request ends with up-to-date', async () => {
+    const org = await buildOrganization(e.db);
+    const { ids } = await insertControls(e, org.id, ['Door', 'Gate']);
+    const query = shapeParams(e, 'controls', org.id, { columns: 'id,name,provider_distance' });
+    const first = await get(e, { ...query, offset: '-1' });
+    expect(first.status).toBe(200);
+    expect(first.headers['electric-handle']).toMatch(/.+/);
+    expect(first.headers['electric-offset']).toMatch(/^\d+_\d+$/);
+    expect(first.headers['electric-up-to-date']).toBeUndefined();
+    expect(JSON.parse(first.headers['electric-schema'] as string)).toEqual({
+      id: { type: 'uuid', not_null: true, pk_index: 0 },
+      name: { type: 'text', not_null: true },
+      provider_distance: { type: 'numeric' },
+    });
+    const body = messages(first);
+    expect(body.some(isUpToDate)).toBe(false);
+    const rows = body.filter((m) => m.key);
+    expect(rows.map((m) => m.value?.id).sort()).toEqual([...ids].sort());
+    expect(rows[0]?.headers).toEqual({ operation: 'insert', relation: ['public', 'controls'] });
+    expect(rows[0]?.key).toMatch(/^"public"\."controls"\/".+"$/);
+    const end = body.at(-1)?.headers as Record<string, unknown>;
+    expect(end.control).toBe('snapshot-end');
+    expect(typeof end.xmin).toBe('string');
+    expect(typeof end.xmax).toBe('string');
+    expect(Array.isArray(end.xip_list)).toBe(true);
+
+    const next = await get(e, {
+      ...query,
+      offset: first.headers['electric-offset'] as string,
+      handle: first.headers['electric-handle'] as string,
+    });
+    expect(next.status).toBe(200);
+    expect(isUpToDate(messages(next).at(-1))).toBe(true);
+    expect(next.headers['electric-up-to-date']).toBe('');
+    expect(next.headers['electric-schema']).toBeDefined();
+    expect(next.headers['electric-handle']).toBe(first.headers['electric-handle']);
+  });
+
+  it('ignores unknown parameters and validates the known ones with 400', async () => {
+    const org = await buildOrganization(e.db);
+    const query = shapeParams(e, 'controls', org.id);
+    const ok = await get(e, {
+      ...query,
+      offset: '-1',
+      log: 'full',
+      'cache-buster': 'abc',
+      expired_handle: 'old-handle',
+      experimental_live_sse: 'false',
+      something_new: 'x',
+    });
+    expect(ok.status).toBe(200);
+    for (const [extra, field] of [
+      [{ offset: 'abc' }, 'offset'],
+      [{ offset: '1_x', handle: 'h' }, 'offset'],
+      [{ offset: '5_0' }, 'handle'],
+      [{ offset: '-1', live: 'true' }, 'live'],
+      [{ offset: '-1', replica: 'partial' }, 'replica'],
+    ] as const) {
+      const bad = await get(e, { ...query, ...extra });
+      expect(bad.status, JSON.stringify(extra)).toBe(400);
+      expect(bad.body).toMatchObject({ message: 'Invalid request', errors: { [field]: expect.any(Array) } });
+      expect(bad.headers['cache-control']).toBe('no-store');
+    }
+    const { offset: _o, ...noOffset } = { ...query, offset: '' };
+    expect((await get(e, noOffset)).status).toBe(400);
+  });
+
+  it('answers an unknown handle with 409 must-refetch and a new handle', async () => {
+    const org = await buildOrganization(e.db);
+    const query = shapeParams(e, 'controls', org.id);
+    const { handle } = await syncToUpToDate(e, query);
+    const stale = await get(e, { ...query, offset: '123_4', handle: 'handle-from-before-a-restart' });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toEqual([{ headers: { control: 'must-refetch' } }]);
+    expect(stale.headers['electric-handle']).toBe(handle);
+    expect(stale.headers['cache-control']).toBe('no-store');
+  });
+
+  it('answers offset=now at once with up-to-date and the current offset', async () => {
+    const org = await buildOrganization(e.db);
+    await insertControls(e, org.id, ['Existing']);
+    const query = shapeParams(e, 'controls', org.id);
+    const { offset, handle } = await syncToUpToDate(e, query);
+    const now = await get(e, { ...query, offset: 'now' });
+    expect(now.status).toBe(200);
+    expect(now.body).toEqual([{ headers: { control: 'up-to-date' } }]);
+    expect(now.headers['electric-offset']).toBe(offset);
+    expect(now.headers['electric-handle']).toBe(handle);
+    expect(now.headers['electric-up-to-date']).toBe('');
+    expect(now.headers['electric-schema']).toBeDefined();
+  });
+
+  it('holds a live request until its timeout, then answers up-to-date with a cursor', async () => {
+    const org = await buildOrganization(e.db);
+    const query = shapeParams(e, 'controls', org.id);
+    const { offset, handle } = await syncToUpToDate(e, query);
+    const started = Date.now();
+    const live = await get(e, { ...query, offset, handle, live: 'true', cursor: '0' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(live.status).toBe(200);
+    expect(live.body).toEqual([{ headers: { control: 'up-to-date' } }]);
+    expect(live.headers['electric-offset']).toBe(offset);
+    expect(live.headers['electric-up-to-date']).toBe('');
+    const cursor = live.headers['electric-cursor'] as string;
+    expect(cursor).toMatch(/^\d+$/);
+    expect(live.headers['cache-control']).toContain('max-age=5');
+    // Echoing the cursor back always yields a different one (cache busting).
+    const again = await get(e, { ...query, offset, handle, live: 'true', cursor });
+    expect(again.headers['electric-cursor']).not.toBe(cursor);
+  });
+
+  it('wakes a live request with the whole transaction and a trailing up-to-date', async () => {
+    const org = await buildOrganization(e.db);
+    const query = shapeParams(e, 'controls', org.id);
+    const { offset, handle } = await syncToUpToDate(e, query);
+    const pending = get(e, { ...query, offset, handle, live: 'true' });
+    await sleep(50);
+    const { ids, txid } = await insertControls(e, org.id, ['X', 'Y']);
+    const live = await pending;
+    const body = messages(live);
+    // The live timeout is short; if it fired first, the next live request carries the change.
+    const all = body.length > 1 ? body : messages(await get(e, { ...query, offset, handle, live: 'true' }));
+    const changes = all.filter((m) => m.key);
+    expect(changes.map((c) => c.value?.id)).toEqual(ids);
+    for (const [i, change] of changes.entries()) {
+      expect(change.headers).toMatchObject({
+        operation: 'insert',
+        txids: [txid],
+        relation: ['public', 'controls'],
+      });
+      expect(change.headers.lsn).toMatch(/^\d+$/);
+      expect(change.headers.op_position).toEqual(expect.any(Number));
+      expect(change.headers.last).toBe(i === changes.length - 1 ? true : undefined);
+    }
+    expect(isUpToDate(all.at(-1))).toBe(true);
+    expect(all.filter(isUpToDate)).toHaveLength(1);
+  });
+
+  it('never answers a non-live request with the same offset and no up-to-date', async () => {
+    const org = await buildOrganization(e.db);
+    await insertControls(e, org.id, ['A']);
+    const query = shapeParams(e, 'controls', org.id);
+    let offset = '-1';
+    let handle = '';
+    for (let i = 0; i < 6; i++) {
+      if (i === 3) await insertControls(e, org.id, [`B${i}`]);
+      await sleep(i === 3 ? 600 : 0);
+      const answer = await get(e, { ...query, offset, ...(handle ? { handle } : {}) });
+      expect(answer.status).toBe(200);
+      const next = answer.headers['electric-offset'] as string;
+      if (next === offset) expect(isUpToDate(messages(answer).at(-1))).toBe(true);
+      // up-to-date is only ever last
+      const body = messages(answer);
+      body.forEach((m, index) => {
+        if (isUpToDate(m)) expect(index).toBe(body.length - 1);
+      });
+      offset = next;
+      handle = answer.headers['electric-handle'] as string;
+    }
+  });
+
+  it('sends changed columns for replica=default and whole rows with old values for replica=full', async () => {
+    const org = await buildOrganization(e.db);
+    const { ids } = await insertControls(e, org.id, ['Valve']);
+    const columns = 'id,name,description,current_quadrant';
+    const base = shapeParams(e, 'controls', org.id, { columns });
+    const plain = await syncToUpToDate(e, base);
+    const full = await syncToUpToDate(e, { ...base, replica: 'full' });
+    expect(full.handle).not.toBe(plain.handle);
+    await writeAs(e, org.id, `UPDATE controls SET name = 'Valve 2' WHERE id = $1`, [ids[0]]);
+    const change = async (q: Record<string, string>, s: { offset: string; handle: string }) =>
+      eventually(async () => {
+        const a = await get(e, { ...q, offset: s.offset, handle: s.handle });
+        const found = messages(a).find((m) => m.key);
+        expect(found).toBeDefined();
+        return found as Message;
+      });
+    const d = await change(base, plain);
+    expect(d.headers.operation).toBe('update');
+    expect(d.value).toEqual({ id: ids[0], name: 'Valve 2' });
+    const f = await change({ ...base, replica: 'full' }, full);
+    expect(f.value).toEqual({ id: ids[0], name: 'Valve 2', description: null, current_quadrant: 'strange' });
+    expect(f.old_value).toEqual({ name: 'Valve' });
+  });
+
+  it('turns an update that leaves the shape into a delete and one that enters into an insert', async () => {
+    const org = await buildOrganization(e.db);
+    const { ids } = await insertControls(e, org.id, ['In', 'Out']);
+    await writeAs(e, org.id, `UPDATE controls SET current_quadrant = 'self' WHERE id = $1`, [ids[0]]);
+    const query = shapeParams(e, 'controls', org.id, {
+      where: `"organization_id" = $1::uuid AND current_quadrant = $2`,
+      'params[2]': 'self',
+      columns: 'id,name,current_quadrant',
+    });
+    const synced = await syncToUpToDate(e, query);
+    expect(synced.seen.filter((m) => m.key).map((m) => m.value?.name)).toEqual(['In']);
+    await writeAs(
+      e,
+      org.id,
+      `UPDATE controls SET current_quadrant = CASE WHEN id = $1 THEN 'service' ELSE 'self' END`,
+      [ids[0]],
+    );
+    const moved = await eventually(async () => {
+      const a = await get(e, { ...query, offset: synced.offset, handle: synced.handle });
+      const changes = messages(a).filter((m) => m.key);
+      expect(changes).toHaveLength(2);
+      return changes;
+    });
+    const byId = Object.fromEntries(moved.map((m) => [m.key?.split('/')[1]?.replaceAll('"', ''), m]));
+    expect(byId[ids[0] as string]?.headers.operation).toBe('delete');
+    expect(byId[ids[0] as string]?.value).toEqual({ id: ids[0] });
+    expect(byId[ids[1] as string]?.headers.operation).toBe('insert');
+    expect(byId[ids[1] as string]?.value).toEqual({ id: ids[1], name: 'Out', current_quadrant: 'self' });
+  });
+
+  it('refuses a where that does not start with the organisation predicate, and other tables', async () => {
+    const org = await buildOrganization(e.db);
+    const query = shapeParams(e, 'controls', org.id, { offset: '-1' });
+    expect((await get(e, { ...query, where: 'true OR organization_id = $1' })).status).toBe(400);
+    expect((await get(e, { ...query, where: `organization_id = $1 AND name = (SELECT 'x')` })).status).toBe(
+      400,
+    );
+    expect((await get(e, { ...query, table: 'sessions' })).status).toBe(400);
+    expect(
+      (await get(e, { ...shapeParams(e, 'users', org.id), offset: '-1', columns: 'id,password_hash' }))
+        .status,
+    ).toBe(400);
+  });
+
+  it('exposes metrics and a healthy check', async () => {
+    const health = await e.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json().checks.sync_engine).toMatchObject({ ok: true, state: 'running' });
+    const metrics = (await e.app.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const name of [
+      'sync_engine_active_shapes',
+      'sync_engine_live_subscribers',
+      'sync_engine_changes_processed_total',
+      'sync_engine_replication_lag_seconds',
+      'sync_engine_snapshot_duration_seconds_bucket',
+    ]) {
+      expect(metrics).toContain(name);
+    }
+  });
+});
+
+describe('engine memory bounds', () => {
+  it('evicts idle shapes (the returning client gets 409) and resets logs over their cap', async () => {
+    const small = await startEngineApp({ idleMs: 300, sweepMs: 100, maxLogChanges: 3, liveTimeoutMs: 300 });
+    try {
+      const org = await buildOrganization(small.db);
+      const query = shapeParams(small, 'controls', org.id);
+      const first = await syncToUpToDate(small, query);
+      await sleep(700);
+      const back = await get(small, { ...query, offset: first.offset, handle: first.handle });
+      expect(back.status).toBe(409);
+      const fresh = back.headers['electric-handle'] as string;
+      expect(fresh).toBeDefined();
+      expect(fresh).not.toBe(first.handle);
+
+      const second = await syncToUpToDate(small, query);
+      expect(second.handle).toBe(fresh);
+      await insertControls(small, org.id, ['1', '2', '3', '4']);
+      await eventually(async () => {
+        const a = await get(small, { ...query, offset: second.offset, handle: second.handle });
+        expect(a.status).toBe(409);
+        expect(a.headers['electric-handle']).not.toBe(second.handle);
+      });
+      const health = await small.app.inject({ method: 'GET', url: '/health' });
+      expect(health.statusCode).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('engine health', () => {
+  it('reports down (503) when replication fails, and 503s requests until it recovers', async () => {
+    const fragile = await startEngineApp({ restartDelayMs: 60_000 });
+    try {
+      const idle = await fragile.app.inject({ method: 'GET', url: '/health' });
+      expect(idle.statusCode).toBe(200);
+      expect(idle.json().checks.sync_engine).toMatchObject({ state: 'idle' });
+      const org = await buildOrganization(fragile.db);
+      const query = shapeParams(fragile, 'controls', org.id);
+      const synced = await syncToUpToDate(fragile, query);
+      const slot = fragile.engine.health().detail.slot as string;
+      await fragile.db.ownerPool.query(
+        'SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1',
+        [slot],
+      );
+      await eventually(async () => {
+        const health = await fragile.app.inject({ method: 'GET', url: '/health' });
+        expect(health.statusCode).toBe(503);
+        expect(health.json().checks.sync_engine).toMatchObject({ ok: false, state: 'failed' });
+      });
+      const after = await get(fragile, { ...query, offset: synced.offset, handle: synced.handle });
+      expect(after.status).toBe(503);
+      expect(after.headers['retry-after']).toBe('5');
+    } finally {
+      await fragile.close();
+    }
+  });
+});
