@@ -12,6 +12,7 @@ import { predictionsFeature } from './predictions/routes.ts';
 import { providersFeature } from './providers/routes.ts';
 import { slasFeature } from './slas/routes.ts';
 import { strategiesFeature } from './strategies/routes.ts';
+import { syncFeature } from './sync/feature.ts';
 import { tracesFeature } from './traces/routes.ts';
 import { webFeature } from './web/feature.ts';
 
@@ -29,5 +30,6 @@ export const allFeatures: Feature[] = [
   slasFeature,
   predictionsFeature,
   auditFeature,
+  syncFeature,
   webFeature, // last: the built web app at / and its SPA fallback
 ];

@@ -61,3 +61,21 @@ export async function buildUser(
 }
 
 export const bearer = (user: { token: string }) => ({ authorization: `Bearer ${user.token}` });
+
+/** Inserts one row into a tenant table as the runtime role; returns its id. Test-trusted names only. */
+export async function insertRow(
+  db: Database,
+  orgId: string,
+  table: string,
+  values: Record<string, unknown>,
+): Promise<string> {
+  const row: Record<string, unknown> = { id: randomUUID(), organization_id: orgId, ...values };
+  const names = Object.keys(row);
+  await tenantTransaction(db.appPool, { orgId }, (tx) =>
+    tx.query(
+      `INSERT INTO "${table}" (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+      Object.values(row),
+    ),
+  );
+  return row.id as string;
+}
