@@ -29,3 +29,17 @@ export async function notifyReclassified(tx: Tx, event: ReclassifiedEvent): Prom
   if (event.controlIds.length === 0) return;
   for (const listener of listeners.values()) await listener(tx, event);
 }
+
+/** Work that follows each organisation's time sweep, in the same transaction (risk re-scoring: its age term grows every day, moved or not). */
+export type SweptListener = (tx: Tx, now: Date) => Promise<void>;
+
+const sweptListeners = new Map<string, SweptListener>();
+
+/** e.g. `onOrganizationSwept('risk', (tx, now) => recomputeAllRisk(tx, now))`. Same name replaces. */
+export function onOrganizationSwept(name: string, listener: SweptListener): void {
+  sweptListeners.set(name, listener);
+}
+
+export async function notifySwept(tx: Tx, now: Date): Promise<void> {
+  for (const listener of sweptListeners.values()) await listener(tx, now);
+}

@@ -6,7 +6,7 @@
 import type { Tx } from '../db/tenant.ts';
 import { distanceOf, providerDistances } from '../model/distance.ts';
 import { daysSince, type Quadrant, quadrantOf, type Thresholds } from '../model/quadrant.ts';
-import { notifyReclassified } from './hooks.ts';
+import { notifyReclassified, notifySwept } from './hooks.ts';
 
 export type ClassificationReason =
   | 'touch'
@@ -201,5 +201,6 @@ export async function sweepOrganization(tx: Tx, now: Date): Promise<{ moved: str
     ...(await applyPlan(tx, byReason.time_elapsed, 'time_elapsed', now)),
     ...(await applyPlan(tx, byReason.network_change, 'network_change', now)),
   ];
+  await notifySwept(tx, now);
   return { moved };
 }
