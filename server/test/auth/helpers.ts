@@ -1,6 +1,7 @@
 // Helpers for the identity tests: register through the real HTTP routes, read JSON answers.
 import { randomUUID } from 'node:crypto';
 import type { App } from '../../src/app.ts';
+import { identityFeature } from '../../src/auth/feature.ts';
 
 export type Registered = {
   email: string;
@@ -69,3 +70,6 @@ export async function me(app: App, accessToken: string) {
 }
 
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** These suites test the identity feature alone, independent of the other features' state. */
+export const IDENTITY_ONLY = { features: [identityFeature] };

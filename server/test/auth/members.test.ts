@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { auth, freshIp, login, me, type Registered, refresh, register, uniqueEmail } from './helpers.ts';
+import {
+  auth,
+  freshIp,
+  IDENTITY_ONLY,
+  login,
+  me,
+  type Registered,
+  refresh,
+  register,
+  uniqueEmail,
+} from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp(IDENTITY_ONLY);
 });
 afterAll(() => t.close());
 

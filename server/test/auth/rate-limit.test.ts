@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityFeature } from '../../src/auth/feature.ts';
 import { FailureBackoff, TokenBucketLimiter } from '../../src/auth/rate-limit.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { freshIp, login, refresh, register, uniqueEmail } from './helpers.ts';
+import { freshIp, IDENTITY_ONLY, login, refresh, register, uniqueEmail } from './helpers.ts';
 
 describe('TokenBucketLimiter', () => {
   it('allows `limit` requests, then answers with the wait until the next token', () => {
@@ -63,7 +63,7 @@ describe('FailureBackoff', () => {
 describe('rate limits over HTTP (defaults)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp(IDENTITY_ONLY);
   });
   afterAll(() => t.close());
 

@@ -2,11 +2,11 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { me, refresh, register } from './helpers.ts';
+import { IDENTITY_ONLY, me, refresh, register } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp(IDENTITY_ONLY);
 });
 afterAll(() => t.close());
 

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { auth, freshIp, login, me, register, uniqueEmail } from './helpers.ts';
+import { auth, freshIp, IDENTITY_ONLY, login, me, register, uniqueEmail } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp(IDENTITY_ONLY);
 });
 afterAll(() => t.close());
 

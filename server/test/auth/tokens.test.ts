@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { TEST_SECRET } from '../helpers/constants.ts';
 import { buildOrganization, buildUser, type TestUser } from '../helpers/factories.ts';
+import { IDENTITY_ONLY } from './helpers.ts';
 
 let t: TestApp;
 let user: TestUser;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp(IDENTITY_ONLY);
   const org = await buildOrganization(t.db);
   user = await buildUser(t.db, t.config, org, 'viewer');
 });
