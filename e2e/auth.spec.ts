@@ -1,0 +1,23 @@
+import { expect, test } from '@playwright/test';
+import { shot, watchErrors } from './helpers';
+
+test('register a new organisation and land on an empty dashboard', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await shot(page, 'sign-in');
+  await page.getByRole('link', { name: 'Create an organisation' }).click();
+  const id = Date.now().toString(36);
+  await page.getByLabel('Organisation name').fill(`Acme Works ${id}`);
+  await page.getByLabel('E-mail').fill(`owner-${id}@example.test`);
+  await page.getByLabel('Password (at least 8 characters)').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create and sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByTestId('empty-dashboard')).toBeVisible();
+  await expect(page.getByTestId('org-name')).toHaveText(`Acme Works ${id}`);
+  await expect(page.getByTestId('role')).toHaveText('owner');
+  // The session survives a reload (refresh cookie → new access token in memory).
+  await page.reload();
+  await expect(page.getByTestId('empty-dashboard')).toBeVisible();
+  expect(errors).toEqual([]);
+});

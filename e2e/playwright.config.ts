@@ -1,0 +1,61 @@
+// Browser tests: the real server (embedded PostgreSQL in a fresh temporary DATA_DIR, demo seed,
+// built web app) in Debian's Chromium. Playwright never downloads a browser here.
+// The port and data directory are chosen once in the main process; workers inherit them.
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+process.env.E2E_PORT ??= String(4600 + (process.pid % 300));
+// Not created here: the server creates it with the permissions embedded PostgreSQL needs.
+process.env.E2E_DATA_DIR ??= path.join(tmpdir(), `sertantai-e2e-${Date.now().toString(36)}-${process.pid}`);
+/** Short access tokens, so the silent refresh runs many times during the suite. */
+process.env.E2E_ACCESS_TOKEN_TTL ??= '20';
+
+const port = Number(process.env.E2E_PORT);
+const root = path.resolve(import.meta.dirname, '..');
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: '**/*.spec.ts',
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list'], ['json']],
+  outputDir: path.join(root, 'test-results'),
+  use: {
+    baseURL: `http://localhost:${port}`,
+    viewport: { width: 1280, height: 860 },
+    trace: 'off',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: 'npm run build:web && npx tsx server/src/main.ts',
+    cwd: root,
+    url: `http://localhost:${port}/health`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: process.env.E2E_DATA_DIR,
+      SEED: 'true',
+      ACCESS_TOKEN_TTL: process.env.E2E_ACCESS_TOKEN_TTL,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'development',
+      PLAYWRIGHT_BROWSERS_PATH: '0',
+    },
+  },
+});
