@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import type { Feature } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
-import { onControlsReclassified } from '../classification/hooks.ts';
+import { onControlsReclassified, onOrganizationSwept } from '../classification/hooks.ts';
 import { currentTxid, tenantTransaction } from '../db/tenant.ts';
-import { listPredictions, recomputeAllRisk, recomputeRisk } from './service.ts';
+import { listPredictions, recomputeAllRisk, recomputeRisk, recomputeUnlockedRisk } from './service.ts';
 
 const listQuery = z
   .object({
@@ -21,6 +21,8 @@ export const predictionsFeature: Feature = (app, deps) => {
   onControlsReclassified('risk', (tx, event) =>
     recomputeRisk(tx, event.controlIds, event.now).then(() => {}),
   );
+  // The age term grows daily for every control, moved or not: the sweep re-scores them all.
+  onOrganizationSwept('risk', (tx, now) => recomputeUnlockedRisk(tx, now).then(() => {}));
 
   const context = (request: Parameters<typeof authOf>[0]) => {
     const auth = authOf(request);

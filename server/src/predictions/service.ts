@@ -142,6 +142,23 @@ export async function recomputeAllRisk(tx: Tx, now: Date): Promise<number> {
   return scores.size;
 }
 
+/**
+ * The sweep's variant: re-scores every control nobody else is changing right now. Rows locked
+ * by a touch or a network change are skipped (that change re-scores them itself), so the sweep
+ * never waits on, or deadlocks with, a request.
+ */
+export async function recomputeUnlockedRisk(tx: Tx, now: Date): Promise<number> {
+  const { rows } = await tx.query<{ id: string }>(
+    `SELECT id FROM controls ORDER BY id FOR UPDATE SKIP LOCKED`,
+  );
+  const scores = await recomputeRisk(
+    tx,
+    rows.map((row) => row.id),
+    now,
+  );
+  return scores.size;
+}
+
 export type PredictionQuery = { control_id?: string | undefined; limit: number };
 
 const PREDICTION_COLUMNS = `id, organization_id, control_id, days_since_touched, provider_distance, quadrant,

@@ -101,8 +101,38 @@ describe('risk predictions', () => {
     const fresh = await storedProbability(world, id);
     clock.advanceDays(45);
     try {
-      await t.app.runSweep();
+      await t.app.runSweep({ only: [world.orgId] });
       expect(await storedProbability(world, id)).toBeGreaterThan(fresh);
+    } finally {
+      clock.advanceDays(-45);
+    }
+  });
+
+  it('re-scores controls that age without moving in the time sweep', async () => {
+    const world = await buildWorld(t);
+    const now = clock.now();
+    const [row] = await sql<{ id: string }>(
+      t,
+      world.orgId,
+      `INSERT INTO controls (organization_id, name, control_type, functional_range, current_quadrant,
+         last_touched_at, provider_distance) VALUES ($1, 'Confined-space kit', 'physical', 'narrow', 'specialist', $2, 1)
+       RETURNING id`,
+      [world.orgId, new Date(now.getTime() - 45 * 86_400_000)],
+    );
+    await t.app.runSweep({ only: [world.orgId] });
+    // 0.02 + 0.30 × 45/90 + 0.04 × 1 = 0.21
+    expect(await storedProbability(world, row!.id)).toBe(0.21);
+    clock.advanceDays(45);
+    try {
+      await t.app.runSweep({ only: [world.orgId] });
+      // still Specialist; 0.02 + 0.30 × 90/90 + 0.04 = 0.36
+      expect(await storedProbability(world, row!.id)).toBe(0.36);
+      const [latest] = await predictions(world, row!.id);
+      expect(latest).toMatchObject({
+        quadrant: 'specialist',
+        days_since_touched: 90,
+        failure_probability: 0.36,
+      });
     } finally {
       clock.advanceDays(-45);
     }
