@@ -154,7 +154,7 @@ export class ShapeLog {
   }
 
   /** Appends the changes of one transaction that concern this shape; false if none did. */
-  apply(tx: Transaction): boolean {
+  apply(tx: Transaction, indexes?: number[]): boolean {
     if (this.state === 'dropped') return false;
     if (this.pending) {
       // Snapshot under way: keep the whole transaction for after it.
@@ -164,7 +164,9 @@ export class ShapeLog {
     if (this.snapshot && visibleInSnapshot(this.snapshot, tx.xid)) return false;
     const added: Entry[] = [];
     const changes = tx.changes;
-    for (let i = 0; i < changes.length; i++) {
+    const count = indexes ? indexes.length : changes.length;
+    for (let n = 0; n < count; n++) {
+      const i = indexes ? (indexes[n] as number) : n;
       const change = changes[i] as RowChange;
       if (change.table !== this.def.table) continue;
       const op = i + 1;

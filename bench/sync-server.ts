@@ -1,0 +1,39 @@
+// The server side of bench/sync.ts, in its own process so client work does not share its event
+// loop: the built-in engine's internal protocol route on loopback. Talks to its parent over IPC.
+import Fastify from 'fastify';
+import { type Database, openDatabase } from '../server/src/db/database.ts';
+import { createLogger } from '../server/src/ops/logger.ts';
+import { createMetrics } from '../server/src/ops/metrics.ts';
+import { createShapeEngine } from '../server/src/sync/engine/index.ts';
+
+const db: Database = await openDatabase({
+  databaseUrl: process.env.BENCH_DATABASE_URL,
+  dataDir: '',
+  secret: process.env.BENCH_SECRET as string,
+  requireLogicalWal: true,
+  appPoolSize: 20,
+});
+const secret = 'bench-internal-secret';
+const engine = createShapeEngine({
+  db,
+  log: createLogger('warn', 'bench-engine'),
+  metrics: createMetrics(),
+  secret,
+  options: { liveTimeoutMs: 20_000 },
+});
+const app = Fastify({ logger: false });
+engine.registerRoutes(app);
+const url = await app.listen({ port: 0, host: '127.0.0.1' });
+
+process.on('message', async (message: { cmd: string }) => {
+  if (message.cmd === 'memory') {
+    globalThis.gc?.();
+    const usage = process.memoryUsage();
+    process.send?.({ cmd: 'memory', heapUsed: usage.heapUsed, rss: usage.rss, ...engine.health().detail });
+  } else if (message.cmd === 'stop') {
+    await app.close();
+    await db.close();
+    process.exit(0);
+  }
+});
+process.send?.({ cmd: 'ready', url: `${url}/internal/electric/v1/shape`, secret });
