@@ -1,6 +1,6 @@
 // The forged-token list from the security checklist: each one is refused with 401 and its code,
 // on the identity routes and on /api/me (the routes every other feature's preHandler guards).
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -44,6 +44,12 @@ function sign(payload: JWTPayload, header: Record<string, unknown> = {}, secret 
   return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...header }).sign(key(secret));
 }
 
+/** Signs any header by hand, correctly, with the real secret. */
+function hmacSign(header: Record<string, unknown>, payload: JWTPayload) {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${createHmac('sha256', TEST_SECRET).update(input).digest('base64url')}`;
+}
+
 function unsigned(alg: string, payload = claims()) {
   return `${b64({ alg, typ: 'JWT' })}.${b64(payload)}.`;
 }
@@ -56,6 +62,7 @@ describe('a valid token', () => {
   it('is accepted, also when minted elsewhere with the shared secret and the claim format', async () => {
     expect((await call(user.token)).statusCode).toBe(200);
     expect((await call(await sign(claims()))).statusCode).toBe(200);
+    expect((await call(hmacSign({ alg: 'HS256', typ: 'JWT' }, claims()))).statusCode).toBe(200);
     // A token from another Sertantai service: its session id is not ours, its user exists here.
     expect((await call(await sign(claims({ sid: randomUUID() })), '/api/me')).statusCode).toBe(200);
   });
@@ -127,6 +134,25 @@ describe('forged and broken tokens are refused with 401', () => {
       },
       'INVALID_TOKEN',
     ],
+    ['exp as a string', () => sign(claims({ exp: String(now() + 600) })), 'INVALID_TOKEN'],
+    ['nbf as a string', () => sign(claims({ nbf: '0' })), 'INVALID_TOKEN'],
+    [
+      'a b64=false header',
+      () => hmacSign({ alg: 'HS256', b64: false, crit: ['b64'] }, claims()),
+      'INVALID_TOKEN',
+    ],
+    ['a signature with base64 padding appended', async () => `${await sign(claims())}=`, 'INVALID_TOKEN'],
+    [
+      'a signature with a character flipped',
+      async () => {
+        const real = await sign(claims());
+        const last = real.at(-2) === 'A' ? 'B' : 'A';
+        return `${real.slice(0, -2)}${last}${real.at(-1)}`;
+      },
+      'INVALID_TOKEN',
+    ],
+    ['a truncated signature', async () => (await sign(claims())).slice(0, -4), 'INVALID_TOKEN'],
+    ['four segments', async () => `${await sign(claims())}.extra`, 'INVALID_TOKEN'],
     ['garbage', () => 'not-a-token', 'INVALID_TOKEN'],
     ['three dots of garbage', () => 'a.b.c', 'INVALID_TOKEN'],
     ['empty parts', () => '..', 'INVALID_TOKEN'],
