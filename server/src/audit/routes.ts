@@ -8,10 +8,20 @@ import { tenantTransaction } from '../db/tenant.ts';
 import { auditQuery } from './schema.ts';
 import { listAudit } from './service.ts';
 
+const security = [{ bearerAuth: [] }];
+
 export const auditFeature: Feature = (app, deps) => {
   app.get(
     '/api/audit',
-    { preHandler: [deps.authenticate, requireRole('admin')], schema: { querystring: auditQuery } },
+    {
+      preHandler: [deps.authenticate, requireRole('admin')],
+      schema: {
+        tags: ['audit'],
+        security,
+        summary: 'The audit trail (admin, owner): newest first, filter by entity and actor, cursor `before`',
+        querystring: auditQuery,
+      },
+    },
     async (request) => {
       const auth = authOf(request);
       return tenantTransaction(

@@ -17,6 +17,8 @@ import {
   updateCompetency,
 } from './service.ts';
 
+const security = [{ bearerAuth: [] }];
+
 export const competenciesFeature: Feature = (app, deps) => {
   const context = (request: Parameters<typeof authOf>[0]) => {
     const auth = authOf(request);
@@ -27,7 +29,15 @@ export const competenciesFeature: Feature = (app, deps) => {
 
   app.get(
     '/api/competencies',
-    { preHandler: [deps.authenticate], schema: { querystring: competencyListQuery } },
+    {
+      preHandler: [deps.authenticate],
+      schema: {
+        tags: ['competencies'],
+        security,
+        summary: 'List competency records (?expiring=true: refresher or certificate falling due)',
+        querystring: competencyListQuery,
+      },
+    },
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
@@ -40,7 +50,15 @@ export const competenciesFeature: Feature = (app, deps) => {
 
   app.get(
     '/api/competencies/:id',
-    { preHandler: [deps.authenticate], schema: { params: idParamsSchema } },
+    {
+      preHandler: [deps.authenticate],
+      schema: {
+        tags: ['competencies'],
+        security,
+        summary: 'Read one competency record',
+        params: idParamsSchema,
+      },
+    },
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
@@ -53,7 +71,15 @@ export const competenciesFeature: Feature = (app, deps) => {
 
   app.post(
     '/api/competencies',
-    { preHandler: admin, schema: { body: competencyCreateSchema } },
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['competencies'],
+        security,
+        summary: 'Record a competency (admin)',
+        body: competencyCreateSchema,
+      },
+    },
     async (request, reply) => {
       const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
         data: await createCompetency(tx, request.body),
@@ -65,7 +91,16 @@ export const competenciesFeature: Feature = (app, deps) => {
 
   app.patch(
     '/api/competencies/:id',
-    { preHandler: admin, schema: { params: idParamsSchema, body: competencyPatchSchema } },
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['competencies'],
+        security,
+        summary: 'Edit a competency record (admin)',
+        params: idParamsSchema,
+        body: competencyPatchSchema,
+      },
+    },
     async (request) =>
       tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
         data: await updateCompetency(tx, request.params.id, request.body),
@@ -75,7 +110,15 @@ export const competenciesFeature: Feature = (app, deps) => {
 
   app.delete(
     '/api/competencies/:id',
-    { preHandler: admin, schema: { params: idParamsSchema } },
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['competencies'],
+        security,
+        summary: 'Remove a competency record (admin)',
+        params: idParamsSchema,
+      },
+    },
     async (request) =>
       tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
         data: await deleteCompetency(tx, request.params.id),

@@ -11,6 +11,8 @@ import { importControls } from './import.ts';
 
 const exportQuery = z.object({ format: z.enum(['csv']).default('csv') }).strict();
 
+const security = [{ bearerAuth: [] }];
+
 export const csvFeature: Feature = async (app, deps) => {
   const context = (request: Parameters<typeof authOf>[0]) => {
     const auth = authOf(request);
@@ -26,7 +28,15 @@ export const csvFeature: Feature = async (app, deps) => {
 
     scope.get(
       '/api/controls/export',
-      { preHandler: [deps.authenticate], schema: { querystring: exportQuery } },
+      {
+        preHandler: [deps.authenticate],
+        schema: {
+          tags: ['controls'],
+          security,
+          summary: 'Export the register as CSV (provider by name, quadrant, last touch, distance, attention)',
+          querystring: exportQuery,
+        },
+      },
       async (request, reply) => {
         const now = deps.clock.now();
         const csv = await tenantTransaction(
@@ -50,7 +60,14 @@ export const csvFeature: Feature = async (app, deps) => {
 
     scope.post(
       '/api/controls/import',
-      { preHandler: [deps.authenticate, requireRole('admin')] },
+      {
+        preHandler: [deps.authenticate, requireRole('admin')],
+        schema: {
+          tags: ['controls'],
+          security,
+          summary: 'Import controls from a text/csv body (admin): all-or-nothing, 400 lists every bad line',
+        },
+      },
       async (request, reply) => {
         if (typeof request.body !== 'string') {
           throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as text/csv.');

@@ -17,6 +17,8 @@ const listQuery = z
 
 const recomputeBody = z.object({ control_ids: z.array(z.guid()).min(1).max(10_000).optional() }).strict();
 
+const security = [{ bearerAuth: [] }];
+
 export const predictionsFeature: Feature = (app, deps) => {
   onControlsReclassified('risk', (tx, event) =>
     recomputeRisk(tx, event.controlIds, event.now).then(() => {}),
@@ -31,7 +33,15 @@ export const predictionsFeature: Feature = (app, deps) => {
 
   app.get(
     '/api/predictions',
-    { preHandler: [deps.authenticate], schema: { querystring: listQuery } },
+    {
+      preHandler: [deps.authenticate],
+      schema: {
+        tags: ['predictions'],
+        security,
+        summary: "Risk predictions: a control's history (?control_id=) or each control's latest",
+        querystring: listQuery,
+      },
+    },
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
@@ -46,7 +56,15 @@ export const predictionsFeature: Feature = (app, deps) => {
 
   app.post(
     '/api/predictions/recompute',
-    { preHandler: [deps.authenticate, requireRole('admin')], schema: { body: recomputeBody.optional() } },
+    {
+      preHandler: [deps.authenticate, requireRole('admin')],
+      schema: {
+        tags: ['predictions'],
+        security,
+        summary: 'Re-score risk now (admin), for some controls or all',
+        body: recomputeBody.optional(),
+      },
+    },
     async (request) =>
       tenantTransaction(deps.db.appPool, context(request), async (tx) => {
         const now = deps.clock.now();

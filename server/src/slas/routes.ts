@@ -6,6 +6,8 @@ import { currentTxid, tenantTransaction } from '../db/tenant.ts';
 import { idParamsSchema, slaCreateSchema, slaListQuery, slaPatchSchema } from './schema.ts';
 import { createSla, deleteSla, getSla, listSlas, updateSla } from './service.ts';
 
+const security = [{ bearerAuth: [] }];
+
 export const slasFeature: Feature = (app, deps) => {
   const context = (request: Parameters<typeof authOf>[0]) => {
     const auth = authOf(request);
@@ -16,7 +18,15 @@ export const slasFeature: Feature = (app, deps) => {
 
   app.get(
     '/api/slas',
-    { preHandler: [deps.authenticate], schema: { querystring: slaListQuery } },
+    {
+      preHandler: [deps.authenticate],
+      schema: {
+        tags: ['slas'],
+        security,
+        summary: 'List SLAs (?breached=true: performance_current below uptime_percentage)',
+        querystring: slaListQuery,
+      },
+    },
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
@@ -29,7 +39,10 @@ export const slasFeature: Feature = (app, deps) => {
 
   app.get(
     '/api/slas/:id',
-    { preHandler: [deps.authenticate], schema: { params: idParamsSchema } },
+    {
+      preHandler: [deps.authenticate],
+      schema: { tags: ['slas'], security, summary: 'Read one SLA', params: idParamsSchema },
+    },
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
@@ -40,17 +53,33 @@ export const slasFeature: Feature = (app, deps) => {
     }),
   );
 
-  app.post('/api/slas', { preHandler: admin, schema: { body: slaCreateSchema } }, async (request, reply) => {
-    const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
-      data: await createSla(tx, request.body),
-      txid: await currentTxid(tx),
-    }));
-    return reply.code(201).send(result);
-  });
+  app.post(
+    '/api/slas',
+    {
+      preHandler: admin,
+      schema: { tags: ['slas'], security, summary: 'Record an SLA (admin)', body: slaCreateSchema },
+    },
+    async (request, reply) => {
+      const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await createSla(tx, request.body),
+        txid: await currentTxid(tx),
+      }));
+      return reply.code(201).send(result);
+    },
+  );
 
   app.patch(
     '/api/slas/:id',
-    { preHandler: admin, schema: { params: idParamsSchema, body: slaPatchSchema } },
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['slas'],
+        security,
+        summary: 'Edit an SLA (admin)',
+        params: idParamsSchema,
+        body: slaPatchSchema,
+      },
+    },
     async (request) =>
       tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
         data: await updateSla(tx, request.params.id, request.body),
@@ -58,10 +87,16 @@ export const slasFeature: Feature = (app, deps) => {
       })),
   );
 
-  app.delete('/api/slas/:id', { preHandler: admin, schema: { params: idParamsSchema } }, async (request) =>
-    tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
-      data: await deleteSla(tx, request.params.id),
-      txid: await currentTxid(tx),
-    })),
+  app.delete(
+    '/api/slas/:id',
+    {
+      preHandler: admin,
+      schema: { tags: ['slas'], security, summary: 'Remove an SLA (admin)', params: idParamsSchema },
+    },
+    async (request) =>
+      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        data: await deleteSla(tx, request.params.id),
+        txid: await currentTxid(tx),
+      })),
   );
 };

@@ -8,6 +8,8 @@ import { attentionForIds } from './attention.ts';
 import { idParamsSchema, strategyPatchSchema } from './schema.ts';
 import { getStrategy, listStrategies, updateStrategy } from './service.ts';
 
+const security = [{ bearerAuth: [] }];
+
 export const strategiesFeature: Feature = (app, deps) => {
   setControlAttention({
     async controlIdsNeedingAttention(tx, now) {
@@ -22,13 +24,32 @@ export const strategiesFeature: Feature = (app, deps) => {
     return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
   };
 
-  app.get('/api/verification-strategies', { preHandler: [deps.authenticate] }, async (request) => ({
-    data: await tenantTransaction(deps.db.appPool, context(request), listStrategies, { readOnly: true }),
-  }));
+  app.get(
+    '/api/verification-strategies',
+    {
+      preHandler: [deps.authenticate],
+      schema: {
+        tags: ['verification-strategies'],
+        security,
+        summary: "The organisation's verification strategy per quadrant",
+      },
+    },
+    async (request) => ({
+      data: await tenantTransaction(deps.db.appPool, context(request), listStrategies, { readOnly: true }),
+    }),
+  );
 
   app.get(
     '/api/verification-strategies/:id',
-    { preHandler: [deps.authenticate], schema: { params: idParamsSchema } },
+    {
+      preHandler: [deps.authenticate],
+      schema: {
+        tags: ['verification-strategies'],
+        security,
+        summary: 'Read one verification strategy',
+        params: idParamsSchema,
+      },
+    },
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
@@ -45,7 +66,13 @@ export const strategiesFeature: Feature = (app, deps) => {
     '/api/verification-strategies/:id',
     {
       preHandler: [deps.authenticate, requireRole('admin')],
-      schema: { params: idParamsSchema, body: strategyPatchSchema },
+      schema: {
+        tags: ['verification-strategies'],
+        security,
+        summary: "Edit a verification strategy (admin); re-scores that quadrant's controls",
+        params: idParamsSchema,
+        body: strategyPatchSchema,
+      },
     },
     async (request) =>
       tenantTransaction(deps.db.appPool, context(request), async (tx) => ({

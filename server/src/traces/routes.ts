@@ -6,6 +6,8 @@ import { currentTxid, tenantTransaction } from '../db/tenant.ts';
 import { idParamsSchema, traceCreateSchema, traceListQuery } from './schema.ts';
 import { createTrace, deleteTrace, getTrace, listTraces } from './service.ts';
 
+const security = [{ bearerAuth: [] }];
+
 export const tracesFeature: Feature = (app, deps) => {
   const context = (request: Parameters<typeof authOf>[0]) => {
     const auth = authOf(request);
@@ -15,7 +17,15 @@ export const tracesFeature: Feature = (app, deps) => {
 
   app.get(
     '/api/traces',
-    { preHandler: [deps.authenticate], schema: { querystring: traceListQuery } },
+    {
+      preHandler: [deps.authenticate],
+      schema: {
+        tags: ['traces'],
+        security,
+        summary: 'List organisational traces (filter by trace_type, control_id)',
+        querystring: traceListQuery,
+      },
+    },
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
@@ -28,7 +38,10 @@ export const tracesFeature: Feature = (app, deps) => {
 
   app.get(
     '/api/traces/:id',
-    { preHandler: [deps.authenticate], schema: { params: idParamsSchema } },
+    {
+      preHandler: [deps.authenticate],
+      schema: { tags: ['traces'], security, summary: 'Read one trace', params: idParamsSchema },
+    },
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
@@ -41,7 +54,15 @@ export const tracesFeature: Feature = (app, deps) => {
 
   app.post(
     '/api/traces',
-    { preHandler: [deps.authenticate, requireRole('member')], schema: { body: traceCreateSchema } },
+    {
+      preHandler: [deps.authenticate, requireRole('member')],
+      schema: {
+        tags: ['traces'],
+        security,
+        summary: "Record a trace (member); re-scores the control's risk",
+        body: traceCreateSchema,
+      },
+    },
     async (request, reply) => {
       const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
         data: await createTrace(tx, request.body, authOf(request).userId, deps.clock.now()),
@@ -53,7 +74,15 @@ export const tracesFeature: Feature = (app, deps) => {
 
   app.delete(
     '/api/traces/:id',
-    { preHandler: [deps.authenticate, requireRole('admin')], schema: { params: idParamsSchema } },
+    {
+      preHandler: [deps.authenticate, requireRole('admin')],
+      schema: {
+        tags: ['traces'],
+        security,
+        summary: 'Remove a trace recorded by mistake (admin)',
+        params: idParamsSchema,
+      },
+    },
     async (request) =>
       tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
         data: await deleteTrace(tx, request.params.id, deps.clock.now()),
