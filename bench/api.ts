@@ -1,0 +1,160 @@
+// Controls API throughput: GET /api/controls/:id and GET /api/controls (50 rows) over real HTTP
+// (a listening server, keep-alive connections, a valid token) beside the same reads issued
+// straight through the pg driver — once as the API's exact database work (the tenant
+// transaction: BEGIN, set_config, SELECT, COMMIT) and once as a single plain query (the
+// physical limit). Printed as throughput ratios with p50/p99; no pass/fail on time.
+// Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
+import { randomInt } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { buildApp } from '../server/src/app.ts';
+import { systemClock } from '../server/src/clock.ts';
+import { loadConfig } from '../server/src/config.ts';
+import { openDatabase } from '../server/src/db/database.ts';
+import { tenantTransaction } from '../server/src/db/tenant.ts';
+import { allFeatures } from '../server/src/features.ts';
+import { createLogger } from '../server/src/ops/logger.ts';
+import { createMetrics } from '../server/src/ops/metrics.ts';
+import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
+import { type LoopResult, printTable, timeLoop } from './lib/measure.ts';
+
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const CONTROLS = 500;
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+
+const dataDir = path.resolve(import.meta.dirname, '../.data-bench-api');
+rmSync(dataDir, { recursive: true, force: true });
+const config = loadConfig({
+  NODE_ENV: 'test', // no background sweep while measuring
+  SHARED_TOKEN_SECRET: SECRET,
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'silent',
+  SEED: 'false',
+  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+});
+const db = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  dataDir,
+  secret: SECRET,
+  requireLogicalWal: false,
+});
+const app = await buildApp(
+  { config, db, log: createLogger('silent'), metrics: createMetrics(), clock: systemClock },
+  allFeatures,
+);
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+const org = await buildOrganization(db, 'Bench org');
+const user = await buildUser(db, config, org, 'viewer');
+await tenantTransaction(db.appPool, { orgId: org.id }, (tx) =>
+  tx.query(
+    `INSERT INTO controls (organization_id, name, control_type, functional_range, current_quadrant, last_touched_at)
+     SELECT $1, 'Control ' || i, 'physical', 'narrow', (ARRAY['self','specialist','service','strange'])[1 + i % 4],
+            now() - (i % 90) * interval '1 day'
+     FROM generate_series(1, ${CONTROLS}) i`,
+    [org.id],
+  ),
+);
+await db.ownerPool.query('ANALYZE controls');
+const ids: string[] = (
+  await tenantTransaction(db.appPool, { orgId: org.id }, (tx) => tx.query('SELECT id FROM controls'))
+).rows.map((r) => r.id);
+console.log(
+  `server at ${address}; ${CONTROLS} controls; ${concurrency} concurrent clients; ${seconds} s per case`,
+);
+
+/** Drives HTTP load from a worker thread, so the client does not share the server's event loop. */
+function httpLoad(urls: string[]): Promise<LoopResult> {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const http = require('node:http');
+    const { urls, token, seconds, concurrency } = workerData;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    const get = (url) => new Promise((resolve, reject) => {
+      const req = http.get(url, { agent, headers: { authorization: 'Bearer ' + token } }, (res) => {
+        if (res.statusCode !== 200) reject(new Error('status ' + res.statusCode + ' for ' + url));
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+    });
+    const pick = () => urls[Math.floor(Math.random() * urls.length)];
+    (async () => {
+      for (let i = 0; i < 200; i++) await get(pick());
+      const latencies = [];
+      const started = performance.now();
+      const deadline = started + seconds * 1000;
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (performance.now() < deadline) {
+          const t0 = performance.now();
+          await get(pick());
+          latencies.push(performance.now() - t0);
+        }
+      }));
+      const elapsed = (performance.now() - started) / 1000;
+      latencies.sort((a, b) => a - b);
+      const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p / 100 * latencies.length))];
+      agent.destroy();
+      parentPort.postMessage({ ops: latencies.length, opsPerSec: latencies.length / elapsed, p50Ms: pct(50), p99Ms: pct(99) });
+    })().catch((error) => { throw error; });
+  `;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { urls, token: user.token, seconds, concurrency },
+    });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+}
+
+const POINT = 'SELECT * FROM controls WHERE id = $1';
+const POINT_PLAIN = 'SELECT * FROM controls WHERE id = $1 AND organization_id = $2';
+const LIST = `SELECT * FROM controls ORDER BY lower(name), id LIMIT 50`;
+const LIST_PLAIN = `SELECT * FROM controls WHERE organization_id = $1 ORDER BY lower(name), id LIMIT 50`;
+const context = { orgId: org.id, userId: user.id };
+const pickId = () => ids[randomInt(ids.length)]!;
+const loop = { seconds, concurrency };
+
+const results: Array<LoopResult & { name: string }> = [];
+const run = async (name: string, result: Promise<LoopResult>) => {
+  results.push({ name, ...(await result) });
+};
+
+await run('point: API over HTTP', httpLoad(ids.slice(0, 200).map((id) => `${address}/api/controls/${id}`)));
+await run(
+  'point: driver, tenant transaction',
+  timeLoop(
+    () => tenantTransaction(db.appPool, context, (tx) => tx.query(POINT, [pickId()]), { readOnly: true }),
+    loop,
+  ),
+);
+await run(
+  'point: driver, plain query',
+  timeLoop(() => db.ownerPool.query(POINT_PLAIN, [pickId(), org.id]), loop),
+);
+await run('list 50: API over HTTP', httpLoad([`${address}/api/controls?limit=50`]));
+await run(
+  'list 50: driver, tenant transaction',
+  timeLoop(() => tenantTransaction(db.appPool, context, (tx) => tx.query(LIST), { readOnly: true }), loop),
+);
+await run(
+  'list 50: driver, plain query',
+  timeLoop(() => db.ownerPool.query(LIST_PLAIN, [org.id]), loop),
+);
+
+printTable(results, [
+  ['point: API over HTTP', 'point: driver, tenant transaction'],
+  ['point: API over HTTP', 'point: driver, plain query'],
+  ['list 50: API over HTTP', 'list 50: driver, tenant transaction'],
+  ['list 50: API over HTTP', 'list 50: driver, plain query'],
+]);
+console.log(
+  '\nThe "plain query" driver uses the owner pool (max 4 connections, a superuser: no RLS, one round trip);' +
+    '\nthe "tenant transaction" driver does exactly the database work of one API read (app pool, RLS, 4 round trips).',
+);
+
+await app.close();
+await db.close();
