@@ -9,83 +9,12 @@
 //   stream delivers its first batch, that batch replaces the cached rows in one transaction
 //   (truncate + snapshot), so nothing stale survives.
 
-import { FetchError, type ShapeStreamOptions } from '@electric-sql/client';
 import { type ElectricCollectionUtils, electricCollectionOptions } from '@tanstack/electric-db-collection';
 import { type Collection, createCollection } from '@tanstack/svelte-db';
-import type { ShapeCache } from './cache';
+import { type ShapeWiring, type SyncTable, shapeOptions } from './shape-options';
 
-export type SyncTable =
-  | 'controls'
-  | 'control_interactions'
-  | 'control_providers'
-  | 'quadrant_classifications'
-  | 'competency_records'
-  | 'organizational_traces'
-  | 'organizations'
-  | 'users';
-
-export type ShapeWiring = {
-  /** Absolute URL of the sync endpoint. */
-  url: string;
-  /** Returns `Bearer <token>`; called before every request of every stream. */
-  authorization: () => Promise<string>;
-  /** Called on a 401: 'retry' once the session has a new token, 'stop' when it has ended. */
-  unauthorized: () => Promise<'retry' | 'stop'>;
-  /** Storage for the offline copy, and the key prefix (the signed-in user). */
-  cache?: ShapeCache;
-  cacheKey?: string;
-  fetchClient?: typeof fetch;
-  /** Reports each stream's state for the online/offline/syncing indicator. */
-  onActivity?: (table: SyncTable, state: 'request' | 'response' | 'error') => void;
-};
-
-/** PostgreSQL text timestamps ("2026-01-02 03:04:05.6+00") to ISO strings. */
-export function toIso(value: string): string {
-  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:([+-]\d{2})(?::?(\d{2}))?|Z)?$/.exec(
-    value,
-  );
-  if (!match) return value;
-  const [, date, time, hours, minutes] = match;
-  const zone = hours === undefined ? 'Z' : `${hours}:${minutes ?? '00'}`;
-  const parsed = new Date(`${date}T${time}${zone}`);
-  return Number.isNaN(parsed.getTime()) ? value : parsed.toISOString();
-}
-
-const parser = {
-  numeric: (value: string) => Number(value),
-  timestamptz: (value: string) => toIso(value),
-  timestamp: (value: string) => toIso(value),
-};
-
-/** The ShapeStream options for one table: URL, params, per-request header, 401 handling. */
-export function shapeOptions(table: SyncTable, wiring: ShapeWiring): ShapeStreamOptions {
-  const activityFetch: typeof fetch = async (input, init) => {
-    wiring.onActivity?.(table, 'request');
-    try {
-      const response = await (wiring.fetchClient ?? fetch)(input, init);
-      wiring.onActivity?.(table, response.status >= 500 ? 'error' : 'response');
-      return response;
-    } catch (error) {
-      wiring.onActivity?.(table, 'error');
-      throw error;
-    }
-  };
-  return {
-    url: wiring.url,
-    params: { table },
-    headers: { Authorization: () => wiring.authorization() },
-    parser,
-    fetchClient: activityFetch,
-    onError: async (error: Error) => {
-      if (error instanceof FetchError && error.status === 401) {
-        return (await wiring.unauthorized()) === 'retry' ? {} : undefined;
-      }
-      if (error instanceof FetchError && error.status === 403) return undefined;
-      // Anything else the client did not retry by itself: try again (with backoff).
-      return {};
-    },
-  };
-}
+export type { ShapeWiring, SyncTable };
+export { shapeOptions };
 
 type Row = { id: string };
 export type PendingWrite = {
