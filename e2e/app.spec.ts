@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { DEMO_ORGANIZATIONS, DEMO_PASSWORDS } from '../server/src/seed/demo-data.ts';
-import { type Account, addMember, api, registerAccount, shot, signIn, watchErrors } from './helpers';
+import { addMember, api, registerAccount, shot, signIn, watchErrors } from './helpers';
 
 const acme = DEMO_ORGANIZATIONS[0]!;
 const QUADRANTS = ['self', 'specialist', 'service', 'strange'] as const;
@@ -204,5 +204,3 @@ test('a viewer sees no edit actions', async ({ page }) => {
   await page.goto('/providers');
   await expect(page.getByRole('button', { name: 'Add provider' })).toHaveCount(0);
 });
-
-export type { Account };
