@@ -6,16 +6,20 @@ import type { Feature } from '../app.ts';
 import type { Config } from '../config.ts';
 import { createAuthenticate } from './authenticate.ts';
 import { createAuthMetrics } from './metrics.ts';
+import { primeDummyHash } from './passwords.ts';
 import { AuthRateLimits, DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit.ts';
 import { RevocationCache, type RevocationOptions } from './revocation.ts';
 import { registerIdentityRoutes } from './routes.ts';
 import { IdentityService } from './service.ts';
+import { sessionRetentionSeconds, sweepDeadSessions } from './session-sweep.ts';
 import type { TokenSettings } from './tokens.ts';
 
 export type IdentityOptions = {
   /** Override rate limits (tests use small numbers). */
   rateLimits?: Partial<RateLimitSettings>;
   revocation?: RevocationOptions;
+  /** How often dead sessions are deleted (default hourly; 0 turns the sweep off). */
+  sessionSweepMs?: number;
 };
 
 export function tokenSettingsOf(config: Config): TokenSettings {
@@ -62,6 +66,25 @@ export function createIdentityFeature(options: IdentityOptions = {}): Feature {
       tokenSettings,
     });
     registerIdentityRoutes(app, { config: deps.config, service, authenticate });
+    primeDummyHash();
+
+    const sweepMs = options.sessionSweepMs ?? 3_600_000;
+    if (sweepMs > 0) {
+      const retention = sessionRetentionSeconds(deps.config.accessTokenTtl);
+      const timer = setInterval(() => {
+        sweepDeadSessions(deps.db, retention).then(
+          (deleted) =>
+            deleted > 0 && deps.log.info({ event: 'auth.sessions_swept', deleted }, 'dead sessions deleted'),
+          (error: Error) =>
+            deps.log.warn(
+              { event: 'auth.sessions_sweep_failed', err: error.message },
+              'session sweep failed',
+            ),
+        );
+      }, sweepMs);
+      timer.unref();
+      deps.onClose(async () => clearInterval(timer));
+    }
   };
 }
 

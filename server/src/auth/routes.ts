@@ -55,6 +55,13 @@ const memberPatch = z
 const memberParams = z.object({ id: z.uuid({ message: 'must be a uuid' }) });
 const acceptBody = z.object({ token: z.string().min(1).max(512), password: newPassword }).strict();
 
+/** OpenAPI tags, summary and (for Bearer routes) the security requirement. */
+const doc = (summary: string, bearer = false) => ({
+  tags: ['identity'],
+  summary,
+  ...(bearer ? { security: [{ bearerAuth: [] }] } : {}),
+});
+
 export type IdentityRouteDeps = {
   config: Config;
   service: IdentityService;
@@ -91,45 +98,64 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
     if (wantsCookieMode(request)) assertCsrfSafe(request, config.publicOrigin);
   };
 
-  app.post('/auth/register', { schema: { body: registerBody } }, async (request, reply) => {
-    checkCookieMode(request);
-    const issued = await service.register(request.body, meta(request));
-    return reply.code(201).send(tokenAnswer(request, reply, issued));
-  });
-
-  app.post('/auth/login', { schema: { body: loginBody } }, async (request, reply) => {
-    checkCookieMode(request);
-    const issued = await service.login(request.body, meta(request));
-    return reply.send(tokenAnswer(request, reply, issued));
-  });
-
-  app.post('/auth/refresh', { schema: { body: refreshBody } }, async (request, reply) => {
-    let token = request.body?.refresh_token;
-    const fromCookie = token === undefined;
-    if (fromCookie) {
-      token = readRefreshCookie(request);
-      if (token === undefined) {
-        throw validationError('Send {"refresh_token": "..."} or, in cookie mode, the refresh cookie.', {
-          issues: [{ path: 'body.refresh_token', message: 'required' }],
-        });
-      }
-      assertCsrfSafe(request, config.publicOrigin);
-    } else {
+  app.post(
+    '/auth/register',
+    { schema: { ...doc('Create an organisation and its owner; returns a token pair'), body: registerBody } },
+    async (request, reply) => {
       checkCookieMode(request);
-    }
-    try {
-      const issued = await service.refresh(token!, meta(request));
+      const issued = await service.register(request.body, meta(request));
+      return reply.code(201).send(tokenAnswer(request, reply, issued));
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    { schema: { ...doc('Sign in; returns a token pair'), body: loginBody } },
+    async (request, reply) => {
+      checkCookieMode(request);
+      const issued = await service.login(request.body, meta(request));
       return reply.send(tokenAnswer(request, reply, issued));
-    } catch (error) {
-      // A dead refresh cookie is of no further use to the browser.
-      if (fromCookie && error instanceof AppError && error.status === 401) clearRefreshCookie(request, reply);
-      throw error;
-    }
-  });
+    },
+  );
+
+  app.post(
+    '/auth/refresh',
+    { schema: { ...doc('Rotate a refresh token (body, or the cookie in cookie mode)'), body: refreshBody } },
+    async (request, reply) => {
+      let token = request.body?.refresh_token;
+      const fromCookie = token === undefined;
+      if (fromCookie) {
+        token = readRefreshCookie(request);
+        if (token === undefined) {
+          throw validationError('Send {"refresh_token": "..."} or, in cookie mode, the refresh cookie.', {
+            issues: [{ path: 'body.refresh_token', message: 'required' }],
+          });
+        }
+        assertCsrfSafe(request, config.publicOrigin);
+      } else {
+        checkCookieMode(request);
+      }
+      try {
+        const issued = await service.refresh(token!, meta(request));
+        return reply.send(tokenAnswer(request, reply, issued));
+      } catch (error) {
+        // A dead refresh cookie is of no further use to the browser.
+        if (fromCookie && error instanceof AppError && error.status === 401)
+          clearRefreshCookie(request, reply);
+        throw error;
+      }
+    },
+  );
 
   app.post(
     '/auth/logout',
-    { schema: { querystring: logoutQuery, body: logoutBody } },
+    {
+      schema: {
+        ...doc('Revoke this session (scope=local) or all your sessions (scope=global)', true),
+        querystring: logoutQuery,
+        body: logoutBody,
+      },
+    },
     async (request, reply) => {
       const chosen = request.body?.scope ?? request.query.scope ?? 'local';
       if (bearerToken(request) !== undefined) {
@@ -152,26 +178,44 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
     },
   );
 
-  app.get('/auth/me', { onRequest: authenticate }, async (request, reply) => {
-    const { user, organization } = await service.me(authOf(request), request.id);
-    reply.header('cache-control', 'no-store');
-    return { user, organization, role: user.role };
-  });
+  app.get(
+    '/auth/me',
+    { onRequest: authenticate, schema: doc('The signed-in user, organisation and role', true) },
+    async (request, reply) => {
+      const { user, organization } = await service.me(authOf(request), request.id);
+      reply.header('cache-control', 'no-store');
+      return { user, organization, role: user.role };
+    },
+  );
 
-  app.get('/api/me', { onRequest: authenticate }, async (request, reply) => {
-    const auth = authOf(request);
-    const { user } = await service.me(auth, request.id);
-    reply.header('cache-control', 'no-store');
-    return { user_id: auth.userId, org_id: auth.orgId, role: auth.role, email: user.email };
-  });
+  app.get(
+    '/api/me',
+    { onRequest: authenticate, schema: doc('The verified token: user_id, org_id, role, email', true) },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const { user } = await service.me(auth, request.id);
+      reply.header('cache-control', 'no-store');
+      return { user_id: auth.userId, org_id: auth.orgId, role: auth.role, email: user.email };
+    },
+  );
 
-  app.get('/auth/members', { onRequest: authenticate }, async (request) => ({
-    data: await service.listMembers(authOf(request), request.id),
-  }));
+  app.get(
+    '/auth/members',
+    { onRequest: authenticate, schema: doc('List the organisation’s members', true) },
+    async (request) => ({
+      data: await service.listMembers(authOf(request), request.id),
+    }),
+  );
 
   app.post(
     '/auth/members',
-    { schema: { body: memberBody }, onRequest: [authenticate, requireRole('admin')] },
+    {
+      schema: {
+        ...doc('Add a member (with a password, or get an invitation token)', true),
+        body: memberBody,
+      },
+      onRequest: [authenticate, requireRole('admin')],
+    },
     async (request, reply) => {
       const { user, invitation } = await service.addMember(authOf(request), request.body, meta(request));
       reply.header('cache-control', 'no-store');
@@ -181,7 +225,10 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
 
   app.patch(
     '/auth/members/:id',
-    { schema: { params: memberParams, body: memberPatch }, onRequest: [authenticate, requireRole('admin')] },
+    {
+      schema: { ...doc('Change a member’s role or name', true), params: memberParams, body: memberPatch },
+      onRequest: [authenticate, requireRole('admin')],
+    },
     async (request) => ({
       data: await service.updateMember(authOf(request), request.params.id, request.body, meta(request)),
     }),
@@ -189,16 +236,23 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
 
   app.delete(
     '/auth/members/:id',
-    { schema: { params: memberParams }, onRequest: [authenticate, requireRole('admin')] },
+    {
+      schema: { ...doc('Remove a member (their sessions end)', true), params: memberParams },
+      onRequest: [authenticate, requireRole('admin')],
+    },
     async (request, reply) => {
       await service.removeMember(authOf(request), request.params.id, meta(request));
       return reply.code(204).send();
     },
   );
 
-  app.post('/auth/invitations/accept', { schema: { body: acceptBody } }, async (request, reply) => {
-    checkCookieMode(request);
-    const issued = await service.acceptInvitation(request.body, meta(request));
-    return reply.send(tokenAnswer(request, reply, issued));
-  });
+  app.post(
+    '/auth/invitations/accept',
+    { schema: { ...doc('Set a password with an invitation token; returns a token pair'), body: acceptBody } },
+    async (request, reply) => {
+      checkCookieMode(request);
+      const issued = await service.acceptInvitation(request.body, meta(request));
+      return reply.send(tokenAnswer(request, reply, issued));
+    },
+  );
 }

@@ -10,6 +10,7 @@ export type Registered = {
   orgId: string;
   accessToken: string;
   refreshToken: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the parsed JSON answer, read freely by tests
   body: Record<string, any>;
 };
 

@@ -101,3 +101,32 @@ describe('POST /auth/logout', () => {
     expect(missing.json().code).toBe('MISSING_TOKEN');
   });
 });
+
+describe('dead-session sweep', () => {
+  it('deletes sessions a day after revocation or expiry, and keeps the rest', async () => {
+    const { sweepDeadSessions } = await import('../../src/auth/session-sweep.ts');
+    const { tenantTransaction } = await import('../../src/db/tenant.ts');
+    const { decodeJwt } = await import('jose');
+    const old = await register(a.app);
+    const recent = (await login(a.app, old.email, old.password)).json();
+    const live = (await login(a.app, old.email, old.password)).json();
+    await logout(a, old.accessToken);
+    await logout(a, recent.access_token);
+    const sid = (token: string) => decodeJwt(token).sid as string;
+    await tenantTransaction(a.db.appPool, { orgId: old.orgId }, (tx) =>
+      tx.query(`UPDATE sessions SET revoked_at = now() - interval '2 days' WHERE id = $1`, [
+        sid(old.accessToken),
+      ]),
+    );
+    expect(await sweepDeadSessions(a.db, 86_400)).toBeGreaterThanOrEqual(1);
+    const rows = await tenantTransaction(a.db.appPool, { orgId: old.orgId }, async (tx) =>
+      (await tx.query('SELECT id FROM sessions')).rows.map((row) => row.id),
+    );
+    expect(rows).not.toContain(sid(old.accessToken));
+    expect(rows).toContain(sid(recent.access_token)); // revoked, but its tokens may still be in flight
+    expect(rows).toContain(sid(live.access_token));
+    // the swept session's refresh token is gone with it
+    expect((await refresh(a.app, old.refreshToken)).json().code).toBe('INVALID_TOKEN');
+    expect((await me(a.app, live.access_token)).statusCode).toBe(200);
+  });
+});
