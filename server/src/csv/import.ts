@@ -2,15 +2,15 @@
 // functional_range required, description and provider (by name) optional; the other export
 // columns are accepted and ignored so an exported file imports back. Every line is checked
 // before anything is written: one bad line and the answer is 400 with every problem found, and
-// nothing is written. Good files create each control through the controls service, so imported
-// controls are classified exactly like controls created one by one.
+// nothing is written. Good files create the controls in bulk (create-many.ts), classified
+// exactly as POST /api/controls classifies one.
 import { CsvError, parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { CONTROL_TYPES, FUNCTIONAL_RANGES } from '../controls/schema.ts';
-import { createControl } from '../controls/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { validationError } from '../http/errors.ts';
 import { unprotectCell } from './cells.ts';
+import { createControls, type NewControl } from './create-many.ts';
 import { EXPORT_COLUMNS } from './export.ts';
 
 export const MAX_IMPORT_ROWS = 10_000;
@@ -140,18 +140,16 @@ export async function importControls(tx: Tx, text: string, now: Date): Promise<n
     .filter((row) => row.provider !== null && !providerId.has(row.provider.toLowerCase()))
     .map((row) => ({ line: row.line, problem: `No provider named "${row.provider}" in this organisation.` }));
   if (errors.length > 0) rejected(errors);
-  for (const row of rows) {
-    await createControl(
-      tx,
-      {
-        name: row.name,
-        description: row.description,
-        control_type: row.control_type,
-        functional_range: row.functional_range,
-        primary_provider_id: row.provider === null ? null : providerId.get(row.provider.toLowerCase())!,
-      },
-      now,
-    );
-  }
+  await createControls(
+    tx,
+    rows.map((row) => ({
+      name: row.name,
+      description: row.description,
+      control_type: row.control_type,
+      functional_range: row.functional_range,
+      primary_provider_id: row.provider === null ? null : providerId.get(row.provider.toLowerCase())!,
+    })),
+    now,
+  );
   return rows.length;
 }

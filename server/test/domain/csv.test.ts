@@ -125,6 +125,48 @@ describe('CSV import', () => {
     ]);
   });
 
+  it('gives an imported control exactly what POST /api/controls gives the same control', async () => {
+    const w = await buildWorld(t);
+    const self = await insertProvider(t, w.orgId, { name: 'Ourselves', is_user_themselves: true });
+    const vendor = await insertProvider(t, w.orgId, { name: 'Far vendor', provider_type: 'vendor' });
+    await sql(
+      t,
+      w.orgId,
+      `INSERT INTO provider_networks (organization_id, from_provider_id, to_provider_id, relationship_type, path_weight)
+       VALUES ($1, $2, $3, 'contracts', 1.5)`,
+      [w.orgId, self, vendor],
+    );
+    const posted = await call(t, w.admin, 'POST', '/api/controls', {
+      name: 'Posted',
+      control_type: 'technical',
+      functional_range: 'wide',
+      primary_provider_id: vendor,
+    });
+    expect(posted.statusCode).toBe(201);
+    expect(
+      (
+        await importCsv(
+          w.admin,
+          'name,control_type,functional_range,provider\nImported,technical,wide,Far vendor\n',
+        )
+      ).statusCode,
+    ).toBe(201);
+    const rows = await sql<Record<string, unknown>>(
+      t,
+      w.orgId,
+      `SELECT c.current_quadrant, c.provider_distance, c.failure_probability, c.primary_provider_id,
+              q.quadrant, q.previous_quadrant, q.reason, q.provider_distance AS classified_distance
+         FROM controls c JOIN quadrant_classifications q ON q.control_id = c.id ORDER BY c.name`,
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toEqual(rows[1]);
+    expect(rows[0]).toMatchObject({
+      current_quadrant: 'specialist',
+      provider_distance: 1.5,
+      reason: 'created',
+    });
+  });
+
   it('round-trips: an exported register imports into another organisation unchanged', async () => {
     const a = await buildWorld(t);
     const b = await buildWorld(t);
