@@ -25,6 +25,22 @@ export type ClassifiableControl = {
   current_quadrant: Quadrant;
 };
 
+/**
+ * Serialises the organisation's graph-dependent writes (links, self providers, a control's
+ * provider, creations): the lock is taken before anything else, so the graph read after it
+ * includes every change committed before, and two concurrent link edits cannot both compute
+ * distances from a graph missing the other's link. Released at COMMIT/ROLLBACK. Touches do
+ * not take it: they only read the stored distance under their row lock.
+ */
+export async function lockNetwork(tx: Tx): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext(current_setting('app.current_org_id', true)))`, [
+    NETWORK_LOCK_KEY,
+  ]);
+}
+
+/** Advisory lock namespace (first int4) for per-organisation network changes. */
+const NETWORK_LOCK_KEY = 0x5e47b;
+
 /** The organisation's thresholds (RLS shows the caller only its own organisation). */
 export async function loadThresholds(tx: Tx): Promise<Thresholds> {
   const { rows } = await tx.query(
@@ -148,6 +164,7 @@ export async function reclassifyByNetwork(
   now: Date,
   controlIds?: string[],
 ): Promise<{ moved: string[] }> {
+  await lockNetwork(tx);
   const thresholds = await loadThresholds(tx);
   const distances = await loadDistances(tx);
   const { rows } = await tx.query<ClassifiableControl>(

@@ -7,6 +7,7 @@ import {
   type ClassificationReason,
   distanceForProvider,
   loadThresholds,
+  lockNetwork,
   reclassifyByNetwork,
   recordClassifications,
 } from '../classification/service.ts';
@@ -36,6 +37,7 @@ export async function createControl(tx: Tx, input: CreateControlInput, now: Date
     if (existing.rows[0]) return replay(existing.rows[0]);
   }
   const providerId = input.primary_provider_id ?? null;
+  if (providerId !== null) await lockNetwork(tx);
   const thresholds = await loadThresholds(tx);
   const distance = await distanceForProvider(tx, providerId);
   const quadrant = quadrantOf(null, distance, thresholds);
@@ -89,6 +91,8 @@ const UPDATABLE = [
 ] as const;
 
 export async function updateControl(tx: Tx, id: string, input: UpdateControlInput, now: Date): Promise<Row> {
+  // The network lock comes before the row lock, in the same order every network change takes them.
+  if (input.primary_provider_id !== undefined) await lockNetwork(tx);
   const before = await getControl(tx, id, true);
   const sets: string[] = [];
   const params: unknown[] = [id];

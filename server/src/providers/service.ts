@@ -1,7 +1,7 @@
 // Owns providers and the provider network. Any change that can alter a distance (a link, a
 // provider becoming or ceasing to be "self", a provider removed) recomputes the organisation's
 // distances and reclassifies the controls that moved, in the same transaction.
-import { reclassifyByNetwork } from '../classification/service.ts';
+import { lockNetwork, reclassifyByNetwork } from '../classification/service.ts';
 import type { Row } from '../controls/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { notFound } from '../http/errors.ts';
@@ -70,6 +70,7 @@ export async function updateProvider(
   input: UpdateProviderInput,
   now: Date,
 ): Promise<Row> {
+  if (input.is_user_themselves !== undefined) await lockNetwork(tx);
   const before = await getProvider(tx, id);
   const sets: string[] = [];
   const params: unknown[] = [id];
@@ -89,6 +90,7 @@ export async function updateProvider(
 }
 
 export async function deleteProvider(tx: Tx, id: string, now: Date): Promise<Row> {
+  await lockNetwork(tx);
   const served = await tx.query<{ id: string }>(`SELECT id FROM controls WHERE primary_provider_id = $1`, [
     id,
   ]);
@@ -136,6 +138,7 @@ export async function createLink(
     const existing = await tx.query(`SELECT * FROM provider_networks WHERE id = $1`, [input.id]);
     if (existing.rows[0]) return { row: existing.rows[0], replayed: true };
   }
+  await lockNetwork(tx);
   // Both ends must be this organisation's providers; another organisation's id is simply not found.
   const ends = await tx.query(`SELECT count(*)::int AS n FROM control_providers WHERE id = ANY($1::uuid[])`, [
     [input.from_provider_id, input.to_provider_id],
@@ -157,6 +160,7 @@ export async function createLink(
 }
 
 export async function updateLink(tx: Tx, id: string, input: UpdateLinkInput, now: Date): Promise<Row> {
+  await lockNetwork(tx);
   const sets: string[] = [];
   const params: unknown[] = [id];
   for (const column of ['relationship_type', 'path_weight'] as const) {
@@ -174,6 +178,7 @@ export async function updateLink(tx: Tx, id: string, input: UpdateLinkInput, now
 }
 
 export async function deleteLink(tx: Tx, id: string, now: Date): Promise<Row> {
+  await lockNetwork(tx);
   const { rows } = await tx.query(`DELETE FROM provider_networks WHERE id = $1 RETURNING *`, [id]);
   if (!rows[0]) throw notFound('Provider link');
   await reclassifyByNetwork(tx, 'network_change', now);

@@ -320,3 +320,50 @@ describe('network and provider changes', () => {
     expect((await read(onSub.id))[0]).toMatchObject({ quadrant: 'service', reason: 'network_change' });
   });
 });
+
+describe('concurrent network edits', () => {
+  it('links created at the same time all count: final distances match the final graph', async () => {
+    const b = await buildTenant(t);
+    const me = await provider(t, b, { is_user_themselves: true, provider_type: 'user' });
+    const chain = [me.id];
+    for (let i = 0; i < 6; i++) chain.push((await provider(t, b)).id);
+    const controls = [];
+    for (const providerId of chain) controls.push(await control(t, b, { primary_provider_id: providerId }));
+    // self → p1 → p2 → … → p6, each hop 0.25, all six links posted at once.
+    const results = await Promise.all(
+      chain.slice(1).map((to, i) =>
+        call(t, b.users.admin, 'POST', '/api/provider-links', {
+          from_provider_id: chain[i],
+          to_provider_id: to,
+          relationship_type: 'supports',
+          path_weight: 0.25,
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    for (const [i, c] of controls.entries()) {
+      const row = (await call(t, b.users.viewer, 'GET', `/api/controls/${c.id}`)).body.data;
+      expect(row.provider_distance, `hop ${i}`).toBe(i * 0.25);
+      expect(row.current_quadrant).toBe('specialist');
+    }
+  });
+
+  it('a threshold change is picked up by the sweep (distance category, reason network_change)', async () => {
+    const b = await buildTenant(t);
+    const me = await provider(t, b, { is_user_themselves: true, provider_type: 'user' });
+    const far = await provider(t, b);
+    await link(t, b, me.id, far.id, 3);
+    const c = await control(t, b, { primary_provider_id: far.id });
+    expect(c.current_quadrant).toBe('strange');
+    await tenantTransaction(t.db.appPool, { orgId: b.org.id }, (tx) =>
+      tx.query('UPDATE organizations SET close_threshold_distance = 4 WHERE id = $1', [b.org.id]),
+    );
+    expect(await sweep(b)).toMatchObject({ moved: 1 });
+    const history = (await call(t, b.users.viewer, 'GET', `/api/controls/${c.id}/classifications`)).body.data;
+    expect(history[0]).toMatchObject({
+      previous_quadrant: 'strange',
+      quadrant: 'specialist',
+      reason: 'network_change',
+    });
+  });
+});
