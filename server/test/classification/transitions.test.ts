@@ -6,7 +6,16 @@ import { createSweeper } from '../../src/classification/sweeper.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import { createLogger } from '../../src/ops/logger.ts';
-import { buildTenant, call, control, link, provider, type Tenant, touch } from '../controls/world.ts';
+import {
+  buildTenant,
+  call,
+  control,
+  type Json,
+  link,
+  provider,
+  type Tenant,
+  touch,
+} from '../controls/world.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 const clock = new ManualClock(new Date('2026-03-01T09:00:00Z'));
@@ -250,7 +259,7 @@ describe('network and provider changes', () => {
     const onVendor = await control(t, a, { primary_provider_id: net.vendor });
     const links = (await call(t, a.users.viewer, 'GET', `/api/provider-links?provider_id=${net.contractor}`))
       .body.data;
-    const deptToContractor = links.find((l: any) => l.from_provider_id === net.dept);
+    const deptToContractor = links.find((l: Json) => l.from_provider_id === net.dept);
     await call(t, a.users.admin, 'PATCH', `/api/provider-links/${deptToContractor.id}`, { path_weight: 0.5 });
     expect(await get(onContractor.id)).toMatchObject({
       provider_distance: 1.5,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/tokens.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { buildTenant, call, control, link, provider, ROLES, type Tenant } from './world.ts';
+import { buildTenant, call, control, type Json, link, provider, ROLES, type Tenant } from './world.ts';
 
 let t: TestApp;
 let a: Tenant;
@@ -238,7 +238,7 @@ describe('another organisation', () => {
     const mine = await control(t, b, { name: 'Only in B' });
     const theirs = await control(t, a, { name: 'Only in A' });
     const ids = (await call(t, b.users.viewer, 'GET', '/api/controls?limit=200')).body.data.map(
-      (c: any) => c.id,
+      (c: Json) => c.id,
     );
     expect(ids).toContain(mine.id);
     expect(ids).not.toContain(theirs.id);

