@@ -229,6 +229,23 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
         );
       }
 
+      if (response.status === 401 || response.status === 403) {
+        // The upstream refused us, not the browser (a wrong ELECTRIC_SECRET): never let the
+        // client take it for its own token being refused.
+        reply.raw.off('close', abort);
+        await response.body?.cancel().catch(() => {});
+        metrics.upstreamErrors.inc({ mode });
+        request.log.error(
+          { sync: { table: built.table, mode, status: response.status } },
+          'sync: upstream refused the shape request (check ELECTRIC_SECRET)',
+        );
+        throw upstreamUnavailable(
+          'Live sync is misconfigured on our side; we are on it. Your changes are saved.',
+          30,
+          502,
+        );
+      }
+
       const electricNames: string[] = [];
       response.headers.forEach((value, name) => {
         const lower = name.toLowerCase();
