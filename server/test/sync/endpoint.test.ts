@@ -129,6 +129,41 @@ describe('shapes through the endpoint with the official client', () => {
     }
   });
 
+  it('routes live changes by a where on timestamps and numbers, moving rows in and out', async () => {
+    const where =
+      "last_touched_at >= '2024-01-01T00:00:00Z' AND provider_distance < 2.5 AND name LIKE 'Route%'";
+    const a = stream(alice, { table: 'controls', where });
+    try {
+      expect(await a.shape.rows).toEqual([]);
+      const inside = await insertRow(t.db, orgA.id, 'controls', {
+        ...control('Route in'),
+        last_touched_at: '2024-01-01T05:30:00+05:30', // exactly the bound, written in another zone
+        provider_distance: 2.4999,
+      });
+      await insertRow(t.db, orgA.id, 'controls', {
+        ...control('Route old'),
+        last_touched_at: '2023-12-31T23:59:59.999999Z',
+        provider_distance: 1,
+      });
+      await insertRow(t.db, orgA.id, 'controls', {
+        ...control('Route far'),
+        last_touched_at: '2025-06-01T00:00:00Z',
+        provider_distance: 2.5,
+      });
+      await expect
+        .poll(() => a.shape.currentRows.map((r) => r.name), { timeout: 10_000 })
+        .toEqual(['Route in']);
+      await t.db.ownerPool.query('UPDATE controls SET provider_distance = 7 WHERE id = $1', [inside]);
+      await expect.poll(() => a.shape.currentRows.length, { timeout: 10_000 }).toBe(0);
+      await t.db.ownerPool.query('UPDATE controls SET provider_distance = 0 WHERE id = $1', [inside]);
+      await expect
+        .poll(() => a.shape.currentRows.map((r) => r.name), { timeout: 10_000 })
+        .toEqual(['Route in']);
+    } finally {
+      a.stop();
+    }
+  });
+
   it('serves the own organisation and its users without secrets', async () => {
     const orgs = await rowsOf(alice, { table: 'organizations' });
     expect(orgs.map((r) => r.id)).toEqual([orgA.id]);
