@@ -41,6 +41,7 @@ export class RevocationCache {
   private readonly maxEntries: number;
   private listener: pg.Client | undefined;
   private listening = false;
+  private pid: number | undefined;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectDelayMs = 250;
@@ -60,6 +61,11 @@ export class RevocationCache {
 
   get isListening() {
     return this.listening;
+  }
+
+  /** The server process id of the listening connection (for operations and tests). */
+  get listenerPid(): number | undefined {
+    return this.listening ? this.pid : undefined;
   }
 
   async start(): Promise<void> {
@@ -162,6 +168,8 @@ export class RevocationCache {
     try {
       await client.connect();
       await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
+      const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+      this.pid = rows[0].pid;
       if (this.listener !== client) return;
       // Notifications sent while we were not listening are lost: start from a clean cache.
       for (const [sid, entry] of this.entries) if (!entry.revoked) this.entries.delete(sid);
