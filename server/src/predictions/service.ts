@@ -40,7 +40,9 @@ const predictionKey = (input: RiskInput, result: RiskResult) =>
 
 /**
  * Re-scores the given controls at `now`. Returns the new scores by control id. The organisation
- * is the tenant transaction's; ids of other organisations are invisible and skipped.
+ * is the tenant transaction's; ids of other organisations are invisible and skipped. The rows
+ * are locked in id order (as every multi-control change here locks them), so two re-scorings
+ * of overlapping sets wait for each other instead of deadlocking.
  */
 export async function recomputeRisk(
   tx: Tx,
@@ -69,7 +71,9 @@ export async function recomputeRisk(
        LEFT JOIN LATERAL (
          SELECT explanation ->> 'key' AS last_key FROM risk_predictions
           WHERE control_id = c.id ORDER BY predicted_at DESC, seq DESC LIMIT 1) p ON true
-      WHERE c.id = ANY($1::uuid[])`,
+      WHERE c.id = ANY($1::uuid[])
+      ORDER BY c.id
+        FOR UPDATE OF c`,
     [controlIds, now, WINDOW_DAYS],
   );
   const inserts: Array<{ row: InputRow; input: RiskInput; result: RiskResult; key: string }> = [];
