@@ -11,14 +11,15 @@ export async function listAudit(tx: Tx, query: AuditQuery) {
       WHERE ($1::text IS NULL OR entity_type = $1) AND ($2::uuid IS NULL OR entity_id = $2)
         AND ($3::uuid IS NULL OR actor_user_id = $3) AND ($4::text IS NULL OR action = $4)
         AND ($5::bigint IS NULL OR id < $5)
-      ORDER BY id DESC LIMIT $6`,
+      ORDER BY id DESC LIMIT $6 OFFSET $7`,
     [
       query.entity_type ?? null,
       query.entity_id ?? null,
-      query.actor_user_id ?? null,
+      query.actor_user_id ?? query.user_id ?? null,
       query.action ?? null,
       query.before ?? null,
       query.limit + 1,
+      query.offset ?? 0,
     ],
   );
   const page = rows.slice(0, query.limit);

@@ -154,6 +154,17 @@ describe('audit log', () => {
     expect(page3.next_before).toBeNull();
   });
 
+  it('also pages by offset, and takes user_id for the actor', async () => {
+    const world = await buildWorld(t);
+    for (let i = 0; i < 3; i++)
+      await call(t, world.member, 'POST', '/api/traces', { trace_type: 'work_order', description: `T${i}` });
+    const byUser = (
+      await call(t, world.admin, 'GET', `/api/audit?user_id=${world.member.id}&limit=2&offset=1`)
+    ).json();
+    expect(byUser.data.map((row: AuditRow) => row.after?.description)).toEqual(['T1', 'T0']);
+    expect((await call(t, world.admin, 'GET', '/api/audit?offset=1&before=5')).statusCode).toBe(400);
+  });
+
   it('cannot be changed: no write route, and the runtime role has no UPDATE or DELETE', async () => {
     for (const method of ['POST', 'PATCH', 'PUT', 'DELETE'] as const) {
       const response = await t.app.inject({
