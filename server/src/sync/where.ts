@@ -790,6 +790,18 @@ function evaluate(node: Node, row: Row): Truth {
   }
 }
 
+const timestampCache = new Map<string, ReturnType<typeof timestampMicros>>();
+const decimalCache = new Map<string, Decimal | undefined>();
+
+/** Parsed values by text: constants of a where are parsed once, not once per row. */
+function memo<T>(cache: Map<string, T>, text: string, parse: (text: string) => T): T {
+  if (cache.has(text)) return cache.get(text) as T;
+  const value = parse(text);
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(text, value);
+  return value;
+}
+
 /** Orders two PostgreSQL text-format values of one type; undefined when one cannot be read. */
 export function compareValues(type: ColumnType, a: string, b: string): number | undefined {
   switch (type) {
@@ -805,8 +817,8 @@ export function compareValues(type: ColumnType, a: string, b: string): number | 
     case 'numeric':
       return compareNumeric(a, b);
     case 'timestamptz': {
-      const x = timestampMicros(a);
-      const y = timestampMicros(b);
+      const x = memo(timestampCache, a, timestampMicros);
+      const y = memo(timestampCache, b, timestampMicros);
       if (x === undefined || y === undefined) return undefined;
       return compareWithInfinity(x, y);
     }
@@ -865,8 +877,8 @@ function compareNumeric(a: string, b: string): number | undefined {
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== 1 || rb !== 1) return Math.sign(ra - rb);
-  const x = parseDecimal(a);
-  const y = parseDecimal(b);
+  const x = memo(decimalCache, a, parseDecimal);
+  const y = memo(decimalCache, b, parseDecimal);
   if (!x || !y) return undefined;
   const scale = Math.min(x.exponent, y.exponent);
   const mx = x.mantissa * 10n ** BigInt(x.exponent - scale);
