@@ -74,6 +74,31 @@ describe('audit log', () => {
     expect(changes[0]!.after).toMatchObject({ notification_days_before: 3 });
   });
 
+  it('does not audit re-scoring alone (risk history lives in risk_predictions)', async () => {
+    const world = await buildWorld(t);
+    const id = await insertControl(t, world.orgId, { quadrant: 'self', last_touched_at: t.clock.now() });
+    const before = (await audit(world, `&entity_id=${id}`)).data.length;
+    const strategies = (await call(t, world.viewer, 'GET', '/api/verification-strategies')).json().data;
+    const self = strategies.find((s: { quadrant: string }) => s.quadrant === 'self');
+    await call(t, world.admin, 'PATCH', `/api/verification-strategies/${self.id}`, { frequency_days: 3 });
+    const [control] = await sql<{ failure_probability: number }>(
+      t,
+      world.orgId,
+      'SELECT failure_probability FROM controls WHERE id = $1',
+      [id],
+    );
+    expect(control!.failure_probability).not.toBeNull(); // it was re-scored...
+    expect((await audit(world, `&entity_id=${id}`)).data.length).toBe(before); // ...without an audit row
+    // A real change to the control is still audited, probability included.
+    await sql(
+      t,
+      world.orgId,
+      `UPDATE controls SET name = 'Renamed', failure_probability = 0.5 WHERE id = $1`,
+      [id],
+    );
+    expect((await audit(world, `&entity_id=${id}`)).data.length).toBe(before + 1);
+  });
+
   it('rolls the audit row back with a failed transaction', async () => {
     const id = randomUUID();
     await expect(
