@@ -6,7 +6,7 @@
 import type { Feature } from '../app.ts';
 import { registerSyncEndpoint, type SyncMode } from './endpoint.ts';
 import { createShapeEngine, engineSecret } from './engine/index.ts';
-import { createProxyUpstream } from './proxy.ts';
+import { createProxyUpstream, electricHealth } from './proxy.ts';
 import type { ShapeUpstream } from './upstream.ts';
 import { loadWhereParser } from './where.ts';
 
@@ -21,6 +21,7 @@ export const syncFeature: Feature = async (app, deps) => {
       secret: deps.config.electricSecret,
       log: deps.log,
     });
+    deps.healthChecks.push(electricHealth({ url: deps.config.electricUrl }));
   } else {
     mode = 'builtin';
     const engine = createShapeEngine({

@@ -4,6 +4,7 @@
 // set, and only the protocol parameters the endpoint passes on. An Electric that cannot be
 // reached is a 503 UPSTREAM_UNAVAILABLE with Retry-After, never a 4xx.
 import { upstreamUnavailable } from '../http/errors.ts';
+import type { HealthCheck } from '../ops/health.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { ShapeDefinition, ShapeUpstream } from './upstream.ts';
 
@@ -60,6 +61,24 @@ export function createProxyUpstream(options: ProxyOptions): ShapeUpstream {
           'sync proxy: Electric upstream unavailable',
         );
         throw upstreamUnavailable(UNAVAILABLE_MESSAGE, 5);
+      }
+    },
+  };
+}
+
+/** Proxy mode's health: Electric answers HTTP at all (its /v1/health, any status below 500). */
+export function electricHealth(options: Pick<ProxyOptions, 'url' | 'fetch'>): HealthCheck {
+  const doFetch = options.fetch ?? fetch;
+  const url = `${options.url.replace(/\/+$/, '')}/v1/health`;
+  return {
+    name: 'electric',
+    check: async () => {
+      try {
+        const response = await doFetch(url, { signal: AbortSignal.timeout(2_000) });
+        await response.body?.cancel();
+        return { ok: response.status < 500, detail: { mode: 'proxy', status: response.status } };
+      } catch (error) {
+        return { ok: false, detail: { mode: 'proxy', error: (error as Error).message } };
       }
     },
   };

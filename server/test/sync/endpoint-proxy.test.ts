@@ -90,6 +90,12 @@ describe('proxy mode against the built-in engine speaking the protocol', () => {
     expect(values.every((v) => Object.keys(v).sort().join() === 'id,name')).toBe(true);
   });
 
+  it('reports the upstream healthy in /health', async () => {
+    const health = await proxy.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json().checks.electric).toMatchObject({ ok: true, mode: 'proxy' });
+  });
+
   it('still refuses what the endpoint refuses, before the upstream', async () => {
     const where = encodeURIComponent('pg_sleep(1) IS NULL');
     expect(
@@ -221,6 +227,9 @@ describe('proxy mode with the upstream down or misconfigured', () => {
       const body = response.json();
       expect(body.code).toBe('UPSTREAM_UNAVAILABLE');
       expect(body.error).toMatch(/temporarily unavailable/);
+      const health = await down.app.inject({ method: 'GET', url: '/health' });
+      expect(health.statusCode).toBe(503);
+      expect(health.json().checks.electric).toMatchObject({ ok: false });
     } finally {
       await down.close();
     }
