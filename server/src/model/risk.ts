@@ -1,7 +1,7 @@
 // Owns the risk score: a transparent points model a safety manager can recompute by hand
 // (docs/risk-model.md walks through it). No I/O; predictions/service.ts gathers the inputs.
 //
-// failure_probability = clamp(0, 1, sum of the points below), rounded to 3 decimals:
+// failure_probability = clamp(0, 1, sum of the points below), rounded to 2 decimals:
 //   base        0.02
 //   age         0.30 × min(2, days since touched ÷ quadrant frequency_days)   (never touched → ratio 2)
 //   distance    0.04 × min(5, provider distance)                           (unreachable → 5)
@@ -167,7 +167,7 @@ export function scoreRisk(input: RiskInput, now: Date): RiskResult {
     terms.reduce((total, term) => total + term.points, 0),
     4,
   );
-  const failure_probability = round(Math.min(1, Math.max(0, sum)), 3);
+  const failure_probability = round(Math.min(1, Math.max(0, sum)), 2);
   const predicted_failure_date = predictFailureDate(input, sum, now);
   const conf = confidence(input);
   return {
