@@ -4,7 +4,10 @@
 import { expect, test } from '@playwright/test';
 import { api, registerAccount, signIn } from './helpers';
 
-test('at most 4 live shape requests at once, and writes do not hang behind them', async ({ page, request }) => {
+test('at most 4 live shape requests at once, and writes do not hang behind them', async ({
+  page,
+  request,
+}) => {
   const owner = await registerAccount(request, 'Budget');
   const provider = await api<{ data: { id: string } }>(request, owner, 'post', '/api/providers', {
     name: 'Our crew',
