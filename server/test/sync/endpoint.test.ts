@@ -129,6 +129,40 @@ describe('shapes through the endpoint with the official client', () => {
     }
   });
 
+  it('streams live changes over SSE through the endpoint', async () => {
+    const sse: string[] = [];
+    const controller = new AbortController();
+    const s = new ShapeStream<Row>({
+      url: `${base}${SYNC_PATH}`,
+      params: { table: 'controls', where: "name LIKE 'Sse%'" },
+      headers: { Authorization: `Bearer ${alice.token}` },
+      signal: controller.signal,
+      liveSse: true,
+      fetchClient: async (input, init) => {
+        const response = await fetch(input, init);
+        const url = new URL(input instanceof Request ? input.url : String(input));
+        if (url.searchParams.get('live_sse') === 'true') sse.push(response.headers.get('content-type') ?? '');
+        return response;
+      },
+    });
+    const a = { shape: new Shape(s), stop: () => controller.abort() };
+    try {
+      expect(await a.shape.rows).toEqual([]);
+      await insertRow(t.db, orgA.id, 'controls', control('Sse one'));
+      await expect
+        .poll(() => a.shape.currentRows.map((r) => r.name), { timeout: 10_000 })
+        .toEqual(['Sse one']);
+      await insertRow(t.db, orgA.id, 'controls', control('Sse two'));
+      await expect
+        .poll(() => a.shape.currentRows.map((r) => r.name).sort(), { timeout: 10_000 })
+        .toEqual(['Sse one', 'Sse two']);
+      expect(sse.length).toBeGreaterThan(0);
+      expect(sse[0]).toMatch(/^text\/event-stream/);
+    } finally {
+      a.stop();
+    }
+  });
+
   it('routes live changes by a where on timestamps and numbers, moving rows in and out', async () => {
     const where =
       "last_touched_at >= '2024-01-01T00:00:00Z' AND provider_distance < 2.5 AND name LIKE 'Route%'";
