@@ -38,6 +38,8 @@ export type DatabaseOptions = {
 
 export class DatabaseStartupError extends Error {}
 
+const ROLE_LOCK = 72_160_302; // arbitrary, fixed: pg_advisory_lock key for runtime-role changes
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let ownerUrl = options.databaseUrl;
@@ -60,7 +62,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     try {
       await checkServer(owner, options.requireLogicalWal, description);
-      await ensureRuntimeRole(owner, appRole, appPassword);
+      // Several processes may boot at once: ALTER ROLE concurrently fails ("tuple concurrently updated").
+      await owner.query('SELECT pg_advisory_lock($1)', [ROLE_LOCK]);
+      try {
+        await ensureRuntimeRole(owner, appRole, appPassword);
+      } finally {
+        await owner.query('SELECT pg_advisory_unlock($1)', [ROLE_LOCK]);
+      }
       const applied = await migrate(owner, appRole);
       if (applied.length > 0) options.log?.(`applied migrations: ${applied.join(', ')}`);
     } finally {
