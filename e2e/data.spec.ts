@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { api, registerAccount, signIn } from './helpers';
+
+test('a write the server refuses is rolled back with a message', async ({ page, request }) => {
+  const owner = await registerAccount(request, 'Refuse');
+  await api(request, owner, 'post', '/api/providers', { name: 'Our crew', provider_type: 'internal' });
+  await signIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Providers' }).click();
+  await expect(page.getByRole('cell', { name: 'Our crew' })).toBeVisible();
+  // Provider names are unique per organisation: the optimistic row must go away again.
+  await page.getByLabel('Name').fill('our crew');
+  await page.getByRole('button', { name: 'Add provider' }).click();
+  await expect(page.getByRole('alert')).toContainText(/already exists/i);
+  await expect(page.getByRole('cell', { name: /^our crew$/i })).toHaveCount(1);
+});
+
+test('CSV import adds controls and export downloads the register', async ({ page, request }) => {
+  const owner = await registerAccount(request, 'Csv');
+  await signIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Register' }).click();
+  await page.locator('input[type="file"]').setInputFiles({
+    name: 'controls.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(
+      'name,control_type,functional_range\nEye wash station,physical,narrow\nHot work permit,procedural,wide\n',
+    ),
+  });
+  await expect(page.getByRole('link', { name: 'Eye wash station' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Hot work permit' })).toBeVisible();
+
+  // A bad file: nothing is written and the person is told which line is wrong.
+  await page.locator('input[type="file"]').setInputFiles({
+    name: 'bad.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('name,control_type,functional_range\nBroken,not-a-type,narrow\n'),
+  });
+  await expect(page.getByRole('alert')).toContainText('Line 2');
+  await expect(page.getByTestId('register-row')).toHaveCount(2);
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export CSV' }).click();
+  const file = await (await download).path();
+  const text = readFileSync(file, 'utf8');
+  expect(text).toContain('Eye wash station');
+  expect(text).toContain('Hot work permit');
+});
+
+test('signing out clears the local copy of the data', async ({ page, request }) => {
+  const owner = await registerAccount(request, 'Leave');
+  await api(request, owner, 'post', '/api/controls', {
+    name: 'Lockout kit',
+    control_type: 'physical',
+    functional_range: 'narrow',
+  });
+  await signIn(page, owner.email, owner.password);
+  await expect(page.locator('[data-testid="point"]')).toHaveCount(1);
+  await page.waitForTimeout(1200); // the offline copy is written shortly after each change
+  const countRows = () =>
+    page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const open = indexedDB.open('sertantai-shapes', 1);
+          open.onupgradeneeded = () => open.result.createObjectStore('shapes');
+          open.onsuccess = () => {
+            const all = open.result.transaction('shapes').objectStore('shapes').getAll();
+            all.onsuccess = () => {
+              resolve((all.result as { rows: unknown[] }[]).reduce((n, shape) => n + shape.rows.length, 0));
+              open.result.close();
+            };
+          };
+        }),
+    );
+  expect(await countRows()).toBeGreaterThan(0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/sign-in/);
+  await expect.poll(countRows).toBe(0);
+  // And the session is really over: a reload stays signed out.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+});
