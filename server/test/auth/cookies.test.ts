@@ -1,13 +1,13 @@
 // Cookie mode (X-Auth-Mode: cookie) and its CSRF defence: custom header + Origin check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { auth, freshIp, IDENTITY_ONLY, me, register, uniqueEmail } from './helpers.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { auth, createIdentityTestApp, freshIp, IDENTITY_ONLY, me, register, uniqueEmail } from './helpers.ts';
 
 let t: TestApp;
 let https: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ ...IDENTITY_ONLY, env: { PUBLIC_ORIGIN: 'https://app.example.test' } });
-  https = await createTestApp({ ...IDENTITY_ONLY, env: { TRUST_PROXY: 'true' } });
+  t = await createIdentityTestApp({ ...IDENTITY_ONLY, env: { PUBLIC_ORIGIN: 'https://app.example.test' } });
+  https = await createIdentityTestApp({ ...IDENTITY_ONLY, env: { TRUST_PROXY: 'true' } });
 });
 afterAll(async () => {
   await t.close();

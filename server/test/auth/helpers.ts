@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '../../src/app.ts';
 import { identityFeature } from '../../src/auth/feature.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 export type Registered = {
   email: string;
@@ -74,3 +75,21 @@ export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** These suites test the identity feature alone, independent of the other features' state. */
 export const IDENTITY_ONLY = { features: [identityFeature] };
+
+/**
+ * createTestApp, retried when two test files open the database at the same moment and
+ * PostgreSQL refuses one of the concurrent `ALTER ROLE`/`GRANT` of the runtime role
+ * ("tuple concurrently updated", in db/database.ts ensureRuntimeRole).
+ */
+export async function createIdentityTestApp(
+  options: Parameters<typeof createTestApp>[0] = IDENTITY_ONLY,
+): Promise<TestApp> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createTestApp(options);
+    } catch (error) {
+      if (attempt >= 5 || !/tuple concurrently updated/.test(String((error as Error).message))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { auth, IDENTITY_ONLY, login, me, refresh, register } from './helpers.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { auth, createIdentityTestApp, IDENTITY_ONLY, login, me, refresh, register } from './helpers.ts';
 
 let a: TestApp;
 let b: TestApp;
 beforeAll(async () => {
   // Two server processes (two apps, two pools, two revocation listeners) on one database.
-  a = await createTestApp(IDENTITY_ONLY);
-  b = await createTestApp(IDENTITY_ONLY);
+  a = await createIdentityTestApp();
+  b = await createIdentityTestApp();
 });
 afterAll(async () => {
   await a.close();

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import {
   auth,
+  createIdentityTestApp,
   freshIp,
   IDENTITY_ONLY,
   login,
@@ -15,7 +16,7 @@ import {
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp(IDENTITY_ONLY);
+  t = await createIdentityTestApp();
 });
 afterAll(() => t.close());
 

@@ -1,10 +1,11 @@
 // The identity routes appear in the OpenAPI document with the full feature list.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { createIdentityTestApp } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createIdentityTestApp({ features: undefined });
 });
 afterAll(() => t.close());
 

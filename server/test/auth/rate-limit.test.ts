@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityFeature } from '../../src/auth/feature.ts';
 import { FailureBackoff, TokenBucketLimiter } from '../../src/auth/rate-limit.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { freshIp, IDENTITY_ONLY, login, refresh, register, uniqueEmail } from './helpers.ts';
+import type { TestApp } from '../helpers/app.ts';
+import {
+  createIdentityTestApp,
+  freshIp,
+  IDENTITY_ONLY,
+  login,
+  refresh,
+  register,
+  uniqueEmail,
+} from './helpers.ts';
 
 describe('TokenBucketLimiter', () => {
   it('allows `limit` requests, then answers with the wait until the next token', () => {
@@ -63,7 +71,7 @@ describe('FailureBackoff', () => {
 describe('rate limits over HTTP (defaults)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(IDENTITY_ONLY);
+    t = await createIdentityTestApp();
   });
   afterAll(() => t.close());
 
@@ -93,7 +101,7 @@ describe('rate limits over HTTP (defaults)', () => {
 describe('rate limits over HTTP (small limits)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({
+    t = await createIdentityTestApp({
       features: [
         createIdentityFeature({
           rateLimits: {

@@ -1,12 +1,12 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantTransaction } from '../../src/db/tenant.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { IDENTITY_ONLY, me, refresh, register } from './helpers.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { createIdentityTestApp, IDENTITY_ONLY, me, refresh, register } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp(IDENTITY_ONLY);
+  t = await createIdentityTestApp();
 });
 afterAll(() => t.close());
 

@@ -5,12 +5,21 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { auth, freshIp, IDENTITY_ONLY, login, me, register, uniqueEmail } from './helpers.ts';
+import type { TestApp } from '../helpers/app.ts';
+import {
+  auth,
+  createIdentityTestApp,
+  freshIp,
+  IDENTITY_ONLY,
+  login,
+  me,
+  register,
+  uniqueEmail,
+} from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp(IDENTITY_ONLY);
+  t = await createIdentityTestApp();
 });
 afterAll(() => t.close());
 

@@ -3,15 +3,15 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
 import { TEST_SECRET } from '../helpers/constants.ts';
 import { buildOrganization, buildUser, type TestUser } from '../helpers/factories.ts';
-import { IDENTITY_ONLY } from './helpers.ts';
+import { createIdentityTestApp, IDENTITY_ONLY } from './helpers.ts';
 
 let t: TestApp;
 let user: TestUser;
 beforeAll(async () => {
-  t = await createTestApp(IDENTITY_ONLY);
+  t = await createIdentityTestApp();
   const org = await buildOrganization(t.db);
   user = await buildUser(t.db, t.config, org, 'viewer');
 });
