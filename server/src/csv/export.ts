@@ -2,7 +2,7 @@
 // quadrant, last touch, distance, risk and attention reasons, as CSV (csv-stringify).
 import { stringify } from 'csv-stringify/sync';
 import type { Tx } from '../db/tenant.ts';
-import { attentionFor } from '../strategies/attention.ts';
+import { attentionForIds } from '../strategies/attention.ts';
 import { protectCell } from './cells.ts';
 
 export const EXPORT_COLUMNS = [
@@ -39,7 +39,7 @@ export async function exportControlsCsv(tx: Tx, now: Date): Promise<string> {
        FROM controls c LEFT JOIN control_providers p ON p.id = c.primary_provider_id
       ORDER BY lower(c.name), c.id`,
   );
-  const attention = await attentionFor(tx, rows, now);
+  const attention = await attentionForIds(tx, undefined, now);
   const text = (value: string | null) => (value === null ? '' : protectCell(value));
   const records = rows.map((row) => [
     row.id,
