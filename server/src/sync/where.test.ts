@@ -416,6 +416,8 @@ describe('values', () => {
     expect(canonicalValue('timestamptz', '2024-01-01T05:30:00+05:30')).toBe(
       '2024-01-01T00:00:00.000000+00:00',
     );
+    expect(canonicalValue('timestamptz', '0001-01-01T00:00:00+05:00')).toEqual({ error: 'out of range' });
+    expect(canonicalValue('timestamptz', '9999-12-31T23:00:00-05:00')).toEqual({ error: 'out of range' });
     expect(canonicalValue('text', 'a\u0000')).toEqual({ error: expect.any(String) });
     expect(canonicalValue('text', '\ud800')).toEqual({ error: expect.any(String) });
   });

@@ -513,7 +513,11 @@ export function canonicalValue(type: ColumnType, text: string): string | { error
     case 'timestamptz': {
       const micros = parseTimestampInput(text.trim());
       if (typeof micros !== 'bigint' && typeof micros !== 'string') return micros;
-      return typeof micros === 'string' ? micros : formatTimestamp(micros);
+      if (typeof micros === 'string') return micros;
+      const formatted = formatTimestamp(micros);
+      // After the zone shift the instant must still be a year 0001–9999 PostgreSQL reads back.
+      if (!/^\d{4}-/.test(formatted) || formatted.startsWith('0000')) return { error: 'out of range' };
+      return formatted;
     }
     case 'date': {
       const trimmed = text.trim();
