@@ -32,10 +32,34 @@ export const pagination = {
   cursor: z.string().min(1).max(1000).optional(),
 };
 
-/** A JSON object without NUL characters anywhere (jsonb refuses \u0000), at most ~16 KB. */
+/** Nesting depth of a parsed JSON value, measured without recursion (deep input must not overflow). */
+function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+const MAX_JSON_DEPTH = 16;
+
+/**
+ * A JSON object of at most 16 levels and ~16 KB, without NUL characters anywhere (jsonb
+ * refuses \u0000, and PostgreSQL's stack refuses very deep documents: both must be 400s).
+ */
 export const jsonObject = z
   .record(z.string(), z.unknown())
-  .refine((value) => !JSON.stringify(value).includes('\\u0000'), {
-    message: 'must not contain NUL characters',
+  .refine((value) => jsonDepth(value) <= MAX_JSON_DEPTH, {
+    message: `must nest at most ${MAX_JSON_DEPTH} levels`,
   })
-  .refine((value) => JSON.stringify(value).length <= 16_384, { message: 'must be at most 16 KB' });
+  .refine((value) => jsonDepth(value) > MAX_JSON_DEPTH || JSON.stringify(value).length <= 16_384, {
+    message: 'must be at most 16 KB',
+  })
+  .refine((value) => jsonDepth(value) > MAX_JSON_DEPTH || !JSON.stringify(value).includes('\\u0000'), {
+    message: 'must not contain NUL characters',
+  });

@@ -24,6 +24,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const huge = 'x'.repeat(10_000);
+/** {"a":{"a":…1…}} nested `depth` levels, built without recursion. */
+const nested = (depth: number) => {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value as Record<string, unknown>;
+};
 const validControl = { name: 'Valid', control_type: 'physical', functional_range: 'narrow' };
 const validLink = () => ({
   from_provider_id: ids.provider,
@@ -215,6 +221,18 @@ const cases: Case[] = [
     () => ({ name: 'P', provider_type: 'vendor', contact_info: { notes: huge.repeat(2) } }),
   ],
   [
+    'provider: contact_info nested 1,000 deep',
+    'POST',
+    () => '/api/providers',
+    () => ({ name: 'P', provider_type: 'vendor', contact_info: nested(1_000) }),
+  ],
+  [
+    'provider: patch contact_info nested 20 deep',
+    'PATCH',
+    () => `/api/providers/${ids.provider}`,
+    () => ({ contact_info: nested(20) }),
+  ],
+  [
     'provider: self flag a string',
     'POST',
     () => '/api/providers',
@@ -313,6 +331,18 @@ describe('bad input → 400 with the error shape, nothing changes', () => {
         });
       }
     }
+  });
+
+  it('very deep JSON (100,000 levels, under the size limit) is a 400, not a crash', async () => {
+    const depth = 100_000;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/providers',
+      headers: { ...bearer(a.users.owner), 'content-type': 'application/json' },
+      payload: `{"name":"Deep","provider_type":"vendor","contact_info":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('VALIDATION_ERROR');
   });
 
   it('a body over the size limit is refused (413), not a crash', async () => {
