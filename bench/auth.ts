@@ -14,7 +14,7 @@ import { createAuthenticate } from '../server/src/auth/authenticate.ts';
 import { identityFeature } from '../server/src/auth/feature.ts';
 import { hashPassword, verifyPassword } from '../server/src/auth/passwords.ts';
 import { RevocationCache } from '../server/src/auth/revocation.ts';
-import { signAccessToken, type TokenSettings } from '../server/src/auth/tokens.ts';
+import type { TokenSettings } from '../server/src/auth/tokens.ts';
 import { systemClock } from '../server/src/clock.ts';
 import { loadConfig } from '../server/src/config.ts';
 import { openDatabase } from '../server/src/db/database.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.ts';
-import { auth, createIdentityTestApp, IDENTITY_ONLY, login, me, refresh, register } from './helpers.ts';
+import { auth, createIdentityTestApp, login, me, refresh, register } from './helpers.ts';
 
 let a: TestApp;
 let b: TestApp;

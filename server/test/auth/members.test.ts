@@ -5,7 +5,6 @@ import {
   auth,
   createIdentityTestApp,
   freshIp,
-  IDENTITY_ONLY,
   login,
   me,
   type Registered,

@@ -2,15 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityFeature } from '../../src/auth/feature.ts';
 import { FailureBackoff, TokenBucketLimiter } from '../../src/auth/rate-limit.ts';
 import type { TestApp } from '../helpers/app.ts';
-import {
-  createIdentityTestApp,
-  freshIp,
-  IDENTITY_ONLY,
-  login,
-  refresh,
-  register,
-  uniqueEmail,
-} from './helpers.ts';
+import { createIdentityTestApp, freshIp, login, refresh, register, uniqueEmail } from './helpers.ts';
 
 describe('TokenBucketLimiter', () => {
   it('allows `limit` requests, then answers with the wait until the next token', () => {

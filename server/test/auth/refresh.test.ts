@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { createIdentityTestApp, IDENTITY_ONLY, me, refresh, register } from './helpers.ts';
+import { createIdentityTestApp, me, refresh, register } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -6,16 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import type { TestApp } from '../helpers/app.ts';
-import {
-  auth,
-  createIdentityTestApp,
-  freshIp,
-  IDENTITY_ONLY,
-  login,
-  me,
-  register,
-  uniqueEmail,
-} from './helpers.ts';
+import { auth, createIdentityTestApp, freshIp, login, me, register, uniqueEmail } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.ts';
 import { TEST_SECRET } from '../helpers/constants.ts';
 import { buildOrganization, buildUser, type TestUser } from '../helpers/factories.ts';
-import { createIdentityTestApp, IDENTITY_ONLY } from './helpers.ts';
+import { createIdentityTestApp } from './helpers.ts';
 
 let t: TestApp;
 let user: TestUser;
