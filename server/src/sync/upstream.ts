@@ -16,9 +16,6 @@
 //   route, export `registerInternalShapeRoute(app, engine, { secret })` (mounting
 //   GET /internal/electric/v1/shape) from sync/engine/internal-route.ts and feature.ts calls it.
 //   (Done: feature.ts uses createShapeEngine(...).registerRoutes(app) from engine/index.ts.)
-// - FOUND (endpoint tests): electric-schema says `"id": {"pk_index": -1}`: indkey::int2[] is
-//   0-based, so array_position(...) - 1 is off by one in engine.ts loadTableInfo; use
-//   array_position(...) - array_lower(i.indkey::int2[], 1).
 
 /** A shape as the endpoint has validated it: the organisation filter is already AND-ed in. */
 export type ShapeDefinition = {

@@ -338,7 +338,7 @@ describe('protocol details', () => {
     expect(response.headers.get('vary')).toBe('Authorization, Cookie');
     expect(response.headers.get('content-encoding')).toBeNull();
     const schema = JSON.parse(response.headers.get('electric-schema')!);
-    expect(schema.id).toMatchObject({ type: 'uuid', not_null: true });
+    expect(schema.id).toMatchObject({ type: 'uuid', not_null: true, pk_index: 0 });
     expect(schema.password_hash).toBeUndefined();
   });
 
