@@ -29,7 +29,13 @@ process.on('message', async (message: { cmd: string }) => {
   if (message.cmd === 'memory') {
     globalThis.gc?.();
     const usage = process.memoryUsage();
-    process.send?.({ cmd: 'memory', heapUsed: usage.heapUsed, rss: usage.rss, ...engine.health().detail });
+    process.send?.({
+      cmd: 'memory',
+      heapUsed: usage.heapUsed,
+      rss: usage.rss,
+      cpuMs: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+      ...engine.health().detail,
+    });
   } else if (message.cmd === 'stop') {
     await app.close();
     await db.close();

@@ -21,12 +21,12 @@ import { ShapeEngine } from '../server/src/sync/engine/engine.ts';
 import type { ShapeDefinition } from '../server/src/sync/upstream.ts';
 import { percentile } from './lib/measure.ts';
 
-const BIG_ROWS = 100_000;
+const BIG_ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const ORGS = 100;
-const SUBSCRIBERS = 1_000;
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 const WRITES_PER_SECOND = 50;
 const WRITE_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const SHAPES = 10_000;
+const SHAPES = Number(process.env.BENCH_SHAPES ?? 10_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -58,128 +58,7 @@ const orgIds: string[] = (
   await db.ownerPool.query(`SELECT id FROM organizations WHERE slug <> 'bench-0' ORDER BY slug`)
 ).rows.map((r) => r.id);
 
-// The engine serves from its own process.
-const server = fork(path.resolve(import.meta.dirname, 'sync-server.ts'), [], {
-  execArgv: ['--import', 'tsx', '--expose-gc'],
-  env: { ...process.env, BENCH_DATABASE_URL: db.ownerUrl, BENCH_SECRET: SECRET },
-});
-const fromServer = <T>(cmd: string) =>
-  new Promise<T>((resolve) => {
-    const listener = (message: { cmd: string } & T) => {
-      if (message.cmd === cmd) {
-        server.off('message', listener);
-        resolve(message);
-      }
-    };
-    server.on('message', listener);
-  });
-const { url, secret } = await fromServer<{ url: string; secret: string }>('ready');
-const params = (orgId: string, extra: Record<string, string> = {}) => ({
-  table: 'controls',
-  where: '"organization_id" = $1::uuid',
-  'params[1]': orgId,
-  secret,
-  ...extra,
-});
-
 console.log('\nBuilt-in engine vs Electric reference figures');
-
-// (a) initial sync, official client
-for (const label of ['cold (snapshot query + serialisation)', 'warm (shape log already held)']) {
-  const controller = new AbortController();
-  const started = now();
-  const stream = new ShapeStream<Row>({ url, params: params(bigOrg), signal: controller.signal });
-  const rows = await new Shape(stream).rows;
-  const seconds = (now() - started) / 1000;
-  controller.abort();
-  if (rows.length !== BIG_ROWS) throw new Error(`synced ${rows.length} rows, expected ${BIG_ROWS}`);
-  line(
-    `(a) initial sync 100k rows, ${label}`,
-    `${Math.round(BIG_ROWS / seconds)} rows/s`,
-    '~140,000 rows/s (1M rows in 7.1 s)',
-  );
-  line('    time to first up-to-date', `${seconds.toFixed(2)} s`, '7.1 s for 1M rows');
-}
-
-// (b) write-to-client latency with 1,000 live subscribers across 100 organisations
-{
-  const controllers: AbortController[] = [];
-  const latencies: number[] = [];
-  let ready = 0;
-  const perOrg = SUBSCRIBERS / ORGS;
-  for (const orgId of orgIds) {
-    for (let i = 0; i < perOrg; i++) {
-      const controller = new AbortController();
-      controllers.push(controller);
-      const stream = new ShapeStream<Row>({
-        url,
-        params: params(orgId, { columns: 'id,organization_id,name' }),
-        signal: controller.signal,
-      });
-      let upToDate = false;
-      stream.subscribe((messages: Message<Row>[]) => {
-        const at = now();
-        for (const m of messages) {
-          if ('key' in m) {
-            const name = m.value.name as string | undefined;
-            if (m.headers.operation === 'insert' && name?.startsWith('lat:'))
-              latencies.push(at - Number(name.slice(4)));
-          } else if (m.headers.control === 'up-to-date' && !upToDate) {
-            upToDate = true;
-            ready++;
-          }
-        }
-      });
-    }
-  }
-  const waitStart = now();
-  while (ready < SUBSCRIBERS && now() - waitStart < 120_000) await sleep(100);
-  console.log(
-    `  (${ready} subscribers up to date in ${((now() - waitStart) / 1000).toFixed(1)} s; writing ${WRITES_PER_SECOND}/s for ${WRITE_SECONDS} s)`,
-  );
-  await sleep(500);
-  const writes: Promise<unknown>[] = [];
-  const total = WRITES_PER_SECOND * WRITE_SECONDS;
-  const start = now();
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / WRITES_PER_SECOND;
-    const wait = due - now();
-    if (wait > 0) await sleep(wait);
-    const orgId = orgIds[randomInt(orgIds.length)] as string;
-    writes.push(
-      tenantTransaction(db.appPool, { orgId }, (tx) =>
-        tx.query(
-          `INSERT INTO controls (organization_id, name, control_type, functional_range) VALUES ($1, $2, 'technical', 'narrow')`,
-          [orgId, `lat:${now()}`],
-        ),
-      ),
-    );
-  }
-  await Promise.all(writes);
-  const expected = total * perOrg;
-  const drainStart = now();
-  while (latencies.length < expected && now() - drainStart < 20_000) await sleep(100);
-  latencies.sort((a, b) => a - b);
-  const memory = await (async () => {
-    server.send({ cmd: 'memory' });
-    return fromServer<{ heapUsed: number; live_subscribers: number }>('memory');
-  })();
-  for (const c of controllers) c.abort();
-  line(
-    '(b) write-to-client latency p50',
-    `${percentile(latencies, 50).toFixed(1)} ms`,
-    '~6 ms flat up to 10k shapes',
-  );
-  line(
-    '    write-to-client latency p99',
-    `${percentile(latencies, 99).toFixed(1)} ms`,
-    'p99 300-410 ms behind a CDN at 16 writes/s',
-  );
-  line('    deliveries received / expected', `${latencies.length} / ${expected}`, '-');
-  line('    server heap with 1,000 live subscribers', `${(memory.heapUsed / 1e6).toFixed(0)} MB`, '-');
-}
-await sleep(500);
-server.send({ cmd: 'stop' });
 
 // (c) + (d): an in-process engine with 10,000 shapes (100 organisations x 100 `name = $2` shapes)
 {
@@ -277,7 +156,7 @@ server.send({ cmd: 'stop' });
   line('    of which after the last commit', `${(now() - committed).toFixed(0)} ms`, '-');
   line(`    ${SHAPES} shapes registered (snapshots) in`, `${registerSeconds.toFixed(1)} s`, '-');
   line(
-    '(d) memory per shape (10 rows each, heap)',
+    '(d) memory per shape (name = $2 shapes, ~1 row each, heap)',
     `${((heap1 - heap0) / SHAPES / 1024).toFixed(1)} KiB`,
     '1M-row shape: ~126 MB for the client',
   );
@@ -289,5 +168,144 @@ server.send({ cmd: 'stop' });
   if (!globalThis.gc) console.log('  (run with --expose-gc for steadier memory figures)');
   await engine.stop();
 }
+// The engine serves from its own process.
+const server = fork(path.resolve(import.meta.dirname, 'sync-server.ts'), [], {
+  execArgv: ['--import', 'tsx', '--expose-gc'],
+  env: { ...process.env, BENCH_DATABASE_URL: db.ownerUrl, BENCH_SECRET: SECRET },
+});
+const fromServer = <T>(cmd: string) =>
+  new Promise<T>((resolve) => {
+    const listener = (message: { cmd: string } & T) => {
+      if (message.cmd === cmd) {
+        server.off('message', listener);
+        resolve(message);
+      }
+    };
+    server.on('message', listener);
+  });
+process.on('exit', () => server.kill('SIGKILL'));
+const { url, secret } = await fromServer<{ url: string; secret: string }>('ready');
+const params = (orgId: string, extra: Record<string, string> = {}) => ({
+  table: 'controls',
+  where: '"organization_id" = $1::uuid',
+  'params[1]': orgId,
+  secret,
+  ...extra,
+});
+
+// (a) initial sync, official client
+for (const label of ['cold (snapshot query + serialisation)', 'warm (shape log already held)']) {
+  const controller = new AbortController();
+  const started = now();
+  const stream = new ShapeStream<Row>({ url, params: params(bigOrg), signal: controller.signal });
+  const rows = await new Shape(stream).rows;
+  const seconds = (now() - started) / 1000;
+  controller.abort();
+  if (rows.length !== BIG_ROWS) throw new Error(`synced ${rows.length} rows, expected ${BIG_ROWS}`);
+  line(
+    `(a) initial sync 100k rows, ${label}`,
+    `${Math.round(BIG_ROWS / seconds)} rows/s`,
+    '~140,000 rows/s (1M rows in 7.1 s)',
+  );
+  line('    time to first up-to-date', `${seconds.toFixed(2)} s`, '7.1 s for 1M rows');
+}
+
+// (b) write-to-client latency with 1,000 live subscribers across 100 organisations
+{
+  const controllers: AbortController[] = [];
+  const latencies: number[] = [];
+  let ready = 0;
+  const perOrg = SUBSCRIBERS / ORGS;
+  for (const orgId of orgIds) {
+    for (let i = 0; i < perOrg; i++) {
+      const controller = new AbortController();
+      controllers.push(controller);
+      const stream = new ShapeStream<Row>({
+        url,
+        params: params(orgId, { columns: 'id,organization_id,name' }),
+        signal: controller.signal,
+      });
+      let upToDate = false;
+      stream.subscribe((messages: Message<Row>[]) => {
+        const at = now();
+        for (const m of messages) {
+          if ('key' in m) {
+            const name = m.value.name as string | undefined;
+            if (m.headers.operation === 'insert' && name?.startsWith('lat:'))
+              latencies.push(at - Number(name.slice(4)));
+          } else if (m.headers.control === 'up-to-date' && !upToDate) {
+            upToDate = true;
+            ready++;
+          }
+        }
+      });
+    }
+  }
+  const waitStart = now();
+  while (ready < SUBSCRIBERS && now() - waitStart < 120_000) await sleep(100);
+  console.log(
+    `  (${ready} subscribers up to date in ${((now() - waitStart) / 1000).toFixed(1)} s; writing ${WRITES_PER_SECOND}/s for ${WRITE_SECONDS} s)`,
+  );
+  await sleep(500);
+  server.send({ cmd: 'memory' });
+  const serverCpu0 = (await fromServer<{ cpuMs: number }>('memory')).cpuMs;
+  const clientCpu0 = process.cpuUsage();
+  const writes: Promise<unknown>[] = [];
+  const total = WRITES_PER_SECOND * WRITE_SECONDS;
+  const start = now();
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / WRITES_PER_SECOND;
+    const wait = due - now();
+    if (wait > 0) await sleep(wait);
+    const orgId = orgIds[randomInt(orgIds.length)] as string;
+    writes.push(
+      tenantTransaction(db.appPool, { orgId }, (tx) =>
+        tx.query(
+          `INSERT INTO controls (organization_id, name, control_type, functional_range) VALUES ($1, $2, 'technical', 'narrow')`,
+          [orgId, `lat:${now()}`],
+        ),
+      ),
+    );
+  }
+  await Promise.all(writes);
+  const expected = total * perOrg;
+  const drainStart = now();
+  while (latencies.length < expected && now() - drainStart < 20_000) await sleep(100);
+  latencies.sort((a, b) => a - b);
+  const memory = await (async () => {
+    server.send({ cmd: 'memory' });
+    return fromServer<{ heapUsed: number; live_subscribers: number }>('memory');
+  })();
+  const clientCpu = process.cpuUsage(clientCpu0);
+  const window = (now() - start) / 1000;
+  for (const c of controllers) c.abort();
+  line(
+    '(b) write-to-client latency p50',
+    `${percentile(latencies, 50).toFixed(1)} ms`,
+    '~6 ms flat up to 10k shapes',
+  );
+  line(
+    '    write-to-client latency p99',
+    `${percentile(latencies, 99).toFixed(1)} ms`,
+    'p99 300-410 ms behind a CDN at 16 writes/s',
+  );
+  line('    deliveries received / expected', `${latencies.length} / ${expected}`, '-');
+  line(
+    '    CPU during the write window: server / clients',
+    `${Math.round(((memory as unknown as { cpuMs: number }).cpuMs - serverCpu0) / window / 10)}% / ${Math.round((clientCpu.user + clientCpu.system) / 1000 / window / 10)}%`,
+    '-',
+  );
+  line(
+    '    CPU during the write window: server / clients',
+    `${Math.round(((memory as unknown as { cpuMs: number }).cpuMs - serverCpu0) / window / 10)}% / ${Math.round((clientCpu.user + clientCpu.system) / 1000 / window / 10)}%`,
+    '-',
+  );
+  line('    server heap with 1,000 live subscribers', `${(memory.heapUsed / 1e6).toFixed(0)} MB`, '-');
+}
+await sleep(500);
+server.send({ cmd: 'stop' });
+const exited = new Promise((resolve) => server.once('exit', resolve));
+if ((await Promise.race([exited, sleep(10_000).then(() => 'timeout')])) === 'timeout') server.kill('SIGKILL');
+
 await db.close();
 process.exit(0);

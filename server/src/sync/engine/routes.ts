@@ -76,6 +76,7 @@ export function registerInternalShapeRoute(
     compileWhere?: WhereCompiler | undefined;
   },
 ) {
+  const compiled = new Map<string, CompiledWhere>();
   app.get(INTERNAL_SHAPE_PATH, { logLevel: 'warn' }, async (request, reply) => {
     const url = new URL(request.url, 'http://internal');
     const query = url.searchParams;
@@ -97,7 +98,15 @@ export function registerInternalShapeRoute(
       let filter: CompiledWhere;
       try {
         if (!options.compileWhere) await whereParserReady();
-        filter = (options.compileWhere ?? compileElectricWhere)(table, where, params);
+        // Live clients repeat the same shape every few seconds: parse each where once.
+        const cacheKey = JSON.stringify([table, where, params]);
+        const cached = compiled.get(cacheKey);
+        if (cached) filter = cached;
+        else {
+          filter = (options.compileWhere ?? compileElectricWhere)(table, where, params);
+          if (compiled.size >= 10_000) compiled.delete(compiled.keys().next().value as string);
+          compiled.set(cacheKey, filter);
+        }
       } catch (error) {
         return invalid({ where: [(error as Error).message] });
       }
