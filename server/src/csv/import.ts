@@ -10,7 +10,7 @@ import { CONTROL_TYPES, FUNCTIONAL_RANGES } from '../controls/schema.ts';
 import type { Tx } from '../db/tenant.ts';
 import { validationError } from '../http/errors.ts';
 import { unprotectCell } from './cells.ts';
-import { createControls, type NewControl } from './create-many.ts';
+import { createControls } from './create-many.ts';
 import { EXPORT_COLUMNS } from './export.ts';
 
 export const MAX_IMPORT_ROWS = 10_000;

@@ -92,7 +92,7 @@ const cases = (): Array<[method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: strin
   ['GET', '/api/audit?before=-1'],
   ['GET', '/api/audit?before=1e400'],
   ['GET', `/api/audit?entity_type=${encodeURIComponent(nul)}`],
-  ['GET', '/api/audit?entity_type=' + 'a'.repeat(100)],
+  ['GET', `/api/audit?entity_type=${'a'.repeat(100)}`],
   ['GET', '/api/controls/export?format=csv&format=json'],
 ];
 

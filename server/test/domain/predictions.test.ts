@@ -28,6 +28,7 @@ async function createControl(world: World, fields: Record<string, unknown> = {})
 async function predictions(world: World, controlId: string) {
   const response = await call(t, world.viewer, 'GET', `/api/predictions?control_id=${controlId}`);
   expect(response.statusCode).toBe(200);
+  // biome-ignore lint/suspicious/noExplicitAny: JSON rows read field by field in assertions
   return response.json().data as Array<Record<string, any>>;
 }
 async function storedProbability(world: World, controlId: string) {
