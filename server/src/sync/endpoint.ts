@@ -107,7 +107,10 @@ export function readSyncQuery(search: URLSearchParams): { shape: ShapeRequest; p
     seen.add(key);
     const param = /^params\[(\d{1,4})\]$/.exec(key);
     if (param) {
-      params[String(Number(param[1]))] = value;
+      const n = String(Number(param[1]));
+      if (Object.hasOwn(params, n))
+        throw new ShapeRefused('bad_params', 'params', `params[${n}] is given more than once`);
+      params[n] = value;
       continue;
     }
     if (key === 'params' || key.startsWith('params[')) {

@@ -315,6 +315,7 @@ describe('injection attempts are refused or harmless', () => {
       'table=controls&offset=-1&subset__where=true',
       `table=controls&offset=-1&where=${encodeURIComponent('id = $1')}`,
       `table=controls&offset=-1&where=${encodeURIComponent('id = $1')}&params[1]=nope`,
+      `table=controls&offset=-1&where=${encodeURIComponent('name = $1')}&params[1]=a&params[01]=b`,
     ]) {
       const response = await get(query);
       expect({ query, status: response.status }).toEqual({ query, status: 400 });
