@@ -33,6 +33,34 @@ describe('verification strategies', () => {
     }
   });
 
+  it('gives an organisation made by POST /auth/register the four defaults', async () => {
+    const registered = await t.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: {
+        email: `owner-${Date.now()}@example.test`,
+        password: 'a long enough password 123',
+        organization_name: 'Fresh Org',
+      },
+    });
+    expect(registered.statusCode).toBe(201);
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/api/verification-strategies',
+      headers: { authorization: `Bearer ${registered.json().access_token}` },
+    });
+    expect(
+      response
+        .json()
+        .data.map((s: Record<string, unknown>) => [s.quadrant, s.frequency_days, s.notification_days_before]),
+    ).toEqual([
+      ['self', 30, 7],
+      ['specialist', 90, 7],
+      ['service', 7, 7],
+      ['strange', 180, 7],
+    ]);
+  });
+
   it('lets admins and owners edit, answering {data, txid}', async () => {
     const strange = await strategyOf(w, 'strange');
     for (const role of ['admin', 'owner'] as const) {
