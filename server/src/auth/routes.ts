@@ -17,23 +17,29 @@ import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts';
 import type { IdentityService, IssuedTokens, RequestMeta } from './service.ts';
 import { ROLES } from './tokens.ts';
 
+// PostgreSQL text cannot hold NUL (it would be a 500): refused here, like other control characters.
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+const noControl = { message: 'must not contain control characters' };
 const email = z.email({ message: 'must be an e-mail address' }).max(254);
 const newPassword = z
   .string()
   .min(PASSWORD_MIN, { message: `must be at least ${PASSWORD_MIN} characters` })
   .max(PASSWORD_MAX, { message: `must be at most ${PASSWORD_MAX} characters` });
-const personName = z.string().trim().max(200);
+const personName = z.string().trim().max(200).regex(NO_CONTROL, noControl);
 
 const registerBody = z
   .object({
     email,
     password: newPassword,
-    organization_name: z.string().trim().min(1).max(200),
+    organization_name: z.string().trim().min(1).max(200).regex(NO_CONTROL, noControl),
     name: personName.optional(),
   })
   .strict();
 const loginBody = z
-  .object({ email: z.string().max(254), password: z.string().min(1).max(PASSWORD_MAX) })
+  .object({
+    email: z.string().max(254).regex(NO_CONTROL, noControl),
+    password: z.string().min(1).max(PASSWORD_MAX),
+  })
   .strict();
 const refreshBody = z
   .object({ refresh_token: z.string().min(1).max(512).optional() })

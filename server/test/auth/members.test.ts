@@ -141,6 +141,26 @@ describe('POST /auth/members', () => {
     expect((await accept({ token: 'A'.repeat(43), password: 'another password' })).statusCode).toBe(401);
   });
 
+  it('refuses an expired invitation', async () => {
+    const owner = await register(t.app);
+    const response = await addMember(owner, 'member');
+    const { data, invitation } = response.json();
+    const { tenantTransaction } = await import('../../src/db/tenant.ts');
+    await tenantTransaction(t.db.appPool, { orgId: owner.orgId }, (tx) =>
+      tx.query(`UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE user_id = $1`, [
+        data.id,
+      ]),
+    );
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/auth/invitations/accept',
+      remoteAddress: freshIp(),
+      payload: { token: invitation.token, password: 'my new password' },
+    });
+    expect(accepted.statusCode).toBe(401);
+    expect(accepted.json().code).toBe('INVALID_TOKEN');
+  });
+
   it('refuses members and viewers (403), an admin adding an owner (403), and duplicates (409)', async () => {
     const owner = await register(t.app);
     const admin = await member(owner, 'admin');
@@ -189,6 +209,8 @@ describe('PATCH /auth/members/:id', () => {
     expect(response.json().data).toMatchObject({ name: 'Mo Member', role: 'member' });
     expect((await me(t.app, m.token)).statusCode).toBe(200);
     expect((await patch(owner, m.id, {})).statusCode).toBe(400);
+    expect((await patch(owner, m.id, { name: 'Mo\u0000' })).statusCode).toBe(400);
+    expect((await addMember(owner, 'member', { name: 'Nul\u0000' })).statusCode).toBe(400);
   });
 
   it('never demotes the last owner; a second owner makes it possible', async () => {

@@ -143,6 +143,57 @@ describe('POST /auth/login', () => {
   });
 });
 
+describe('bad input never reaches a 5xx', () => {
+  it.each([
+    ['malformed JSON', { 'content-type': 'application/json' }, '{"email": '],
+    ['a JSON array', { 'content-type': 'application/json' }, '[]'],
+    ['a JSON string', { 'content-type': 'application/json' }, '"x"'],
+    ['form encoding', { 'content-type': 'application/x-www-form-urlencoded' }, 'email=a&password=b'],
+    [
+      'a huge body',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2_000_000) }),
+    ],
+    [
+      'a non-string e-mail',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ email: ['a@b.c'], password: 'long enough' }),
+    ],
+  ])('login with %s answers 4xx', async (_label, headers, payload) => {
+    for (const url of ['/auth/login', '/auth/register', '/auth/refresh', '/auth/invitations/accept']) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url,
+        headers,
+        payload,
+        remoteAddress: freshIp(),
+      });
+      expect(response.statusCode, `${url}: ${response.body}`).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, `${url}: ${response.body}`).toBeLessThan(500);
+      expect(response.json()).toHaveProperty('code');
+    }
+  });
+
+  it('NUL in a name is refused with 400 on register', async () => {
+    for (const change of [{ organization_name: 'Acme\u0000' }, { name: 'Ada\u0000' }]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/auth/register',
+        remoteAddress: freshIp(),
+        payload: { email: uniqueEmail(), password: 'long enough pw', organization_name: 'Valid', ...change },
+      });
+      expect(response.statusCode).toBe(400);
+    }
+  });
+
+  it('an e-mail with a NUL byte or an absurd length is refused, not a 5xx', async () => {
+    for (const email of ['a\u0000@b.test', `${'a'.repeat(300)}@example.test`]) {
+      const response = await login(t.app, email, 'long enough password');
+      expect([400, 401]).toContain(response.statusCode);
+    }
+  });
+});
+
 describe('GET /auth/me and GET /api/me', () => {
   it('returns the user, organisation and role; /api/me the token facts and e-mail', async () => {
     const r = await register(t.app);
