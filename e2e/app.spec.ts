@@ -38,6 +38,10 @@ test('a seeded login sees controls in all four quadrants', async ({ page }) => {
   }
   await expect(page.getByTestId('attention-list')).toBeVisible();
   await shot(page, 'dashboard');
+  // Readable on a tablet in portrait: the layout stacks.
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await shot(page, 'dashboard-tablet');
+  await page.setViewportSize({ width: 1280, height: 860 });
 
   await page.getByRole('link', { name: 'Register' }).click();
   await expect(page.getByTestId('register-row').first()).toBeVisible();

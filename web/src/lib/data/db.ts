@@ -29,6 +29,8 @@ import type {
 } from './types';
 
 const TXID_TIMEOUT_MS = 30_000;
+/** How long a live query over an on-demand table outlives its screen. */
+export const ON_DEMAND_GC_MS = 100;
 
 type WriteAnswer = { data?: { id: string }; txid?: number };
 

@@ -147,7 +147,7 @@ export function syncedCollection<T extends Row>(
     ...base,
     sync: { ...base.sync, sync },
     startSync: options.eager,
-    gcTime: options.gcTime ?? (options.eager ? Number.POSITIVE_INFINITY : 1_000),
+    gcTime: options.gcTime ?? (options.eager ? Number.POSITIVE_INFINITY : 150),
   }) as unknown as SyncedCollection<T>;
 }
 
