@@ -2,7 +2,7 @@
 // records, ...) that says a control is in use or in trouble. A trace on a control is a risk
 // input, so adding or removing one re-scores that control in the same transaction.
 import type { Tx } from '../db/tenant.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound, validationError } from '../http/errors.ts';
 import { recomputeRisk } from '../predictions/service.ts';
 import type { TraceCreate, TraceListQuery } from './schema.ts';
 
@@ -22,7 +22,13 @@ export async function getTrace(tx: Tx, id: string) {
   return rows[0];
 }
 
+/** How far ahead of the server clock a client's recorded_at may be (clock skew), as for interactions. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
 export async function createTrace(tx: Tx, input: TraceCreate, userId: string, now: Date) {
+  if (input.recorded_at && Date.parse(input.recorded_at) > now.getTime() + FUTURE_SKEW_MS) {
+    throw validationError('recorded_at is in the future.', { field: 'recorded_at' });
+  }
   const { rows } = await tx.query(
     `INSERT INTO organizational_traces
        (organization_id, control_id, trace_type, description, severity, recorded_by_user_id, recorded_at,

@@ -87,6 +87,7 @@ describe('organizational traces', () => {
       { trace_type: 'work_order', recorded_by_user_id: other.member.id },
       { trace_type: 'work_order', control_id: 'not-a-uuid' },
       { trace_type: 'work_order', recorded_at: 'yesterday' },
+      { trace_type: 'work_order', recorded_at: '2026-06-02T12:00:00Z' }, // a day ahead of the clock
       { trace_type: 'work_order', description: 'x'.repeat(5001) },
       { trace_type: 'work_order', description: 'nul \u0000 byte' },
     ]) {
