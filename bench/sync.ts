@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { type Message, type Row, Shape, ShapeStream } from '@electric-sql/client';
 import { openDatabase } from '../server/src/db/database.ts';
@@ -59,6 +60,8 @@ const orgIds: string[] = (
 ).rows.map((r) => r.id);
 
 console.log('\nBuilt-in engine vs Electric reference figures');
+const load = () => `load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`;
+console.log(`  (${load()} at start; other work on this machine slows every figure)`);
 
 // (c) + (d): an in-process engine with 10,000 shapes (100 organisations x 100 `name = $2` shapes)
 {
@@ -295,13 +298,10 @@ for (const label of ['cold (snapshot query + serialisation)', 'warm (shape log a
     `${Math.round(((memory as unknown as { cpuMs: number }).cpuMs - serverCpu0) / window / 10)}% / ${Math.round((clientCpu.user + clientCpu.system) / 1000 / window / 10)}%`,
     '-',
   );
-  line(
-    '    CPU during the write window: server / clients',
-    `${Math.round(((memory as unknown as { cpuMs: number }).cpuMs - serverCpu0) / window / 10)}% / ${Math.round((clientCpu.user + clientCpu.system) / 1000 / window / 10)}%`,
-    '-',
-  );
+
   line('    server heap with 1,000 live subscribers', `${(memory.heapUsed / 1e6).toFixed(0)} MB`, '-');
 }
+console.log(`  (${load()} at the end)`);
 await sleep(500);
 server.send({ cmd: 'stop' });
 const exited = new Promise((resolve) => server.once('exit', resolve));

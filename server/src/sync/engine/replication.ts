@@ -126,8 +126,15 @@ export class ReplicationStream {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.service?.destroy().catch(() => {});
+    const service = this.service;
     this.service = undefined;
+    if (!service) return;
+    // A connection killed while closing (server shutdown, pg_terminate_backend) must not
+    // surface as an unhandled 'error' event and crash the process.
+    const client = (service as unknown as { _client?: { on(event: 'error', fn: () => void): void } })._client;
+    client?.on('error', () => {});
+    await service.destroy().catch(() => {});
+    service.on('error', () => {});
   }
 
   private onMessage(message: Pgoutput.Message) {
