@@ -176,6 +176,19 @@ describe('the list', () => {
     }
   });
 
+  it('plugs in attention: every row carries its reasons, ?attention= filters on them', async () => {
+    const all = (await list('?limit=200')).data;
+    expect(all.every((c) => Array.isArray(c.attention))).toBe(true);
+    const needing = all.filter((c) => c.attention.length > 0).map((c) => c.id);
+    expect(needing.length).toBeGreaterThan(0); // the never-touched controls are overdue
+    expect((await list('?attention=true&limit=200')).data.map((c) => c.id).sort()).toEqual(
+      [...needing].sort(),
+    );
+    const calm = (await list('?attention=false&limit=200')).data;
+    expect(calm.every((c) => c.attention.length === 0)).toBe(true);
+    expect(calm.length + needing.length).toBe(all.length);
+  });
+
   it('refuses a cursor from another sort, a forged cursor, and cursor with offset', async () => {
     const { next_cursor } = await list('?limit=1');
     for (const query of [
