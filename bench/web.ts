@@ -104,6 +104,18 @@ async function main() {
     await page.goto(`${base}/sign-in`);
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill(password);
+    let snapshotDone = 0;
+    page.on('response', (response) => {
+      const url = response.url();
+      if (
+        !snapshotDone &&
+        url.includes('/api/electric/sync') &&
+        url.includes('table=controls') &&
+        'electric-up-to-date' in response.headers()
+      ) {
+        snapshotDone = Date.now();
+      }
+    });
     const signInStart = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForFunction(
@@ -171,6 +183,9 @@ async function main() {
     );
     console.log(
       `  sign-in → full dashboard (${CONTROLS} points drawn): ${(dashboardMs / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `  of which: the controls shape fully received after ${((snapshotDone - signInStart) / 1000).toFixed(2)} s`,
     );
     console.log(
       `  write elsewhere → point repainted: median ${paint} ms (min ${Math.min(...repaint)}, max ${Math.max(...repaint)}, n=${repaint.length})`,
