@@ -255,6 +255,9 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
         if (lower.startsWith('electric-')) {
           electricNames.push(lower);
           reply.header(lower, value);
+        } else if (lower === 'cache-control') {
+          // A shape answer belongs to one user: browsers may cache it, shared caches may not.
+          reply.header(lower, value.replace(/\bpublic\b/gi, 'private'));
         } else if (PASSED_HEADERS.has(lower)) reply.header(lower, value);
       });
       exposeHeaders(reply, electricNames);

@@ -133,6 +133,7 @@ describe('proxy mode against a recording upstream', () => {
         'electric-offset': '0_0',
         'electric-schema': '{"id":{"type":"uuid"}}',
         'electric-custom-thing': 'yes',
+        'cache-control': 'public, max-age=604800',
         'x-internal': 'secret-header',
       });
       response.end(gzipSync('[{"headers":{"control":"up-to-date"}}]'));
@@ -175,6 +176,7 @@ describe('proxy mode against a recording upstream', () => {
     expect(response.headers.get('electric-custom-thing')).toBe('yes');
     expect(response.headers.get('access-control-expose-headers')).toContain('electric-custom-thing');
     expect(response.headers.get('x-internal')).toBeNull();
+    expect(response.headers.get('cache-control')).toBe('private, max-age=604800');
 
     expect(seen).toHaveLength(1);
     const forwarded = new URL(seen[0]!.url!, 'http://x');

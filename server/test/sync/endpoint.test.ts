@@ -412,6 +412,7 @@ async function expiredToken(user: TestUser): Promise<string> {
 describe('an expired token mid-stream', () => {
   it("lets the client's onError supply a refreshed header and resume from its offset", async () => {
     const expired = await expiredToken(alice);
+    await insertRow(t.db, orgA.id, 'controls', control('Refresh one')); // before the stream starts
     let current = alice.token;
     const requests: URL[] = [];
     const errors: number[] = [];
@@ -434,7 +435,6 @@ describe('an expired token mid-stream', () => {
     });
     const shape = new Shape(s);
     try {
-      await insertRow(t.db, orgA.id, 'controls', control('Refresh one'));
       expect((await shape.rows).map((r) => r.name)).toEqual(['Refresh one']);
       current = expired; // the access token runs out while the client is live
       await insertRow(t.db, orgA.id, 'controls', control('Refresh two'));
