@@ -136,20 +136,19 @@ export class IdentityService {
     }
 
     const entry = await this.lookup('email', email);
-    const found = entry
-      ? await tenantTransaction(
-          this.pool,
-          { orgId: entry.organization_id, requestId: meta.requestId },
-          async (tx) => {
-            const { rows } = await tx.query(
-              `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE id = $1`,
-              [entry.entity_id],
-            );
-            return rows[0] as (UserRow & { password_hash: string | null }) | undefined;
-          },
-          { readOnly: true },
-        )
-      : undefined;
+    // For an unknown e-mail the same read runs against a random organisation (it finds
+    // nothing), so both failures cost the same database work as well as the same argon2 work.
+    const found = await tenantTransaction(
+      this.pool,
+      { orgId: entry?.organization_id ?? randomUUID(), requestId: meta.requestId },
+      async (tx) => {
+        const { rows } = await tx.query(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE id = $1`, [
+          entry?.entity_id ?? randomUUID(),
+        ]);
+        return rows[0] as (UserRow & { password_hash: string | null }) | undefined;
+      },
+      { readOnly: true },
+    );
     const ok = found?.password_hash
       ? await verifyPassword(found.password_hash, input.password)
       : await verifyDummyPassword(input.password);
