@@ -343,6 +343,23 @@ describe('protocol details', () => {
     expect(schema.password_hash).toBeUndefined();
   });
 
+  it('passes a must-refetch 409 with its new handle through, and answers offset=now at once', async () => {
+    const gone = await get('table=controls&offset=0_0&handle=no-such-handle-1');
+    expect(gone.status).toBe(409);
+    expect(gone.headers.get('electric-handle')).toBeTruthy();
+    expect(gone.headers.get('electric-handle')).not.toBe('no-such-handle-1');
+    expect(gone.headers.get('access-control-expose-headers')).toContain('electric-handle');
+    expect(gone.headers.get('cache-control')).toBe('no-store');
+    expect(await gone.json()).toEqual([{ headers: { control: 'must-refetch' } }]);
+
+    const now = await get('table=controls&offset=now');
+    expect(now.status).toBe(200);
+    expect(now.headers.get('electric-offset')).toMatch(/^\d+_\d+$/);
+    const body = (await now.json()) as { headers: { control?: string } }[];
+    expect(body.at(-1)?.headers.control).toBe('up-to-date');
+    expect(body.some((m) => 'value' in m)).toBe(false);
+  });
+
   it('answers 401 with the contract codes, uncacheable and readable', async () => {
     const missing = await get('table=controls&offset=-1', {});
     expect(missing.status).toBe(401);
