@@ -11,11 +11,9 @@
 //   offset is fine, e.g. `2024-01-01 10:00:00.123+00`), booleans 't'/'f', the full row
 //   (REPLICA IDENTITY FULL) so columns outside `columns` can be tested too.
 // - `electric` is the same shape in Electric's own parameters, used by the proxy only.
-// - sync/feature.ts constructs the engine (`new ShapeEngine({ db, log, metrics, clock,
-//   healthChecks })`, `stop()` on close) when ELECTRIC_URL is unset. For the internal protocol
-//   route, export `registerInternalShapeRoute(app, engine, { secret })` (mounting
-//   GET /internal/electric/v1/shape) from sync/engine/internal-route.ts and feature.ts calls it.
-//   (Done: feature.ts uses createShapeEngine(...).registerRoutes(app) from engine/index.ts.)
+// - sync/feature.ts builds the engine with createShapeEngine({ db, log, metrics, healthChecks,
+//   secret }) and calls registerRoutes(app) (internal protocol route, stop on close) when
+//   ELECTRIC_URL is unset; with ELECTRIC_URL set it uses sync/proxy.ts instead.
 
 /** A shape as the endpoint has validated it: the organisation filter is already AND-ed in. */
 export type ShapeDefinition = {
