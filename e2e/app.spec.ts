@@ -54,6 +54,8 @@ test('a seeded login sees controls in all four quadrants', async ({ page }) => {
   await page.getByRole('link', { name: 'Providers' }).click();
   await page.getByRole('button', { name: 'Show graph' }).click();
   await expect(page.locator('.graph canvas').first()).toBeAttached();
+  // Moving between screens stops and starts streams: that is not "offline".
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'online');
   await shot(page, 'providers');
 
   await page.getByRole('link', { name: 'Movement' }).click();
@@ -182,6 +184,7 @@ test('an interaction logged offline survives a reload and lands exactly once', a
   await expect(page.getByTestId('pending-interaction')).toHaveCount(0, { timeout: 45_000 });
   await expect(page.getByTestId('timeline').locator('li', { hasText: 'Inspected' })).toHaveCount(1);
   await expect(page.getByTestId('control-quadrant')).toHaveText('Self');
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'online');
   const history = await api<{ data: { interaction_type: string }[] }>(
     request,
     owner,

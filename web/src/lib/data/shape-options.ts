@@ -56,7 +56,9 @@ export function shapeOptions(table: SyncTable, wiring: ShapeWiring): ShapeStream
       wiring.onActivity?.(table, response.status >= 500 ? 'error' : 'response');
       return response;
     } catch (error) {
-      wiring.onActivity?.(table, 'error');
+      // A stream stopped on purpose (screen closed, sign-out) is not a connection problem.
+      const aborted = init?.signal?.aborted || (error instanceof Error && error.name === 'AbortError');
+      if (!aborted) wiring.onActivity?.(table, 'error');
       throw error;
     }
   };
