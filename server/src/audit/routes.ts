@@ -3,8 +3,9 @@
 // Read-only by design: no route writes it; rows come from the audit_row_change() trigger in the
 // same transaction as each change, and the runtime role has no UPDATE or DELETE grant on it.
 import type { Feature } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { tenantTransaction } from '../db/tenant.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import { auditQuery } from './schema.ts';
 import { listAudit } from './service.ts';
 
@@ -22,14 +23,9 @@ export const auditFeature: Feature = (app, deps) => {
         querystring: auditQuery,
       },
     },
-    async (request) => {
-      const auth = authOf(request);
-      return tenantTransaction(
-        deps.db.appPool,
-        { orgId: auth.orgId, userId: auth.userId, requestId: request.id },
-        (tx) => listAudit(tx, request.query),
-        { readOnly: true },
-      );
-    },
+    async (request) =>
+      tenantTransaction(deps.db.appPool, tenantOf(request), (tx) => listAudit(tx, request.query), {
+        readOnly: true,
+      }),
   );
 };

@@ -1,8 +1,9 @@
 // Owns /api/competencies: everyone reads (?expiring=true for refreshers falling due); admins
 // record, edit and remove.
 import type { Feature } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import {
   competencyCreateSchema,
   competencyListQuery,
@@ -20,10 +21,6 @@ import {
 const security = [{ bearerAuth: [] }];
 
 export const competenciesFeature: Feature = (app, deps) => {
-  const context = (request: Parameters<typeof authOf>[0]) => {
-    const auth = authOf(request);
-    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
-  };
   const read = { readOnly: true };
   const admin = [deps.authenticate, requireRole('admin')];
 
@@ -41,7 +38,7 @@ export const competenciesFeature: Feature = (app, deps) => {
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
-        context(request),
+        tenantOf(request),
         (tx) => listCompetencies(tx, request.query, deps.clock.now()),
         read,
       ),
@@ -62,7 +59,7 @@ export const competenciesFeature: Feature = (app, deps) => {
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
-        context(request),
+        tenantOf(request),
         (tx) => getCompetency(tx, request.params.id),
         read,
       ),
@@ -81,7 +78,7 @@ export const competenciesFeature: Feature = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      const result = await tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await createCompetency(tx, request.body),
         txid: await currentTxid(tx),
       }));
@@ -102,7 +99,7 @@ export const competenciesFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await updateCompetency(tx, request.params.id, request.body),
         txid: await currentTxid(tx),
       })),
@@ -120,7 +117,7 @@ export const competenciesFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await deleteCompetency(tx, request.params.id),
         txid: await currentTxid(tx),
       })),

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App, FeatureDeps } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
 import { currentTxid, type Tx, tenantTransaction } from '../db/tenant.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import { idParams } from './fields.ts';
 import { listControls } from './list.ts';
 import {
@@ -25,13 +26,7 @@ import {
 
 export function registerControlRoutes(app: App, deps: FeatureDeps) {
   const inTenant = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>, readOnly = false) => {
-    const auth = authOf(request);
-    return tenantTransaction(
-      deps.db.appPool,
-      { orgId: auth.orgId, userId: auth.userId, requestId: request.id },
-      work,
-      { readOnly },
-    );
+    return tenantTransaction(deps.db.appPool, tenantOf(request), work, { readOnly });
   };
   const read = { preHandler: [deps.authenticate, requireRole('viewer')] };
   const touch = { preHandler: [deps.authenticate, requireRole('member')] };

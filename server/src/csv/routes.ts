@@ -3,9 +3,10 @@
 // registered inside this plugin only, so no other route accepts CSV.
 import { z } from 'zod';
 import type { App, Feature } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { currentTxid, tenantTransaction } from '../db/tenant.ts';
 import { AppError } from '../http/errors.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import { exportControlsCsv } from './export.ts';
 import { importControls } from './import.ts';
 
@@ -14,11 +15,6 @@ const exportQuery = z.object({ format: z.enum(['csv']).default('csv') }).strict(
 const security = [{ bearerAuth: [] }];
 
 export const csvFeature: Feature = async (app, deps) => {
-  const context = (request: Parameters<typeof authOf>[0]) => {
-    const auth = authOf(request);
-    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
-  };
-
   await app.register(async (scope: App) => {
     scope.addContentTypeParser(
       ['text/csv', 'application/csv'],
@@ -41,7 +37,7 @@ export const csvFeature: Feature = async (app, deps) => {
         const now = deps.clock.now();
         const csv = await tenantTransaction(
           deps.db.appPool,
-          context(request),
+          tenantOf(request),
           (tx) => exportControlsCsv(tx, now),
           {
             readOnly: true,
@@ -73,7 +69,7 @@ export const csvFeature: Feature = async (app, deps) => {
           throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as text/csv.');
         }
         const body = request.body;
-        const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+        const result = await tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
           imported: await importControls(tx, body, deps.clock.now()),
           txid: await currentTxid(tx),
         }));

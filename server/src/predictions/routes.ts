@@ -3,9 +3,10 @@
 // the classification service's hook.
 import { z } from 'zod';
 import type { Feature } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { onControlsReclassified, onOrganizationSwept } from '../classification/hooks.ts';
 import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import { listPredictions, recomputeAllRisk, recomputeRisk, recomputeUnlockedRisk } from './service.ts';
 
 const listQuery = z
@@ -26,11 +27,6 @@ export const predictionsFeature: Feature = (app, deps) => {
   // The age term grows daily for every control, moved or not: the sweep re-scores them all.
   onOrganizationSwept('risk', (tx, now) => recomputeUnlockedRisk(tx, now).then(() => {}));
 
-  const context = (request: Parameters<typeof authOf>[0]) => {
-    const auth = authOf(request);
-    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
-  };
-
   app.get(
     '/api/predictions',
     {
@@ -45,7 +41,7 @@ export const predictionsFeature: Feature = (app, deps) => {
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
-        context(request),
+        tenantOf(request),
         (tx) => listPredictions(tx, request.query),
         {
           readOnly: true,
@@ -66,7 +62,7 @@ export const predictionsFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, context(request), async (tx) => {
+      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => {
         const now = deps.clock.now();
         const ids = request.body?.control_ids;
         const scored = ids ? (await recomputeRisk(tx, ids, now)).size : await recomputeAllRisk(tx, now);

@@ -1,9 +1,10 @@
 // Owns the /api/providers and /api/provider-links routes: viewers read, admins manage.
 import type { FastifyRequest } from 'fastify';
 import type { App, Feature, FeatureDeps } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { idParams } from '../controls/fields.ts';
 import { currentTxid, type Tx, tenantTransaction } from '../db/tenant.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import {
   createLinkBody,
   createProviderBody,
@@ -29,13 +30,7 @@ export const providersFeature: Feature = (app, deps) => registerProviderRoutes(a
 
 function registerProviderRoutes(app: App, deps: FeatureDeps) {
   const inTenant = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>, readOnly = false) => {
-    const auth = authOf(request);
-    return tenantTransaction(
-      deps.db.appPool,
-      { orgId: auth.orgId, userId: auth.userId, requestId: request.id },
-      work,
-      { readOnly },
-    );
+    return tenantTransaction(deps.db.appPool, tenantOf(request), work, { readOnly });
   };
   /** A write: the service's row plus the transaction id, in one transaction. */
   const write = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>) =>

@@ -1,18 +1,15 @@
 // Owns /api/slas: everyone reads (?breached=true for SLAs below their agreed uptime); admins
 // record, edit and remove.
 import type { Feature } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import { idParamsSchema, slaCreateSchema, slaListQuery, slaPatchSchema } from './schema.ts';
 import { createSla, deleteSla, getSla, listSlas, updateSla } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
 
 export const slasFeature: Feature = (app, deps) => {
-  const context = (request: Parameters<typeof authOf>[0]) => {
-    const auth = authOf(request);
-    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
-  };
   const read = { readOnly: true };
   const admin = [deps.authenticate, requireRole('admin')];
 
@@ -30,7 +27,7 @@ export const slasFeature: Feature = (app, deps) => {
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
-        context(request),
+        tenantOf(request),
         (tx) => listSlas(tx, request.query),
         read,
       ),
@@ -46,7 +43,7 @@ export const slasFeature: Feature = (app, deps) => {
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
-        context(request),
+        tenantOf(request),
         (tx) => getSla(tx, request.params.id),
         read,
       ),
@@ -60,7 +57,7 @@ export const slasFeature: Feature = (app, deps) => {
       schema: { tags: ['slas'], security, summary: 'Record an SLA (admin)', body: slaCreateSchema },
     },
     async (request, reply) => {
-      const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      const result = await tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await createSla(tx, request.body),
         txid: await currentTxid(tx),
       }));
@@ -81,7 +78,7 @@ export const slasFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await updateSla(tx, request.params.id, request.body),
         txid: await currentTxid(tx),
       })),
@@ -94,7 +91,7 @@ export const slasFeature: Feature = (app, deps) => {
       schema: { tags: ['slas'], security, summary: 'Remove an SLA (admin)', params: idParamsSchema },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await deleteSla(tx, request.params.id),
         txid: await currentTxid(tx),
       })),

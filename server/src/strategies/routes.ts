@@ -1,9 +1,10 @@
 // Owns /api/verification-strategies (everyone in the organisation reads, admins edit) and plugs
 // the attention rules into the controls list (GET /api/controls?attention=true, `attention`).
 import type { Feature } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { setControlAttention } from '../controls/attention-hook.ts';
 import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import { attentionForIds } from './attention.ts';
 import { idParamsSchema, strategyPatchSchema } from './schema.ts';
 import { getStrategy, listStrategies, updateStrategy } from './service.ts';
@@ -19,11 +20,6 @@ export const strategiesFeature: Feature = (app, deps) => {
     reasonsFor: (tx, controlIds, now) => attentionForIds(tx, controlIds, now),
   });
 
-  const context = (request: Parameters<typeof authOf>[0]) => {
-    const auth = authOf(request);
-    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
-  };
-
   app.get(
     '/api/verification-strategies',
     {
@@ -35,7 +31,7 @@ export const strategiesFeature: Feature = (app, deps) => {
       },
     },
     async (request) => ({
-      data: await tenantTransaction(deps.db.appPool, context(request), listStrategies, { readOnly: true }),
+      data: await tenantTransaction(deps.db.appPool, tenantOf(request), listStrategies, { readOnly: true }),
     }),
   );
 
@@ -53,7 +49,7 @@ export const strategiesFeature: Feature = (app, deps) => {
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
-        context(request),
+        tenantOf(request),
         (tx) => getStrategy(tx, request.params.id),
         {
           readOnly: true,
@@ -75,7 +71,7 @@ export const strategiesFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await updateStrategy(tx, request.params.id, request.body, deps.clock.now()),
         txid: await currentTxid(tx),
       })),

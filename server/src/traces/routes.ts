@@ -3,16 +3,13 @@
 import type { Feature } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
 import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { tenantOf } from '../http/tenant-context.ts';
 import { idParamsSchema, traceCreateSchema, traceListQuery } from './schema.ts';
 import { createTrace, deleteTrace, getTrace, listTraces } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
 
 export const tracesFeature: Feature = (app, deps) => {
-  const context = (request: Parameters<typeof authOf>[0]) => {
-    const auth = authOf(request);
-    return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
-  };
   const read = { readOnly: true };
 
   app.get(
@@ -29,7 +26,7 @@ export const tracesFeature: Feature = (app, deps) => {
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
-        context(request),
+        tenantOf(request),
         (tx) => listTraces(tx, request.query),
         read,
       ),
@@ -45,7 +42,7 @@ export const tracesFeature: Feature = (app, deps) => {
     async (request) => ({
       data: await tenantTransaction(
         deps.db.appPool,
-        context(request),
+        tenantOf(request),
         (tx) => getTrace(tx, request.params.id),
         read,
       ),
@@ -64,7 +61,7 @@ export const tracesFeature: Feature = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const result = await tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      const result = await tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await createTrace(tx, request.body, authOf(request).userId, deps.clock.now()),
         txid: await currentTxid(tx),
       }));
@@ -84,7 +81,7 @@ export const tracesFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, context(request), async (tx) => ({
+      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
         data: await deleteTrace(tx, request.params.id, deps.clock.now()),
         txid: await currentTxid(tx),
       })),
