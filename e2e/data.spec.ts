@@ -79,3 +79,51 @@ test('signing out clears the local copy of the data', async ({ page, request }) 
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
 });
+
+test('an admin changes a link weight and the control moves with its new distance', async ({
+  page,
+  request,
+}) => {
+  const owner = await registerAccount(request, 'Network');
+  const self = await api<{ data: { id: string } }>(request, owner, 'post', '/api/providers', {
+    name: 'Our crew',
+    provider_type: 'internal',
+    is_user_themselves: true,
+  });
+  const vendor = await api<{ data: { id: string } }>(request, owner, 'post', '/api/providers', {
+    name: 'Far vendor',
+    provider_type: 'vendor',
+  });
+  await api(request, owner, 'post', '/api/provider-links', {
+    from_provider_id: self.data.id,
+    to_provider_id: vendor.data.id,
+    relationship_type: 'contracts',
+    path_weight: 5,
+  });
+  const control = await api<{ data: { id: string } }>(request, owner, 'post', '/api/controls', {
+    name: 'Fire alarm service',
+    control_type: 'technical',
+    functional_range: 'wide',
+    primary_provider_id: vendor.data.id,
+  });
+  await api(request, owner, 'post', `/api/controls/${control.data.id}/interactions`, {
+    interaction_type: 'test',
+  });
+
+  await signIn(page, owner.email, owner.password);
+  const point = page.locator(`[data-testid="point"][data-id="${control.data.id}"]`);
+  await expect(point).toHaveAttribute('data-quadrant', 'service');
+  await page.getByRole('link', { name: 'Providers' }).click();
+  await expect(page.getByRole('row', { name: /Far vendor/ })).toContainText('5');
+  const weight = page.getByLabel('Weight of the link Our crew to Far vendor');
+  await weight.fill('1');
+  await weight.press('Enter');
+  await expect(
+    page
+      .getByRole('row', { name: /Far vendor/ })
+      .getByRole('cell')
+      .nth(2),
+  ).toHaveText('1');
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(point).toHaveAttribute('data-quadrant', 'self');
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Control } from '../data/types';
+import { attentionList, DEFAULT_RULES, overdueReason, rulesFrom } from './attention';
+
+const NOW = new Date('2026-11-28T12:00:00Z');
+const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
+const control = (
+  id: string,
+  quadrant: Control['current_quadrant'],
+  touched: string | null,
+  p = 0.1,
+): Control => ({
+  id,
+  organization_id: 'o',
+  name: id,
+  description: null,
+  control_type: 'physical',
+  functional_range: 'narrow',
+  primary_provider_id: null,
+  owned_by_user: null,
+  last_touched_at: touched,
+  last_touched_by_user_id: null,
+  provider_distance: null,
+  current_quadrant: quadrant,
+  failure_probability: p,
+  requires_refresher_training: false,
+  created_at: daysAgo(400),
+  updated_at: daysAgo(1),
+});
+
+describe('attention on the client', () => {
+  it('flags overdue controls against their quadrant frequency', () => {
+    expect(overdueReason(control('a', 'self', daysAgo(10)), DEFAULT_RULES, NOW)).toBeUndefined();
+    expect(overdueReason(control('b', 'self', daysAgo(31)), DEFAULT_RULES, NOW)?.message).toContain(
+      '31 days',
+    );
+    expect(overdueReason(control('c', 'strange', null), DEFAULT_RULES, NOW)?.message).toMatch(
+      /Never touched/,
+    );
+    expect(overdueReason(control('d', 'service', daysAgo(8)), DEFAULT_RULES, NOW)).toBeDefined();
+  });
+
+  it("uses the organisation's strategies when known", () => {
+    const rules = rulesFrom([{ quadrant: 'self', frequency_days: 5, notification_days_before: 1 }]);
+    expect(overdueReason(control('a', 'self', daysAgo(6)), rules, NOW)).toBeDefined();
+    expect(rules.strange.frequency_days).toBe(180);
+  });
+
+  it('merges the server reasons, keeps the local overdue rule, and puts the most urgent first', () => {
+    const server = new Map([
+      [
+        'b',
+        [
+          { code: 'overdue', message: 'stale server copy' },
+          { code: 'sla_breached', message: 'SLA breached' },
+        ],
+      ],
+      ['a', [{ code: 'overdue', message: 'stale: touched since' }]],
+    ]);
+    const list = attentionList(
+      [
+        control('a', 'self', daysAgo(1)),
+        control('b', 'service', daysAgo(9), 0.2),
+        control('c', 'self', daysAgo(40), 0.9),
+      ],
+      DEFAULT_RULES,
+      server,
+      NOW,
+    );
+    expect(list.map((item) => item.control.id)).toEqual(['b', 'c']);
+    expect(list[0]!.reasons.map((r) => r.code)).toEqual(['overdue', 'sla_breached']);
+    expect(list[0]!.reasons[0]!.message).not.toContain('stale');
+  });
+});
