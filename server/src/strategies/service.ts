@@ -2,6 +2,7 @@
 // and how often. The attention rules and the risk score read them through loadStrategyRules; an
 // organisation missing a quadrant (created before defaults existed) falls back to the default.
 import { DEFAULT_NOTIFICATION_DAYS_BEFORE, DEFAULT_STRATEGIES } from '../auth/default-strategies.ts';
+import { sweepOrganization } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { notFound } from '../http/errors.ts';
 import type { Quadrant, StrategyRules } from '../model/attention.ts';
@@ -55,7 +56,11 @@ export async function getStrategy(tx: Tx, id: string): Promise<StrategyRow> {
   return rows[0];
 }
 
-/** Edits one strategy; a new frequency re-scores the risk of that quadrant's controls. */
+/**
+ * Edits one strategy; a new frequency re-scores the risk of that quadrant's controls. The Self
+ * frequency is also the Recent/Distant threshold (migration 040), so changing it reclassifies
+ * the organisation's controls at once rather than at the next sweep.
+ */
 export async function updateStrategy(
   tx: Tx,
   id: string,
@@ -88,6 +93,7 @@ export async function updateStrategy(
       controls.rows.map((row) => row.id),
       now,
     );
+    if (after.quadrant === 'self') await sweepOrganization(tx, now);
   }
   return after;
 }

@@ -55,11 +55,15 @@ describe('attention on the controls list', () => {
 
   it('follows an admin’s change of the quadrant frequency', async () => {
     const w = await buildWorld(t);
-    const id = await insertControl(t, w.orgId, { quadrant: 'self', last_touched_at: daysBefore(NOW, 20) });
+    const id = await insertControl(t, w.orgId, {
+      quadrant: 'service',
+      last_touched_at: daysBefore(NOW, 5),
+      provider_distance: 3,
+    });
     expect(await codesOf(w, id)).toEqual([]);
     const strategies = (await call(t, w.viewer, 'GET', '/api/verification-strategies')).json().data;
-    const self = strategies.find((s: { quadrant: string }) => s.quadrant === 'self');
-    await call(t, w.admin, 'PATCH', `/api/verification-strategies/${self.id}`, { frequency_days: 14 });
+    const service = strategies.find((s: { quadrant: string }) => s.quadrant === 'service');
+    await call(t, w.admin, 'PATCH', `/api/verification-strategies/${service.id}`, { frequency_days: 3 });
     expect(await codesOf(w, id)).toEqual(['overdue']);
   });
 

@@ -122,18 +122,46 @@ describe('verification strategies', () => {
     const world = await buildWorld(t);
     const now = t.clock.now();
     const id = await insertControl(t, world.orgId, {
-      quadrant: 'self',
-      last_touched_at: daysBefore(now, 10),
+      quadrant: 'specialist',
+      last_touched_at: daysBefore(now, 45),
     });
-    const self = await strategyOf(world, 'self');
-    await call(t, world.admin, 'PATCH', `/api/verification-strategies/${self.id}`, { frequency_days: 10 });
+    const specialist = await strategyOf(world, 'specialist');
+    await call(t, world.admin, 'PATCH', `/api/verification-strategies/${specialist.id}`, { frequency_days: 45 });
     const [control] = await sql<{ failure_probability: number }>(
       t,
       world.orgId,
       'SELECT failure_probability FROM controls WHERE id = $1',
       [id],
     );
-    // 0.02 + 0.30 × (10 / 10) + 0.04 × 1 = 0.36
+    // 0.02 + 0.30 × (45 / 45) + 0.04 × 1 = 0.36
     expect(control!.failure_probability).toBe(0.36);
+  });
+});
+
+describe('the Self frequency is the Recent threshold', () => {
+  it('moves a control touched 20 days ago from Self to Specialist when Self becomes every 14 days', async () => {
+    const world = await buildWorld(t);
+    const now = t.clock.now();
+    const controlId = await insertControl(t, world.orgId, {
+      quadrant: 'self',
+      last_touched_at: daysBefore(now, 20),
+    });
+    const self = await strategyOf(world, 'self');
+
+    const patched = await call(t, world.admin, 'PATCH', `/api/verification-strategies/${self.id}`, {
+      frequency_days: 14,
+    });
+    expect(patched.statusCode).toBe(200);
+
+    const [org] = await sql<{ recent_threshold_days: number }>(
+      t,
+      world.orgId,
+      'SELECT recent_threshold_days FROM organizations',
+    );
+    expect(org!.recent_threshold_days).toBe(14);
+    const control = await call(t, world.viewer, 'GET', `/api/controls/${controlId}`);
+    expect(control.json().data.current_quadrant).toBe('specialist');
+    const history = await call(t, world.viewer, 'GET', `/api/controls/${controlId}/classifications`);
+    expect(history.json().data[0]).toMatchObject({ quadrant: 'specialist', previous_quadrant: 'self' });
   });
 });
