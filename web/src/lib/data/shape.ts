@@ -9,8 +9,8 @@
 //   stream delivers its first batch, that batch replaces the cached rows in one transaction
 //   (truncate + snapshot), so nothing stale survives.
 
+import { type Collection, createCollection } from '@tanstack/db';
 import { type ElectricCollectionUtils, electricCollectionOptions } from '@tanstack/electric-db-collection';
-import { type Collection, createCollection } from '@tanstack/svelte-db';
 import { type ShapeWiring, type SyncTable, shapeOptions } from './shape-options';
 
 export type { ShapeWiring, SyncTable };
