@@ -5,6 +5,7 @@ import type { App, FeatureDeps } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
 import { currentTxid, type Tx, tenantTransaction } from '../db/tenant.ts';
 import { tenantOf } from '../http/tenant-context.ts';
+import { controlAttention } from './attention-hook.ts';
 import { idParams } from './fields.ts';
 import { listControls } from './list.ts';
 import {
@@ -76,7 +77,19 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
     '/api/controls/:id',
     { ...read, schema: { tags, security, summary: 'One control', params: idParams } },
     async (request) => {
-      const control = await inTenant(request, (tx) => getControl(tx, request.params.id), true);
+      const control = await inTenant(
+        request,
+        async (tx) => {
+          const row = await getControl(tx, request.params.id);
+          const attention = controlAttention();
+          if (attention) {
+            const reasons = await attention.reasonsFor(tx, [row.id as string], deps.clock.now());
+            row.attention = reasons.get(row.id as string) ?? [];
+          }
+          return row;
+        },
+        true,
+      );
       return { data: control };
     },
   );

@@ -177,3 +177,14 @@ describe('attention on the controls list', () => {
     expect(response.statusCode).toBe(400);
   });
 });
+
+describe('attention on one control', () => {
+  it('GET /api/controls/:id carries the same reasons as the list', async () => {
+    const w = await buildWorld(t);
+    const id = await insertControl(t, w.orgId, { quadrant: 'self', last_touched_at: daysBefore(NOW, 45) });
+    const one = await call(t, w.viewer, 'GET', `/api/controls/${id}`);
+    expect(one.statusCode).toBe(200);
+    expect(one.json().data.attention.map((reason: { code: string }) => reason.code)).toEqual(await codesOf(w, id));
+    expect(one.json().data.attention.map((reason: { code: string }) => reason.code)).toEqual(['overdue']);
+  });
+});
