@@ -16,6 +16,11 @@ export function databaseErrorToAppError(error: PgError, metrics?: Metrics): AppE
     case '22008': // datetime_field_overflow
     case '22003': // numeric_value_out_of_range
     case '22001': // string_data_right_truncation
+    case '22021': // character_not_in_repertoire (a NUL byte in text)
+    case '22P05': // untranslatable_character
+    case '22025': // invalid_escape_sequence (LIKE)
+    case '2201B': // invalid_regular_expression
+    case '54000': // program_limit_exceeded (e.g. a value too large for an index)
     case '23502': // not_null_violation
     case '23514': // check_violation
       return validationError('The request contains a value the register cannot store.', {
