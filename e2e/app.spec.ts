@@ -166,8 +166,24 @@ test('an interaction logged offline survives a reload and lands exactly once', a
   await signIn(page, member.email, member.password);
   await page.locator(`[data-testid="point"][data-id="${controlId}"]`).click();
   await expect(page.getByTestId('control-quadrant')).toHaveText('Specialist');
-  // Let the service worker and the offline copy settle.
-  await page.waitForTimeout(1500);
+  // The app shell must be cached (service worker in control) and the offline copy written.
+  await page.waitForFunction(() => navigator.serviceWorker?.controller !== null, null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const open = indexedDB.open('sertantai-shapes', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('shapes');
+        open.onsuccess = () => {
+          const keys = open.result.transaction('shapes').objectStore('shapes').getAllKeys();
+          keys.onsuccess = () => {
+            resolve((keys.result as string[]).some((key) => key.endsWith(':controls')));
+            open.result.close();
+          };
+        };
+      }),
+    null,
+    { timeout: 30_000, polling: 250 },
+  );
 
   await context.setOffline(true);
   await page.getByRole('button', { name: 'Inspected', exact: true }).click();
