@@ -29,7 +29,19 @@ export async function startEngineApp(options: Partial<EngineOptions> = {}, port 
   };
   const t = await createTestApp({ features: [identityFeature, engineFeature] });
   const address = await t.app.listen({ port, host: '127.0.0.1' });
-  return { ...t, engine: engine as ShapeEngineHandle, baseUrl: address, secret: engineSecret(t.config) };
+  return {
+    ...t,
+    engine: engine as ShapeEngineHandle,
+    baseUrl: address,
+    secret: engineSecret(t.config),
+    close: async () => {
+      // An aborted official client can leave a keep-alive socket the HTTP server does not count
+      // as idle, which would hold app.close() until keepAliveTimeout (72 s): cut them here.
+      await engine?.stop();
+      t.app.server.closeAllConnections();
+      await t.close();
+    },
+  };
 }
 
 export function shapeUrl(e: { baseUrl: string }) {

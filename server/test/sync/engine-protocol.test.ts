@@ -377,3 +377,35 @@ describe('engine health', () => {
     }
   });
 });
+
+describe('engine replication slot', () => {
+  it('opens its temporary slot on the first shape request and the slot vanishes when the engine stops', async () => {
+    const app = await startEngineApp();
+    let slot: string | undefined;
+    try {
+      expect(app.engine.health().detail.slot).toBeUndefined();
+      const org = await buildOrganization(app.db);
+      await syncToUpToDate(app, shapeParams(app, 'controls', org.id));
+      slot = app.engine.health().detail.slot as string;
+      const { rows } = await app.db.ownerPool.query(
+        'SELECT temporary, active FROM pg_replication_slots WHERE slot_name = $1',
+        [slot],
+      );
+      expect(rows).toEqual([{ temporary: true, active: true }]);
+    } finally {
+      const owner = new (await import('pg')).default.Client({ connectionString: app.db.ownerUrl });
+      await app.close();
+      await owner.connect();
+      try {
+        await eventually(async () => {
+          const { rowCount } = await owner.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+            slot,
+          ]);
+          expect(rowCount).toBe(0);
+        });
+      } finally {
+        await owner.end();
+      }
+    }
+  });
+});

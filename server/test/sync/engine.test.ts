@@ -135,3 +135,41 @@ describe('built-in engine with the official client', () => {
     }
   });
 });
+
+describe('SSE reconnects', () => {
+  it('resumes from global_last_seen_lsn after the server closes the stream, without duplicates or gaps', async () => {
+    const short = await startEngineApp({ sseMaxMs: 1_200, sseKeepAliveMs: 100 });
+    const controller = new AbortController();
+    try {
+      const org = await buildOrganization(short.db);
+      await insertControls(short, org.id, ['s0']);
+      const stream = new ShapeStream<Row>({
+        url: shapeUrl(short),
+        params: shapeParams(short, 'controls', org.id, { columns: 'id,name' }),
+        signal: controller.signal,
+        liveSse: true,
+      });
+      const inserts = new Map<string, number>();
+      stream.subscribe((messages) => {
+        for (const m of messages) {
+          if ('key' in m && m.headers.operation === 'insert')
+            inserts.set(m.key, (inserts.get(m.key) ?? 0) + 1);
+        }
+      });
+      const shape = new Shape(stream);
+      await shape.rows;
+      for (let i = 1; i <= 6; i++) {
+        await insertControls(short, org.id, [`s${i}a`, `s${i}b`]);
+        await new Promise((resolve) => setTimeout(resolve, 500)); // spans several SSE reconnects
+      }
+      await eventually(() => expect(shape.currentRows).toHaveLength(13));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(shape.currentRows).toHaveLength(13);
+      expect([...inserts.values()].every((count) => count === 1)).toBe(true);
+      expect(inserts.size).toBe(13);
+    } finally {
+      controller.abort();
+      await short.close();
+    }
+  });
+});

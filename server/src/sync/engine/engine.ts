@@ -455,6 +455,7 @@ export class ShapeEngine implements ShapeUpstream {
         this.openStreams.delete(done);
         resolve();
       };
+      if (signal.aborted) return resolve();
       const timer = setTimeout(done, this.options.liveTimeoutMs);
       log.waiters.add(done);
       this.openStreams.add(done);
@@ -518,6 +519,7 @@ export class ShapeEngine implements ShapeUpstream {
         log.waiters.add(wake);
         this.openStreams.add(close);
         signal.addEventListener('abort', close, { once: true });
+        if (signal.aborted) return close();
         flush(true);
       },
       cancel: () => cleanup(),
@@ -528,6 +530,9 @@ export class ShapeEngine implements ShapeUpstream {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
         'x-accel-buffering': 'no',
+        // An SSE connection is never reused: closing it with the stream keeps no half-dead
+        // keep-alive socket around to hold up server shutdown.
+        connection: 'close',
         'electric-handle': log.handle,
         'electric-offset': requested,
         'electric-cursor': nextCursor(protocol.cursor),

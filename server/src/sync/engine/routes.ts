@@ -126,7 +126,7 @@ export function registerInternalShapeRoute(
         key: JSON.stringify([table, where, params, columns, orgId.toLowerCase()]),
       };
       const abort = new AbortController();
-      request.raw.once('close', () => abort.abort());
+      // The response's 'close' (the request's fires as soon as a GET has been read).
       reply.raw.once('close', () => abort.abort());
       return engine.fetchShape(def, query, abort.signal);
     })();
