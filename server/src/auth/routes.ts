@@ -18,6 +18,7 @@ import type { IdentityService, IssuedTokens, RequestMeta } from './service.ts';
 import { ROLES } from './tokens.ts';
 
 // PostgreSQL text cannot hold NUL (it would be a 500): refused here, like other control characters.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 const noControl = { message: 'must not contain control characters' };
 const email = z.email({ message: 'must be an e-mail address' }).max(254);

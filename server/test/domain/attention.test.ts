@@ -184,7 +184,9 @@ describe('attention on one control', () => {
     const id = await insertControl(t, w.orgId, { quadrant: 'self', last_touched_at: daysBefore(NOW, 45) });
     const one = await call(t, w.viewer, 'GET', `/api/controls/${id}`);
     expect(one.statusCode).toBe(200);
-    expect(one.json().data.attention.map((reason: { code: string }) => reason.code)).toEqual(await codesOf(w, id));
+    expect(one.json().data.attention.map((reason: { code: string }) => reason.code)).toEqual(
+      await codesOf(w, id),
+    );
     expect(one.json().data.attention.map((reason: { code: string }) => reason.code)).toEqual(['overdue']);
   });
 });

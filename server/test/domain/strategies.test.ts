@@ -126,7 +126,9 @@ describe('verification strategies', () => {
       last_touched_at: daysBefore(now, 45),
     });
     const specialist = await strategyOf(world, 'specialist');
-    await call(t, world.admin, 'PATCH', `/api/verification-strategies/${specialist.id}`, { frequency_days: 45 });
+    await call(t, world.admin, 'PATCH', `/api/verification-strategies/${specialist.id}`, {
+      frequency_days: 45,
+    });
     const [control] = await sql<{ failure_probability: number }>(
       t,
       world.orgId,
