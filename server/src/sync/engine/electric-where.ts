@@ -3,7 +3,7 @@
 // the engine's filter: the organisation predicate is required first, and the rest is parsed and
 // checked by the endpoint's own where parser (libpg-query) over the table's allow-listed columns.
 import { tableSpec } from '../shapes.ts';
-import { type ColumnTypes, loadWhereParser, parseWhere, quoteIdent } from '../where.ts';
+import { type ColumnTypes, loadWhereParser, parseWhere, quoteIdent } from '../where/index.ts';
 import type { CompiledWhere } from './routes.ts';
 
 export const whereParserReady = () => loadWhereParser();

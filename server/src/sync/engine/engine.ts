@@ -16,6 +16,7 @@ import {
   parsePgSnapshot,
   type Replica,
   ShapeLog,
+  snapshotMessageSql,
   type TableInfo,
   tenantColumnOf,
 } from './shape-log.ts';
@@ -310,7 +311,7 @@ export class ShapeEngine implements ShapeUpstream {
   private async takeSnapshot(log: ShapeLog) {
     const started = performance.now();
     const { def } = log;
-    const columns = def.columns.map((c) => `${quoteIdent(c)}::text`).join(', ');
+    const message = snapshotMessageSql(def.table, def.columns, log.table.primaryKey);
     const where = def.filter.sql.trim() === '' ? '' : ` WHERE (${def.filter.sql})`;
     try {
       const { snapshot, rows } = await tenantTransaction(
@@ -321,12 +322,12 @@ export class ShapeEngine implements ShapeUpstream {
             `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
           );
           const snap = await tx.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
-          const result = await tx.query<Array<string | null>>({
-            text: `SELECT ${columns} FROM public.${quoteIdent(def.table)}${where}`,
+          const result = await tx.query<[string]>({
+            text: `SELECT ${message} FROM public.${quoteIdent(def.table)}${where}`,
             values: def.filter.params,
             rowMode: 'array',
           });
-          return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: result.rows };
+          return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: result.rows.map((row) => row[0]) };
         },
         { isolation: 'repeatable read', readOnly: true },
       );

@@ -119,25 +119,24 @@ export class ShapeLog {
     return this.keyPrefix + this.table.primaryKey.map((column) => quotePart(row[column] ?? '')).join('/');
   }
 
-  completeSnapshot(snapshot: PgSnapshot, rows: Array<Array<string | null>>, chunkBytes: number) {
+  /**
+   * The snapshot rows arrive as ready JSON messages built by PostgreSQL (see
+   * snapshotMessageSql), so the engine stores strings without parsing or re-serialising.
+   */
+  completeSnapshot(snapshot: PgSnapshot, rows: string[], chunkBytes: number) {
     this.snapshot = snapshot;
-    const columns = this.def.columns;
-    const out: string[] = new Array(rows.length);
     const ends: number[] = [];
     let chunk = 0;
     for (let i = 0; i < rows.length; i++) {
-      const values = rows[i] as Array<string | null>;
-      const value: TextRow = {};
-      for (let c = 0; c < columns.length; c++) value[columns[c] as string] = values[c] ?? null;
-      const json = `{"key":${JSON.stringify(this.rowKey(value))},"value":${JSON.stringify(value)},"headers":{"operation":"insert","relation":${this.relation}}}`;
-      out[i] = json;
-      chunk += json.length + 1;
-      this.bytes += json.length;
+      const length = (rows[i] as string).length;
+      chunk += length + 1;
+      this.bytes += length;
       if (chunk >= chunkBytes) {
         ends.push(i + 1);
         chunk = 0;
       }
     }
+    const out = rows;
     if (ends.at(-1) !== rows.length) ends.push(rows.length);
     this.rows = out;
     this.chunkEnds = ends;
@@ -307,6 +306,26 @@ export class ShapeLog {
     this.pending = null;
     for (const wake of [...this.waiters]) wake();
   }
+}
+
+/**
+ * SQL for one snapshot row as the complete insert message
+ * `{"key": "\"public\".\"t\"/\"<pk>\"", "value": {col: text|null}, "headers": {...}}`,
+ * with the same key rowKey() gives for changes.
+ */
+export function snapshotMessageSql(table: string, columns: string[], primaryKey: string[]): string {
+  const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const prefix = `${quotePart('public')}.${quotePart(table)}/`;
+  const keyParts = primaryKey
+    .map((column) => `'"' || replace(${ident(column)}::text, '"', '""') || '"'`)
+    .join(` || '/' || `);
+  const value = columns.map((column) => `${literal(column)}, ${ident(column)}::text`).join(', ');
+  const headers = `,"headers":{"operation":"insert","relation":${JSON.stringify(['public', table])}}}`;
+  return (
+    `'{"key":' || to_json(${literal(prefix)} || ${keyParts})::text || ',"value":' || ` +
+    `json_build_object(${value})::text || ${literal(headers)}`
+  );
 }
 
 export function columnsOf(def: ShapeDefinition, table: TableInfo) {
