@@ -18,7 +18,7 @@ import { allFeatures } from '../server/src/features.ts';
 import { createLogger } from '../server/src/ops/logger.ts';
 import { createMetrics } from '../server/src/ops/metrics.ts';
 import { engineSecret } from '../server/src/sync/engine/index.ts';
-import { type ColumnTypes, loadWhereParser, parseWhere } from '../server/src/sync/where.ts';
+import { type ColumnTypes, loadWhereParser, parseWhere } from '../server/src/sync/where/index.ts';
 import { buildOrganization, buildUser, insertRow } from '../server/test/helpers/factories.ts';
 import { printTable, timeLoop } from './lib/measure.ts';
 

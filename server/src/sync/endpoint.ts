@@ -17,7 +17,7 @@ import { authOf } from '../auth/authenticate.ts';
 import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
 import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
 import type { ShapeUpstream } from './upstream.ts';
-import { WhereError } from './where.ts';
+import { WhereError } from './where/index.ts';
 
 export const SYNC_PATH = '/api/electric/sync';
 export type SyncMode = 'builtin' | 'proxy';

@@ -8,7 +8,7 @@ import { registerSyncEndpoint, type SyncMode } from './endpoint.ts';
 import { createShapeEngine, engineSecret } from './engine/index.ts';
 import { createProxyUpstream, electricHealth } from './proxy.ts';
 import type { ShapeUpstream } from './upstream.ts';
-import { loadWhereParser } from './where.ts';
+import { loadWhereParser } from './where/index.ts';
 
 export const syncFeature: Feature = async (app, deps) => {
   await loadWhereParser();

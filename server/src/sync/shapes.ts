@@ -5,7 +5,7 @@
 // selected, filtered on or returned; users never carry password hashes, tokens or secrets.
 import { createHash } from 'node:crypto';
 import type { ShapeDefinition } from './upstream.ts';
-import { type ColumnType, type ColumnTypes, parseWhere, quoteIdent, WhereError } from './where.ts';
+import { type ColumnType, type ColumnTypes, parseWhere, quoteIdent, WhereError } from './where/index.ts';
 
 export type ColumnInfo = { type: ColumnType; notNull: boolean };
 

@@ -3,7 +3,7 @@
 // NOTE: written first by the built-in engine's author to the agreed shape; the endpoint's
 // author owns this file and may adapt it (the engine follows).
 //
-// Notes from the endpoint (sync/endpoint.ts, sync/shapes.ts, sync/where.ts) to the engine:
+// Notes from the endpoint (sync/endpoint.ts, sync/shapes.ts, sync/where/) to the engine:
 // - filter.sql is `"<org column>" = $1::uuid AND (<client where re-rendered>)`; params[0] is
 //   the organisation (lower-case uuid), the rest are strings. Every value is a bind parameter
 //   with an explicit cast; text ordering and LIKE carry COLLATE "C".

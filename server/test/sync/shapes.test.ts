@@ -10,7 +10,7 @@ import {
   SYNCABLE_TABLES,
   TableNotSyncable,
 } from '../../src/sync/shapes.ts';
-import { loadWhereParser, WhereError } from '../../src/sync/where.ts';
+import { loadWhereParser, WhereError } from '../../src/sync/where/index.ts';
 
 let client: pg.Client;
 beforeAll(async () => {

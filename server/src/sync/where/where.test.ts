@@ -12,7 +12,7 @@ import {
   loadWhereParser,
   parseWhere,
   WhereError,
-} from './where.ts';
+} from './index.ts';
 
 const COLUMNS: ColumnTypes = {
   id: 'int4',

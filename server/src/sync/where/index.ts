@@ -1,0 +1,14 @@
+// The client `where` of a shape (see parse.ts for what is accepted and why): the public API.
+export { type ColumnType, type ColumnTypes, type Row, WhereError } from './ast.ts';
+export { compareValues } from './compare.ts';
+export { likeMatch } from './like.ts';
+export {
+  loadWhereParser,
+  MAX_WHERE_LENGTH,
+  parseWhere,
+  type RenderedSql,
+  type RenderOptions,
+  type WhereClause,
+} from './parse.ts';
+export { quoteIdent } from './render.ts';
+export { canonicalValue, timestampMicros } from './values.ts';
