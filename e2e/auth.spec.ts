@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { shot, watchErrors } from './helpers';
+import { addMember, api, registerAccount, shot, signIn, watchErrors } from './helpers';
 
 test('register a new organisation and land on an empty dashboard', async ({ page }) => {
   const errors = watchErrors(page);
@@ -20,4 +20,22 @@ test('register a new organisation and land on an empty dashboard', async ({ page
   await page.reload();
   await expect(page.getByTestId('empty-dashboard')).toBeVisible();
   expect(errors).toEqual([]);
+});
+
+test('a member removed by the owner is signed out with a message', async ({ page, request }) => {
+  const owner = await registerAccount(request, 'Removal');
+  const member = await addMember(request, owner, 'member');
+  await signIn(page, member.email, member.password);
+  const members = await api<{ data: { id: string; email: string }[] }>(
+    request,
+    owner,
+    'get',
+    '/auth/members',
+  );
+  const id = members.data.find((m) => m.email === member.email)!.id;
+  await api(request, owner, 'delete', `/auth/members/${id}`);
+  // The session is revoked: the next request or stream poll gets a 401, the refresh is refused.
+  await page.getByRole('link', { name: 'Register' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 45_000 });
+  await expect(page.getByRole('status').filter({ hasText: 'Your session has ended' })).toBeVisible();
 });

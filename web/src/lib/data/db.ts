@@ -23,7 +23,6 @@ import type {
   Interaction,
   InteractionType,
   Member,
-  Organization,
   Provider,
   Trace,
 } from './types';
@@ -153,7 +152,6 @@ export function createData(session: Session, profile: Profile, cache: ShapeCache
   });
   const competencies = syncedCollection<Competency>('competency_records', wiring, { eager: false });
   const traces = syncedCollection<Trace>('organizational_traces', wiring, { eager: false });
-  const organizations = syncedCollection<Organization>('organizations', wiring, { eager: false });
   const users = syncedCollection<Member>('users', wiring, { eager: false });
 
   const thresholds = () => {
@@ -255,16 +253,7 @@ export function createData(session: Session, profile: Profile, cache: ShapeCache
     }
   }
 
-  const all = [
-    controls,
-    providers,
-    interactions,
-    classifications,
-    competencies,
-    traces,
-    organizations,
-    users,
-  ];
+  const all = [controls, providers, interactions, classifications, competencies, traces, users];
 
   return {
     profile,
