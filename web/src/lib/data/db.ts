@@ -263,7 +263,6 @@ export function createData(session: Session, profile: Profile, cache: ShapeCache
     classifications,
     competencies,
     traces,
-    organizations,
     users,
     thresholds,
     logInteraction,
