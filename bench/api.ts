@@ -5,47 +5,20 @@
 // physical limit). Printed as throughput ratios with p50/p99; no pass/fail on time.
 // Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
 import { randomInt } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { buildApp } from '../server/src/app.ts';
-import { systemClock } from '../server/src/clock.ts';
-import { loadConfig } from '../server/src/config.ts';
 import { listControls } from '../server/src/controls/list.ts';
 import { listControlsQuery } from '../server/src/controls/schema.ts';
-import { openDatabase } from '../server/src/db/database.ts';
 import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
-import { createLogger } from '../server/src/ops/logger.ts';
-import { createMetrics } from '../server/src/ops/metrics.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
-import { type LoopResult, printTable, timeLoop } from './lib/measure.ts';
+import { benchSeconds, type LoopResult, printTable, timeLoop } from './lib/measure.ts';
+import { startBenchServer } from './lib/server.ts';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const CONTROLS = 500;
-const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const seconds = benchSeconds(4);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
-const dataDir = path.resolve(import.meta.dirname, '../.data-bench-api');
-rmSync(dataDir, { recursive: true, force: true });
-const config = loadConfig({
-  NODE_ENV: 'test', // no background sweep while measuring
-  SHARED_TOKEN_SECRET: SECRET,
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  SEED: 'false',
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-});
-const db = await openDatabase({
-  databaseUrl: config.databaseUrl,
-  dataDir,
-  secret: SECRET,
-  requireLogicalWal: false,
-});
-const app = await buildApp(
-  { config, db, log: createLogger('silent'), metrics: createMetrics(), clock: systemClock },
-  allFeatures,
-);
+const { config, db, app } = await startBenchServer('api', { features: allFeatures });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
 const org = await buildOrganization(db, 'Bench org');

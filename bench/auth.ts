@@ -4,44 +4,27 @@
 //     cache) — against a bare HMAC-SHA256 verify of the same token, printed as a ratio;
 //  2. login throughput, argon2id-bound: hashes/s and verifications/s, and logins/s through HTTP;
 //  3. timing of a failed login for an unknown e-mail versus a wrong password (should be ~1.0).
-// Run: npx tsx bench/auth.ts   (starts an embedded PostgreSQL under .data-bench-auth)
+// Run: npx tsx bench/auth.ts   (BENCH_SECONDS=3; starts an embedded PostgreSQL under .data-bench-auth)
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { buildApp } from '../server/src/app.ts';
 import { createAuthenticate } from '../server/src/auth/authenticate.ts';
 import { identityFeature } from '../server/src/auth/feature.ts';
 import { hashPassword, verifyPassword } from '../server/src/auth/passwords.ts';
 import { RevocationCache } from '../server/src/auth/revocation.ts';
 import type { TokenSettings } from '../server/src/auth/tokens.ts';
-import { systemClock } from '../server/src/clock.ts';
-import { loadConfig } from '../server/src/config.ts';
-import { openDatabase } from '../server/src/db/database.ts';
-import { createLogger } from '../server/src/ops/logger.ts';
-import { createMetrics } from '../server/src/ops/metrics.ts';
-import { percentile, printTable, timeLoop } from './lib/measure.ts';
+import { benchSeconds, percentile, printTable, timeLoop } from './lib/measure.ts';
+import { BENCH_SECRET, startBenchServer } from './lib/server.ts';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-const dataDir = path.resolve(import.meta.dirname, '../.data-bench-auth');
-rmSync(dataDir, { recursive: true, force: true });
-const config = loadConfig({
-  NODE_ENV: 'test',
-  SHARED_TOKEN_SECRET: SECRET,
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  SEED: 'false',
+const seconds = benchSeconds(3);
+const { config, db, app, log, dataDir } = await startBenchServer('auth', {
+  features: [identityFeature],
+  allowDatabaseUrl: false,
 });
-const db = await openDatabase({ databaseUrl: undefined, dataDir, secret: SECRET, requireLogicalWal: false });
-const log = createLogger('silent');
-const app = await buildApp({ config, db, log, metrics: createMetrics(), clock: systemClock }, [
-  identityFeature,
-]);
-await app.ready();
 
 // ---------------------------------------------------------------- 1. token verification
 const settings: TokenSettings = {
-  secret: SECRET,
+  secret: BENCH_SECRET,
   issuer: config.tokenIssuer,
   audience: config.tokenAudience,
   accessTokenTtl: 900,
@@ -67,7 +50,7 @@ const reply = {} as FastifyReply;
 await authenticate.call(app, request, reply); // warm the revocation cache (one database check)
 if (request.auth?.userId !== user.id) throw new Error('authenticate did not verify the bench token');
 
-const key = Buffer.from(SECRET);
+const key = Buffer.from(BENCH_SECRET);
 function bareHmacVerify(jwt: string): boolean {
   const dot = jwt.lastIndexOf('.');
   const expected = createHmac('sha256', key).update(jwt.slice(0, dot)).digest();
@@ -111,16 +94,16 @@ const stored = await hashPassword('bench password');
 const results = [
   {
     name: 'argon2id hash, 1 at a time',
-    ...(await timeLoop(() => hashPassword('bench password'), { seconds: 3, concurrency: 1, warmupOps: 3 })),
+    ...(await timeLoop(() => hashPassword('bench password'), { seconds, concurrency: 1, warmupOps: 3 })),
   },
   {
     name: 'argon2id hash, 2 concurrent',
-    ...(await timeLoop(() => hashPassword('bench password'), { seconds: 3, concurrency: 2, warmupOps: 3 })),
+    ...(await timeLoop(() => hashPassword('bench password'), { seconds, concurrency: 2, warmupOps: 3 })),
   },
   {
     name: 'argon2id verify, 2 concurrent',
     ...(await timeLoop(() => verifyPassword(stored, 'bench password'), {
-      seconds: 3,
+      seconds,
       concurrency: 2,
       warmupOps: 3,
     })),
@@ -136,7 +119,7 @@ const loginOnce = () =>
   });
 results.push({
   name: 'POST /auth/login (HTTP), 2 concurrent',
-  ...(await timeLoop(loginOnce, { seconds: 3, concurrency: 2, warmupOps: 3 })),
+  ...(await timeLoop(loginOnce, { seconds, concurrency: 2, warmupOps: 3 })),
 });
 console.log('\n2. login throughput (argon2id m=19 MiB, t=2, p=1)');
 printTable(results, [['POST /auth/login (HTTP), 2 concurrent', 'argon2id verify, 2 concurrent']]);

@@ -7,48 +7,20 @@
 //  3. risk re-scoring of the whole register (one sweep's work) — controls per second.
 // Requests go through app.inject (in process), so the figures are server work without HTTP.
 // Run: npx tsx bench/domain.ts   (BENCH_SECONDS=3 BENCH_CONTROLS=2000; DATABASE_URL to use a server)
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { buildApp } from '../server/src/app.ts';
-import { systemClock } from '../server/src/clock.ts';
-import { loadConfig } from '../server/src/config.ts';
 import { setControlAttention } from '../server/src/controls/attention-hook.ts';
-import { openDatabase } from '../server/src/db/database.ts';
 import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
-import { createLogger } from '../server/src/ops/logger.ts';
-import { createMetrics } from '../server/src/ops/metrics.ts';
 import { recomputeAllRisk } from '../server/src/predictions/service.ts';
 import { attentionForIds } from '../server/src/strategies/attention.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
-import { printTable, timeLoop } from './lib/measure.ts';
+import { benchSeconds, printTable, timeLoop } from './lib/measure.ts';
+import { startBenchServer } from './lib/server.ts';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const CONTROLS = Number(process.env.BENCH_CONTROLS ?? 2000);
 const IMPORT_ROWS = 500;
-const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const seconds = benchSeconds(3);
 
-const dataDir = path.resolve(import.meta.dirname, '../.data-bench-domain');
-if (!process.env.DATABASE_URL) rmSync(dataDir, { recursive: true, force: true });
-const config = loadConfig({
-  NODE_ENV: 'test', // no background sweep while measuring
-  SHARED_TOKEN_SECRET: SECRET,
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  SEED: 'false',
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-});
-const db = await openDatabase({
-  databaseUrl: config.databaseUrl,
-  dataDir,
-  secret: SECRET,
-  requireLogicalWal: false,
-});
-const app = await buildApp(
-  { config, db, log: createLogger('silent'), metrics: createMetrics(), clock: systemClock },
-  allFeatures,
-);
-await app.ready();
+const { config, db, app } = await startBenchServer('domain', { features: allFeatures });
 
 async function timeOnce(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

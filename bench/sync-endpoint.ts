@@ -8,22 +8,14 @@
 //     where, streaming) against the same request sent straight to the engine's internal
 //     protocol route — the ratio is what the endpoint adds.
 // Run: npx tsx bench/sync-endpoint.ts   (BENCH_SECONDS=3; DATABASE_URL to use a server)
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { buildApp } from '../server/src/app.ts';
-import { systemClock } from '../server/src/clock.ts';
-import { loadConfig } from '../server/src/config.ts';
-import { openDatabase } from '../server/src/db/database.ts';
 import { allFeatures } from '../server/src/features.ts';
-import { createLogger } from '../server/src/ops/logger.ts';
-import { createMetrics } from '../server/src/ops/metrics.ts';
 import { engineSecret } from '../server/src/sync/engine/index.ts';
 import { type ColumnTypes, loadWhereParser, parseWhere } from '../server/src/sync/where/index.ts';
 import { buildOrganization, buildUser, insertRow } from '../server/test/helpers/factories.ts';
-import { printTable, timeLoop } from './lib/measure.ts';
+import { benchSeconds, printTable, timeLoop } from './lib/measure.ts';
+import { startBenchServer } from './lib/server.ts';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const seconds = benchSeconds(3);
 
 // 1 and 2: pure where costs.
 await loadWhereParser();
@@ -58,26 +50,10 @@ const evaluateResult = await timeLoop(
 );
 
 // 3: the endpoint against the engine's internal route, over HTTP on loopback.
-const dataDir = path.resolve(import.meta.dirname, '../.data-bench-sync-endpoint');
-if (!process.env.DATABASE_URL) rmSync(dataDir, { recursive: true, force: true });
-const config = loadConfig({
-  NODE_ENV: 'test',
-  SHARED_TOKEN_SECRET: SECRET,
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  SEED: 'false',
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-});
-const db = await openDatabase({
-  databaseUrl: config.databaseUrl,
-  dataDir,
-  secret: SECRET,
+const { config, db, app } = await startBenchServer('sync-endpoint', {
+  features: allFeatures,
   requireLogicalWal: true,
 });
-const app = await buildApp(
-  { config, db, log: createLogger('silent'), metrics: createMetrics(), clock: systemClock },
-  allFeatures,
-);
 const base = await app.listen({ port: 0, host: '127.0.0.1' });
 const org = await buildOrganization(db);
 const user = await buildUser(db, config, org);

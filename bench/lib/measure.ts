@@ -2,6 +2,11 @@
 // for a fixed time, and print throughput, latency percentiles and ratios side by side.
 // Machines are shared and noisy: compare figures taken in the same run, never across runs.
 
+/** Seconds per measured case: BENCH_SECONDS, or the benchmark's own default. */
+export function benchSeconds(fallback: number): number {
+  return Number(process.env.BENCH_SECONDS ?? fallback);
+}
+
 export type LoopResult = { ops: number; opsPerSec: number; p50Ms: number; p99Ms: number };
 
 export function percentile(sortedMs: number[], p: number): number {
