@@ -4,8 +4,7 @@
 // same transaction as each change, and the runtime role has no UPDATE or DELETE grant on it.
 import type { Feature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { tenantTransaction } from '../db/tenant.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { readInTenant } from '../http/tenant-context.ts';
 import { auditQuery } from './schema.ts';
 import { listAudit } from './service.ts';
 
@@ -23,9 +22,6 @@ export const auditFeature: Feature = (app, deps) => {
         querystring: auditQuery,
       },
     },
-    async (request) =>
-      tenantTransaction(deps.db.appPool, tenantOf(request), (tx) => listAudit(tx, request.query), {
-        readOnly: true,
-      }),
+    async (request) => readInTenant(deps.db, request, (tx) => listAudit(tx, request.query)),
   );
 };

@@ -27,6 +27,11 @@ import {
 
 export const INVITATION_TTL_DAYS = 7;
 
+const lastOwner = () =>
+  conflict('An organisation needs at least one owner: make someone else owner first.', {
+    reason: 'last_owner',
+  });
+
 /** Without a password the member is invited: the answer carries the invitation token. */
 export type NewMember = {
   email: string;
@@ -137,9 +142,7 @@ export async function updateMember(
         throw forbidden('Only an owner can change an owner or make someone an owner.');
       }
       if (target.role === 'owner' && newRole !== 'owner' && owners.length <= 1) {
-        throw conflict('An organisation needs at least one owner: make someone else owner first.', {
-          reason: 'last_owner',
-        });
+        throw lastOwner();
       }
       const user = (
         await tx.query(
@@ -186,9 +189,7 @@ export async function removeMember(
         throw forbidden('Only an owner can remove an owner.');
       }
       if (target.role === 'owner' && owners.length <= 1) {
-        throw conflict('An organisation needs at least one owner: make someone else owner first.', {
-          reason: 'last_owner',
-        });
+        throw lastOwner();
       }
       const ids = await revokeSessions(tx, 'member_removed', 'user', memberId);
       await tx.query('DELETE FROM users WHERE id = $1', [memberId]);

@@ -2,8 +2,7 @@
 // record, edit and remove.
 import type { Feature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { currentTxid, tenantTransaction } from '../db/tenant.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import {
   competencyCreateSchema,
   competencyListQuery,
@@ -21,7 +20,6 @@ import {
 const security = [{ bearerAuth: [] }];
 
 export const competenciesFeature: Feature = (app, deps) => {
-  const read = { readOnly: true };
   const admin = [deps.authenticate, requireRole('admin')];
 
   app.get(
@@ -36,11 +34,8 @@ export const competenciesFeature: Feature = (app, deps) => {
       },
     },
     async (request) => ({
-      data: await tenantTransaction(
-        deps.db.appPool,
-        tenantOf(request),
-        (tx) => listCompetencies(tx, request.query, deps.clock.now()),
-        read,
+      data: await readInTenant(deps.db, request, (tx) =>
+        listCompetencies(tx, request.query, deps.clock.now()),
       ),
     }),
   );
@@ -57,12 +52,7 @@ export const competenciesFeature: Feature = (app, deps) => {
       },
     },
     async (request) => ({
-      data: await tenantTransaction(
-        deps.db.appPool,
-        tenantOf(request),
-        (tx) => getCompetency(tx, request.params.id),
-        read,
-      ),
+      data: await readInTenant(deps.db, request, (tx) => getCompetency(tx, request.params.id)),
     }),
   );
 
@@ -78,10 +68,7 @@ export const competenciesFeature: Feature = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const result = await tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await createCompetency(tx, request.body),
-        txid: await currentTxid(tx),
-      }));
+      const result = await writeInTenant(deps.db, request, (tx) => createCompetency(tx, request.body));
       return reply.code(201).send(result);
     },
   );
@@ -99,10 +86,7 @@ export const competenciesFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await updateCompetency(tx, request.params.id, request.body),
-        txid: await currentTxid(tx),
-      })),
+      writeInTenant(deps.db, request, (tx) => updateCompetency(tx, request.params.id, request.body)),
   );
 
   app.delete(
@@ -116,10 +100,6 @@ export const competenciesFeature: Feature = (app, deps) => {
         params: idParamsSchema,
       },
     },
-    async (request) =>
-      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await deleteCompetency(tx, request.params.id),
-        txid: await currentTxid(tx),
-      })),
+    async (request) => writeInTenant(deps.db, request, (tx) => deleteCompetency(tx, request.params.id)),
   );
 };

@@ -1,10 +1,9 @@
 // Owns the /api/controls routes. Each handler is: authenticate → role → zod-validated input →
 // one service call inside the tenant transaction → {data} (writes add txid).
-import type { FastifyRequest } from 'fastify';
 import type { App, FeatureDeps } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
-import { currentTxid, type Tx, tenantTransaction } from '../db/tenant.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { currentTxid } from '../db/tenant.ts';
+import { inTenant, readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { controlAttention } from './attention-hook.ts';
 import { idParams } from './fields.ts';
 import { listControls } from './list.ts';
@@ -26,9 +25,6 @@ import {
 } from './service.ts';
 
 export function registerControlRoutes(app: App, deps: FeatureDeps) {
-  const inTenant = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>, readOnly = false) => {
-    return tenantTransaction(deps.db.appPool, tenantOf(request), work, { readOnly });
-  };
   const read = { preHandler: [deps.authenticate, requireRole('viewer')] };
   const touch = { preHandler: [deps.authenticate, requireRole('member')] };
   const manage = { preHandler: [deps.authenticate, requireRole('admin')] };
@@ -47,7 +43,9 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
       },
     },
     async (request) => {
-      const page = await inTenant(request, (tx) => listControls(tx, request.query, deps.clock.now()), true);
+      const page = await readInTenant(deps.db, request, (tx) =>
+        listControls(tx, request.query, deps.clock.now()),
+      );
       return { data: page.rows, next_cursor: page.nextCursor };
     },
   );
@@ -64,7 +62,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
       },
     },
     async (request, reply) => {
-      const result = await inTenant(request, async (tx) => {
+      const result = await inTenant(deps.db, request, async (tx) => {
         const written = await createControl(tx, request.body, deps.clock.now());
         return { written, txid: written.replayTxid ?? (await currentTxid(tx)) };
       });
@@ -77,19 +75,15 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
     '/api/controls/:id',
     { ...read, schema: { tags, security, summary: 'One control', params: idParams } },
     async (request) => {
-      const control = await inTenant(
-        request,
-        async (tx) => {
-          const row = await getControl(tx, request.params.id);
-          const attention = controlAttention();
-          if (attention) {
-            const reasons = await attention.reasonsFor(tx, [row.id as string], deps.clock.now());
-            row.attention = reasons.get(row.id as string) ?? [];
-          }
-          return row;
-        },
-        true,
-      );
+      const control = await readInTenant(deps.db, request, async (tx) => {
+        const row = await getControl(tx, request.params.id);
+        const attention = controlAttention();
+        if (attention) {
+          const reasons = await attention.reasonsFor(tx, [row.id as string], deps.clock.now());
+          row.attention = reasons.get(row.id as string) ?? [];
+        }
+        return row;
+      });
       return { data: control };
     },
   );
@@ -107,20 +101,15 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
       },
     },
     async (request) =>
-      inTenant(request, async (tx) => {
-        const data = await updateControl(tx, request.params.id, request.body, deps.clock.now());
-        return { data, txid: await currentTxid(tx) };
-      }),
+      writeInTenant(deps.db, request, (tx) =>
+        updateControl(tx, request.params.id, request.body, deps.clock.now()),
+      ),
   );
 
   app.delete(
     '/api/controls/:id',
     { ...manage, schema: { tags, security, summary: 'Delete a control and its history', params: idParams } },
-    async (request) =>
-      inTenant(request, async (tx) => {
-        const data = await deleteControl(tx, request.params.id);
-        return { data, txid: await currentTxid(tx) };
-      }),
+    async (request) => writeInTenant(deps.db, request, (tx) => deleteControl(tx, request.params.id)),
   );
 
   app.post(
@@ -137,7 +126,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
     },
     async (request, reply) => {
       const { userId } = authOf(request);
-      const result = await inTenant(request, async (tx) => {
+      const result = await inTenant(deps.db, request, async (tx) => {
         const written = await touchControl(tx, request.params.id, userId, request.body, deps.clock.now());
         return { written, txid: written.replayTxid ?? (await currentTxid(tx)) };
       });
@@ -159,7 +148,9 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
       },
     },
     async (request) => ({
-      data: await inTenant(request, (tx) => listInteractions(tx, request.params.id, request.query), true),
+      data: await readInTenant(deps.db, request, (tx) =>
+        listInteractions(tx, request.params.id, request.query),
+      ),
     }),
   );
 
@@ -176,7 +167,9 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
       },
     },
     async (request) => ({
-      data: await inTenant(request, (tx) => listClassifications(tx, request.params.id, request.query), true),
+      data: await readInTenant(deps.db, request, (tx) =>
+        listClassifications(tx, request.params.id, request.query),
+      ),
     }),
   );
 }

@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import type { App, Feature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { currentTxid, tenantTransaction } from '../db/tenant.ts';
+import { currentTxid } from '../db/tenant.ts';
 import { AppError } from '../http/errors.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { inTenant, readInTenant } from '../http/tenant-context.ts';
 import { exportControlsCsv } from './export.ts';
 import { importControls } from './import.ts';
 
@@ -35,14 +35,7 @@ export const csvFeature: Feature = async (app, deps) => {
       },
       async (request, reply) => {
         const now = deps.clock.now();
-        const csv = await tenantTransaction(
-          deps.db.appPool,
-          tenantOf(request),
-          (tx) => exportControlsCsv(tx, now),
-          {
-            readOnly: true,
-          },
-        );
+        const csv = await readInTenant(deps.db, request, (tx) => exportControlsCsv(tx, now));
         return reply
           .header('content-type', 'text/csv; charset=utf-8')
           .header(
@@ -69,7 +62,7 @@ export const csvFeature: Feature = async (app, deps) => {
           throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as text/csv.');
         }
         const body = request.body;
-        const result = await tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
+        const result = await inTenant(deps.db, request, async (tx) => ({
           imported: await importControls(tx, body, deps.clock.now()),
           txid: await currentTxid(tx),
         }));

@@ -1,10 +1,38 @@
 // The tenant context of an authenticated request: the organisation and user from the verified
-// token, and the request id for the audit trail. The one way routes build it.
+// token, and the request id for the audit trail. The one way routes build it, and the one way
+// a route runs its service call in that tenant's transaction.
 import type { FastifyRequest } from 'fastify';
 import { authOf } from '../auth/authenticate.ts';
-import type { TenantContext } from '../db/tenant.ts';
+import type { Database } from '../db/database.ts';
+import { currentTxid, type TenantContext, type Tx, tenantTransaction } from '../db/tenant.ts';
 
 export function tenantOf(request: FastifyRequest): TenantContext {
   const auth = authOf(request);
   return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
+}
+
+/** `work` in one tenant transaction of the requesting organisation. */
+export function inTenant<T>(db: Database, request: FastifyRequest, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return tenantTransaction(db.appPool, tenantOf(request), work);
+}
+
+/** `read` in one read-only tenant transaction of the requesting organisation. */
+export function readInTenant<T>(
+  db: Database,
+  request: FastifyRequest,
+  read: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  return tenantTransaction(db.appPool, tenantOf(request), read, { readOnly: true });
+}
+
+/**
+ * A write's answer, `{ data, txid }`: `write` in one tenant transaction, and that transaction's
+ * id read inside it (the client waits for it on its sync stream).
+ */
+export function writeInTenant<T>(
+  db: Database,
+  request: FastifyRequest,
+  write: (tx: Tx) => Promise<T>,
+): Promise<{ data: T; txid: number }> {
+  return inTenant(db, request, async (tx) => ({ data: await write(tx), txid: await currentTxid(tx) }));
 }

@@ -5,8 +5,7 @@ import { z } from 'zod';
 import type { Feature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { onControlsReclassified, onOrganizationSwept } from '../classification/hooks.ts';
-import { currentTxid, tenantTransaction } from '../db/tenant.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { listPredictions, recomputeAllRisk, recomputeRisk, recomputeUnlockedRisk } from './service.ts';
 
 const listQuery = z
@@ -39,14 +38,7 @@ export const predictionsFeature: Feature = (app, deps) => {
       },
     },
     async (request) => ({
-      data: await tenantTransaction(
-        deps.db.appPool,
-        tenantOf(request),
-        (tx) => listPredictions(tx, request.query),
-        {
-          readOnly: true,
-        },
-      ),
+      data: await readInTenant(deps.db, request, (tx) => listPredictions(tx, request.query)),
     }),
   );
 
@@ -62,11 +54,11 @@ export const predictionsFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => {
+      writeInTenant(deps.db, request, async (tx) => {
         const now = deps.clock.now();
         const ids = request.body?.control_ids;
         const scored = ids ? (await recomputeRisk(tx, ids, now)).size : await recomputeAllRisk(tx, now);
-        return { data: { recomputed: scored }, txid: await currentTxid(tx) };
+        return { recomputed: scored };
       }),
   );
 };

@@ -1,10 +1,8 @@
 // Owns the /api/providers and /api/provider-links routes: viewers read, admins manage.
-import type { FastifyRequest } from 'fastify';
 import type { App, Feature, FeatureDeps } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { idParams } from '../controls/fields.ts';
-import { currentTxid, type Tx, tenantTransaction } from '../db/tenant.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import {
   createLinkBody,
   createProviderBody,
@@ -29,12 +27,6 @@ import {
 export const providersFeature: Feature = (app, deps) => registerProviderRoutes(app, deps);
 
 function registerProviderRoutes(app: App, deps: FeatureDeps) {
-  const inTenant = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>, readOnly = false) => {
-    return tenantTransaction(deps.db.appPool, tenantOf(request), work, { readOnly });
-  };
-  /** A write: the service's row plus the transaction id, in one transaction. */
-  const write = <T>(request: FastifyRequest, work: (tx: Tx) => Promise<T>) =>
-    inTenant(request, async (tx) => ({ data: await work(tx), txid: await currentTxid(tx) }));
   const read = { preHandler: [deps.authenticate, requireRole('viewer')] };
   const manage = { preHandler: [deps.authenticate, requireRole('admin')] };
   const security = [{ bearerAuth: [] }];
@@ -44,13 +36,15 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
   app.get(
     '/api/providers',
     { ...read, schema: { ...providers, summary: 'List providers', querystring: listProvidersQuery } },
-    async (request) => ({ data: await inTenant(request, (tx) => listProviders(tx, request.query), true) }),
+    async (request) => ({
+      data: await readInTenant(deps.db, request, (tx) => listProviders(tx, request.query)),
+    }),
   );
   app.post(
     '/api/providers',
     { ...manage, schema: { ...providers, summary: 'Create a provider', body: createProviderBody } },
     async (request, reply) => {
-      const result = await write(request, (tx) => createProvider(tx, request.body));
+      const result = await writeInTenant(deps.db, request, (tx) => createProvider(tx, request.body));
       reply.code(result.data.replayed ? 200 : 201);
       return { data: result.data.row, txid: result.txid };
     },
@@ -58,7 +52,9 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
   app.get(
     '/api/providers/:id',
     { ...read, schema: { ...providers, summary: 'One provider', params: idParams } },
-    async (request) => ({ data: await inTenant(request, (tx) => getProvider(tx, request.params.id), true) }),
+    async (request) => ({
+      data: await readInTenant(deps.db, request, (tx) => getProvider(tx, request.params.id)),
+    }),
   );
   app.patch(
     '/api/providers/:id',
@@ -67,7 +63,9 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
       schema: { ...providers, summary: 'Change a provider', params: idParams, body: updateProviderBody },
     },
     async (request) =>
-      write(request, (tx) => updateProvider(tx, request.params.id, request.body, deps.clock.now())),
+      writeInTenant(deps.db, request, (tx) =>
+        updateProvider(tx, request.params.id, request.body, deps.clock.now()),
+      ),
   );
   app.delete(
     '/api/providers/:id',
@@ -75,19 +73,22 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
       ...manage,
       schema: { ...providers, summary: 'Delete a provider (its controls become Remote)', params: idParams },
     },
-    async (request) => write(request, (tx) => deleteProvider(tx, request.params.id, deps.clock.now())),
+    async (request) =>
+      writeInTenant(deps.db, request, (tx) => deleteProvider(tx, request.params.id, deps.clock.now())),
   );
 
   app.get(
     '/api/provider-links',
     { ...read, schema: { ...links, summary: 'List provider network links', querystring: listLinksQuery } },
-    async (request) => ({ data: await inTenant(request, (tx) => listLinks(tx, request.query), true) }),
+    async (request) => ({ data: await readInTenant(deps.db, request, (tx) => listLinks(tx, request.query)) }),
   );
   app.post(
     '/api/provider-links',
     { ...manage, schema: { ...links, summary: 'Link two providers (reclassifies)', body: createLinkBody } },
     async (request, reply) => {
-      const result = await write(request, (tx) => createLink(tx, request.body, deps.clock.now()));
+      const result = await writeInTenant(deps.db, request, (tx) =>
+        createLink(tx, request.body, deps.clock.now()),
+      );
       reply.code(result.data.replayed ? 200 : 201);
       return { data: result.data.row, txid: result.txid };
     },
@@ -95,7 +96,9 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
   app.get(
     '/api/provider-links/:id',
     { ...read, schema: { ...links, summary: 'One provider link', params: idParams } },
-    async (request) => ({ data: await inTenant(request, (tx) => getLink(tx, request.params.id), true) }),
+    async (request) => ({
+      data: await readInTenant(deps.db, request, (tx) => getLink(tx, request.params.id)),
+    }),
   );
   app.patch(
     '/api/provider-links/:id',
@@ -104,11 +107,14 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
       schema: { ...links, summary: 'Change a link (reclassifies)', params: idParams, body: updateLinkBody },
     },
     async (request) =>
-      write(request, (tx) => updateLink(tx, request.params.id, request.body, deps.clock.now())),
+      writeInTenant(deps.db, request, (tx) =>
+        updateLink(tx, request.params.id, request.body, deps.clock.now()),
+      ),
   );
   app.delete(
     '/api/provider-links/:id',
     { ...manage, schema: { ...links, summary: 'Remove a link (reclassifies)', params: idParams } },
-    async (request) => write(request, (tx) => deleteLink(tx, request.params.id, deps.clock.now())),
+    async (request) =>
+      writeInTenant(deps.db, request, (tx) => deleteLink(tx, request.params.id, deps.clock.now())),
   );
 }

@@ -2,15 +2,13 @@
 // record, edit and remove.
 import type { Feature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { currentTxid, tenantTransaction } from '../db/tenant.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { idParamsSchema, slaCreateSchema, slaListQuery, slaPatchSchema } from './schema.ts';
 import { createSla, deleteSla, getSla, listSlas, updateSla } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
 
 export const slasFeature: Feature = (app, deps) => {
-  const read = { readOnly: true };
   const admin = [deps.authenticate, requireRole('admin')];
 
   app.get(
@@ -25,12 +23,7 @@ export const slasFeature: Feature = (app, deps) => {
       },
     },
     async (request) => ({
-      data: await tenantTransaction(
-        deps.db.appPool,
-        tenantOf(request),
-        (tx) => listSlas(tx, request.query),
-        read,
-      ),
+      data: await readInTenant(deps.db, request, (tx) => listSlas(tx, request.query)),
     }),
   );
 
@@ -41,12 +34,7 @@ export const slasFeature: Feature = (app, deps) => {
       schema: { tags: ['slas'], security, summary: 'Read one SLA', params: idParamsSchema },
     },
     async (request) => ({
-      data: await tenantTransaction(
-        deps.db.appPool,
-        tenantOf(request),
-        (tx) => getSla(tx, request.params.id),
-        read,
-      ),
+      data: await readInTenant(deps.db, request, (tx) => getSla(tx, request.params.id)),
     }),
   );
 
@@ -57,10 +45,7 @@ export const slasFeature: Feature = (app, deps) => {
       schema: { tags: ['slas'], security, summary: 'Record an SLA (admin)', body: slaCreateSchema },
     },
     async (request, reply) => {
-      const result = await tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await createSla(tx, request.body),
-        txid: await currentTxid(tx),
-      }));
+      const result = await writeInTenant(deps.db, request, (tx) => createSla(tx, request.body));
       return reply.code(201).send(result);
     },
   );
@@ -78,10 +63,7 @@ export const slasFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await updateSla(tx, request.params.id, request.body),
-        txid: await currentTxid(tx),
-      })),
+      writeInTenant(deps.db, request, (tx) => updateSla(tx, request.params.id, request.body)),
   );
 
   app.delete(
@@ -90,10 +72,6 @@ export const slasFeature: Feature = (app, deps) => {
       preHandler: admin,
       schema: { tags: ['slas'], security, summary: 'Remove an SLA (admin)', params: idParamsSchema },
     },
-    async (request) =>
-      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await deleteSla(tx, request.params.id),
-        txid: await currentTxid(tx),
-      })),
+    async (request) => writeInTenant(deps.db, request, (tx) => deleteSla(tx, request.params.id)),
   );
 };

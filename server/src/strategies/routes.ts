@@ -3,8 +3,7 @@
 import type { Feature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { setControlAttention } from '../controls/attention-hook.ts';
-import { currentTxid, tenantTransaction } from '../db/tenant.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { attentionForIds } from './attention.ts';
 import { idParamsSchema, strategyPatchSchema } from './schema.ts';
 import { getStrategy, listStrategies, updateStrategy } from './service.ts';
@@ -31,7 +30,7 @@ export const strategiesFeature: Feature = (app, deps) => {
       },
     },
     async (request) => ({
-      data: await tenantTransaction(deps.db.appPool, tenantOf(request), listStrategies, { readOnly: true }),
+      data: await readInTenant(deps.db, request, listStrategies),
     }),
   );
 
@@ -47,14 +46,7 @@ export const strategiesFeature: Feature = (app, deps) => {
       },
     },
     async (request) => ({
-      data: await tenantTransaction(
-        deps.db.appPool,
-        tenantOf(request),
-        (tx) => getStrategy(tx, request.params.id),
-        {
-          readOnly: true,
-        },
-      ),
+      data: await readInTenant(deps.db, request, (tx) => getStrategy(tx, request.params.id)),
     }),
   );
 
@@ -71,9 +63,8 @@ export const strategiesFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await updateStrategy(tx, request.params.id, request.body, deps.clock.now()),
-        txid: await currentTxid(tx),
-      })),
+      writeInTenant(deps.db, request, (tx) =>
+        updateStrategy(tx, request.params.id, request.body, deps.clock.now()),
+      ),
   );
 };

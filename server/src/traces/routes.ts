@@ -2,16 +2,13 @@
 // recorded by mistake.
 import type { Feature } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
-import { currentTxid, tenantTransaction } from '../db/tenant.ts';
-import { tenantOf } from '../http/tenant-context.ts';
+import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { idParamsSchema, traceCreateSchema, traceListQuery } from './schema.ts';
 import { createTrace, deleteTrace, getTrace, listTraces } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
 
 export const tracesFeature: Feature = (app, deps) => {
-  const read = { readOnly: true };
-
   app.get(
     '/api/traces',
     {
@@ -24,12 +21,7 @@ export const tracesFeature: Feature = (app, deps) => {
       },
     },
     async (request) => ({
-      data: await tenantTransaction(
-        deps.db.appPool,
-        tenantOf(request),
-        (tx) => listTraces(tx, request.query),
-        read,
-      ),
+      data: await readInTenant(deps.db, request, (tx) => listTraces(tx, request.query)),
     }),
   );
 
@@ -40,12 +32,7 @@ export const tracesFeature: Feature = (app, deps) => {
       schema: { tags: ['traces'], security, summary: 'Read one trace', params: idParamsSchema },
     },
     async (request) => ({
-      data: await tenantTransaction(
-        deps.db.appPool,
-        tenantOf(request),
-        (tx) => getTrace(tx, request.params.id),
-        read,
-      ),
+      data: await readInTenant(deps.db, request, (tx) => getTrace(tx, request.params.id)),
     }),
   );
 
@@ -61,10 +48,9 @@ export const tracesFeature: Feature = (app, deps) => {
       },
     },
     async (request, reply) => {
-      const result = await tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await createTrace(tx, request.body, authOf(request).userId, deps.clock.now()),
-        txid: await currentTxid(tx),
-      }));
+      const result = await writeInTenant(deps.db, request, (tx) =>
+        createTrace(tx, request.body, authOf(request).userId, deps.clock.now()),
+      );
       return reply.code(201).send(result);
     },
   );
@@ -81,9 +67,6 @@ export const tracesFeature: Feature = (app, deps) => {
       },
     },
     async (request) =>
-      tenantTransaction(deps.db.appPool, tenantOf(request), async (tx) => ({
-        data: await deleteTrace(tx, request.params.id, deps.clock.now()),
-        txid: await currentTxid(tx),
-      })),
+      writeInTenant(deps.db, request, (tx) => deleteTrace(tx, request.params.id, deps.clock.now())),
   );
 };
