@@ -3,6 +3,7 @@
 // (model/attention.ts): the earlier of next_refresher_due and certification_expires is on or
 // before today + N days (already past included), N = the Specialist notification_days_before.
 import type { Tx } from '../db/tenant.ts';
+import { updateColumns } from '../db/update-columns.ts';
 import { notFound } from '../http/errors.ts';
 import { addDays, isoDate } from '../model/attention.ts';
 import { loadStrategyRules } from '../strategies/service.ts';
@@ -61,15 +62,9 @@ const PATCHABLE = [
 ] as const;
 
 export async function updateCompetency(tx: Tx, id: string, patch: CompetencyPatch) {
-  // Column names come from the fixed list above, never from input; values are parameters.
-  const columns = PATCHABLE.filter((column) => column in patch);
-  const { rows } = await tx.query(
-    `UPDATE competency_records SET ${columns.map((column, i) => `${column} = $${i + 2}`).join(', ')}
-      WHERE id = $1 RETURNING *`,
-    [id, ...columns.map((column) => patch[column] ?? null)],
-  );
-  if (!rows[0]) throw notFound('Competency record');
-  return rows[0];
+  const row = await updateColumns(tx, 'competency_records', id, PATCHABLE, patch);
+  if (!row) throw notFound('Competency record');
+  return row;
 }
 
 export async function deleteCompetency(tx: Tx, id: string) {

@@ -12,6 +12,7 @@ import {
   recordClassifications,
 } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
+import { updateColumns } from '../db/update-columns.ts';
 import { conflict, notFound, validationError } from '../http/errors.ts';
 import { daysSince, type Quadrant, quadrantOf } from '../model/quadrant.ts';
 import type { CreateControlInput, HistoryQuery, InteractionInput, UpdateControlInput } from './schema.ts';
@@ -94,14 +95,7 @@ export async function updateControl(tx: Tx, id: string, input: UpdateControlInpu
   // The network lock comes before the row lock, in the same order every network change takes them.
   if (input.primary_provider_id !== undefined) await lockNetwork(tx);
   const before = await getControl(tx, id, true);
-  const sets: string[] = [];
-  const params: unknown[] = [id];
-  for (const column of UPDATABLE) {
-    if (input[column] === undefined) continue;
-    params.push(input[column]);
-    sets.push(`${column} = $${params.length}`);
-  }
-  const { rows } = await tx.query(`UPDATE controls SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
+  const row = await updateColumns(tx, 'controls', id, UPDATABLE, input);
   if (
     input.primary_provider_id !== undefined &&
     (input.primary_provider_id ?? null) !== (before.primary_provider_id ?? null)
@@ -109,7 +103,7 @@ export async function updateControl(tx: Tx, id: string, input: UpdateControlInpu
     await reclassifyByNetwork(tx, 'provider_change', now, [id]);
     return getControl(tx, id);
   }
-  return rows[0] as Row;
+  return row as Row;
 }
 
 export async function deleteControl(tx: Tx, id: string): Promise<Row> {

@@ -4,6 +4,7 @@
 import { lockNetwork, reclassifyByNetwork } from '../classification/service.ts';
 import type { Row } from '../controls/service.ts';
 import type { Tx } from '../db/tenant.ts';
+import { updateColumns } from '../db/update-columns.ts';
 import { notFound } from '../http/errors.ts';
 import type {
   CreateLinkInput,
@@ -72,21 +73,17 @@ export async function updateProvider(
 ): Promise<Row> {
   if (input.is_user_themselves !== undefined) await lockNetwork(tx);
   const before = await getProvider(tx, id);
-  const sets: string[] = [];
-  const params: unknown[] = [id];
-  for (const column of ['name', 'provider_type', 'contact_info', 'is_user_themselves'] as const) {
-    if (input[column] === undefined) continue;
-    params.push(input[column]);
-    sets.push(`${column} = $${params.length}`);
-  }
-  const { rows } = await tx.query(
-    `UPDATE control_providers SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
-    params,
+  const row = await updateColumns(
+    tx,
+    'control_providers',
+    id,
+    ['name', 'provider_type', 'contact_info', 'is_user_themselves'],
+    input,
   );
   if (input.is_user_themselves !== undefined && input.is_user_themselves !== before.is_user_themselves) {
     await reclassifyByNetwork(tx, 'network_change', now);
   }
-  return rows[0];
+  return row as Row;
 }
 
 export async function deleteProvider(tx: Tx, id: string, now: Date): Promise<Row> {
@@ -161,20 +158,10 @@ export async function createLink(
 
 export async function updateLink(tx: Tx, id: string, input: UpdateLinkInput, now: Date): Promise<Row> {
   await lockNetwork(tx);
-  const sets: string[] = [];
-  const params: unknown[] = [id];
-  for (const column of ['relationship_type', 'path_weight'] as const) {
-    if (input[column] === undefined) continue;
-    params.push(input[column]);
-    sets.push(`${column} = $${params.length}`);
-  }
-  const { rows } = await tx.query(
-    `UPDATE provider_networks SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
-    params,
-  );
-  if (!rows[0]) throw notFound('Provider link');
+  const row = await updateColumns(tx, 'provider_networks', id, ['relationship_type', 'path_weight'], input);
+  if (!row) throw notFound('Provider link');
   if (input.path_weight !== undefined) await reclassifyByNetwork(tx, 'network_change', now);
-  return rows[0];
+  return row as Row;
 }
 
 export async function deleteLink(tx: Tx, id: string, now: Date): Promise<Row> {

@@ -2,6 +2,7 @@
 // Breached means performance_current < uptime_percentage, the same rule the Service attention
 // rule uses (model/attention.ts isSlaBreached); an SLA without a measurement is not breached.
 import type { Tx } from '../db/tenant.ts';
+import { updateColumns } from '../db/update-columns.ts';
 import { notFound } from '../http/errors.ts';
 import type { SlaCreate, SlaListQuery, SlaPatch } from './schema.ts';
 
@@ -58,15 +59,9 @@ const PATCHABLE = [
 ] as const;
 
 export async function updateSla(tx: Tx, id: string, patch: SlaPatch) {
-  // Column names come from the fixed list above, never from input; values are parameters.
-  const columns = PATCHABLE.filter((column) => column in patch);
-  const { rows } = await tx.query(
-    `UPDATE service_level_agreements SET ${columns.map((column, i) => `${column} = $${i + 2}`).join(', ')}
-      WHERE id = $1 RETURNING *`,
-    [id, ...columns.map((column) => patch[column] ?? null)],
-  );
-  if (!rows[0]) throw notFound('Service level agreement');
-  return rows[0];
+  const row = await updateColumns(tx, 'service_level_agreements', id, PATCHABLE, patch);
+  if (!row) throw notFound('Service level agreement');
+  return row;
 }
 
 export async function deleteSla(tx: Tx, id: string) {
