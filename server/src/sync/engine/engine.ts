@@ -369,7 +369,8 @@ export class ShapeEngine implements ShapeUpstream {
       return snapshotError(error as Error);
     }
     if (log.dropped) return this.refetchFor(def, protocol.replica);
-    const schema = JSON.stringify(columnsOf(def, log.table));
+    log.schemaJson ??= JSON.stringify(columnsOf(def, log.table));
+    const schema = log.schemaJson;
 
     if (protocol.offset.kind === 'start') return this.snapshotChunk(log, 0, schema);
     if (protocol.offset.kind === 'now') {

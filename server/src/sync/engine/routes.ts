@@ -41,10 +41,10 @@ export function engineSecret(config: Pick<Config, 'electricSecret' | 'tokenSecre
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+function sameSecret(given: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(given), expected);
 }
 
 function invalid(errors: Record<string, string[]>, status = 400) {
@@ -77,12 +77,13 @@ export function registerInternalShapeRoute(
   },
 ) {
   const compiled = new Map<string, CompiledWhere>();
+  const expectedSecret = digest(options.secret);
   app.get(INTERNAL_SHAPE_PATH, { logLevel: 'warn' }, async (request, reply) => {
     const url = new URL(request.url, 'http://internal');
     const query = url.searchParams;
     const secret = query.get('secret') ?? query.get('api_secret') ?? '';
     const response = await (async () => {
-      if (!sameSecret(secret, options.secret)) return invalid({ secret: ['is missing or wrong'] }, 401);
+      if (!sameSecret(secret, expectedSecret)) return invalid({ secret: ['is missing or wrong'] }, 401);
       const table = query.get('table') ?? '';
       if (!SYNC_TABLES.has(table)) return invalid({ table: ['is not a synced table'] });
       const params: string[] = [];

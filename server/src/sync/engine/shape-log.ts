@@ -71,6 +71,8 @@ export class ShapeLog {
   pending: Transaction[] | null = [];
   readonly waiters = new Set<() => void>();
   liveSubscribers = 0;
+  /** The electric-schema header value, computed once. */
+  schemaJson: string | undefined;
   private readonly keyPrefix: string;
   private readonly relation: string;
   private readonly tenantColumn: string;
