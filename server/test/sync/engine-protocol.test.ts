@@ -326,7 +326,8 @@ describe('engine memory bounds', () => {
       const org = await buildOrganization(small.db);
       const query = shapeParams(small, 'controls', org.id);
       const first = await syncToUpToDate(small, query);
-      await sleep(700);
+      // Idle for longer than idleMs: the sweep drops the log (polled, not timed).
+      await eventually(() => expect(small.engine.health().detail.shapes).toBe(0));
       const back = await get(small, { ...query, offset: first.offset, handle: first.handle });
       expect(back.status).toBe(409);
       const fresh = back.headers['electric-handle'] as string;
