@@ -55,6 +55,9 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Live shapes hold requests (and keep-alive sockets) open for ~20 s; on close, end them all
+    // rather than wait: clients reconnect, and a shutdown never hangs on an idle socket.
+    forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

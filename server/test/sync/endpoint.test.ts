@@ -47,7 +47,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  t?.app.server.closeAllConnections(); // keep-alive sockets would hold close() for 72 s
   await t?.close();
 });
 

@@ -35,10 +35,7 @@ export async function startEngineApp(options: Partial<EngineOptions> = {}, port 
     baseUrl: address,
     secret: engineSecret(t.config),
     close: async () => {
-      // An aborted official client can leave a keep-alive socket the HTTP server does not count
-      // as idle, which would hold app.close() until keepAliveTimeout (72 s): cut them here.
       await engine?.stop();
-      t.app.server.closeAllConnections();
       await t.close();
     },
   };
