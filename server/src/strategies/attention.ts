@@ -10,7 +10,7 @@ import {
   type Quadrant,
   type SlaPerformance,
 } from '../model/attention.ts';
-import { loadStrategyRules } from './service.ts';
+import { strategyRules } from './service.ts';
 
 type InputRow = {
   id: string;
@@ -19,6 +19,8 @@ type InputRow = {
   last_audit_at: Date | null;
   competencies: CompetencyDates[] | null;
   slas: SlaPerformance[] | null;
+  /** The organisation's strategies, the same on every row (one uncorrelated sub-select). */
+  strategies: Array<{ quadrant: Quadrant; frequency_days: number; notification_days_before: number }> | null;
 };
 
 /**
@@ -32,9 +34,12 @@ export async function attentionForIds(
 ): Promise<Map<string, AttentionReason[]>> {
   const result = new Map<string, AttentionReason[]>();
   if (controlIds !== undefined && controlIds.length === 0) return result;
-  const rules = await loadStrategyRules(tx);
+  // One round trip: the strategies ride along with the inputs instead of a query of their own.
   const { rows } = await tx.query<InputRow>(
     `SELECT c.id, c.current_quadrant, c.last_touched_at,
+            (SELECT json_agg(json_build_object('quadrant', v.quadrant, 'frequency_days', v.frequency_days,
+                                               'notification_days_before', v.notification_days_before))
+               FROM verification_strategies v) AS strategies,
             CASE WHEN c.current_quadrant = 'strange' THEN
               (SELECT max(i.occurred_at) FROM control_interactions i
                 WHERE i.control_id = c.id AND i.interaction_type IN ('inspect', 'test') AND i.occurred_at <= $2)
@@ -55,6 +60,7 @@ export async function attentionForIds(
       WHERE $1::uuid[] IS NULL OR c.id = ANY($1::uuid[])`,
     [controlIds ?? null, now],
   );
+  const rules = strategyRules(rows[0]?.strategies ?? []);
   for (const row of rows) {
     result.set(
       row.id,

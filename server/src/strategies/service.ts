@@ -32,6 +32,13 @@ export async function loadStrategyRules(tx: Tx): Promise<StrategyRules> {
   const { rows } = await tx.query<StrategyRow>(
     `SELECT quadrant, frequency_days, notification_days_before FROM verification_strategies`,
   );
+  return strategyRules(rows);
+}
+
+/** The rules from stored strategy rows, with the default for any quadrant that has none. */
+export function strategyRules(
+  rows: ReadonlyArray<Pick<StrategyRow, 'quadrant' | 'frequency_days' | 'notification_days_before'>>,
+): StrategyRules {
   const rules = structuredClone(DEFAULT_RULES);
   for (const row of rows) {
     rules[row.quadrant] = {
