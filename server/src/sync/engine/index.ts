@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { type EngineDeps, ShapeEngine } from './engine.ts';
 import { registerInternalShapeRoute, type WhereCompiler } from './routes.ts';
 
-export { defaultEngineOptions, type EngineOptions, ShapeEngine } from './engine.ts';
+export { ShapeEngine } from './engine.ts';
+export { defaultEngineOptions, type EngineOptions } from './options.ts';
 export { engineSecret, INTERNAL_SHAPE_PATH, SYNC_TABLES, type WhereCompiler } from './routes.ts';
 
 export type ShapeEngineHandle = ReturnType<typeof createShapeEngine>;

@@ -1,0 +1,33 @@
+// Owns the built-in engine's tunables and their production defaults; tests shorten them.
+export type EngineOptions = {
+  /** How long a live long-poll is held before answering up-to-date (Electric: ~20 s). */
+  liveTimeoutMs: number;
+  /** How long one SSE response stays open before the client reconnects. */
+  sseMaxMs: number;
+  /** SSE keep-alive comment interval. */
+  sseKeepAliveMs: number;
+  /** A log with no request for this long (and no live subscriber) is evicted. */
+  idleMs: number;
+  /** A log with more change entries than this is reset: its clients refetch (409). */
+  maxLogChanges: number;
+  /** At most this many shape logs; beyond it the least recently used idle ones are evicted. */
+  maxShapes: number;
+  /** Approximate size of one response body. */
+  chunkBytes: number;
+  /** Sweep period for eviction. */
+  sweepMs: number;
+  /** Wait before restarting a failed replication stream. */
+  restartDelayMs: number;
+};
+
+export const defaultEngineOptions: EngineOptions = {
+  liveTimeoutMs: 20_000,
+  sseMaxMs: 60_000,
+  sseKeepAliveMs: 21_000,
+  idleMs: 10 * 60_000,
+  maxLogChanges: 10_000,
+  maxShapes: 50_000,
+  chunkBytes: 10 * 1024 * 1024,
+  sweepMs: 30_000,
+  restartDelayMs: 2_000,
+};

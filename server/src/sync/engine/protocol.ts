@@ -1,0 +1,115 @@
+// Owns the Electric protocol at the engine's edge: parsing a request's offset, handle, live,
+// SSE and replica parameters, the live cursor, and the fixed answers (snapshot chunks, 400,
+// 409 must-refetch, 503) with their headers. No state: the engine decides which answer to give.
+import type { Replica, ShapeLog } from './shape-log.ts';
+
+export type Protocol = {
+  offset: { kind: 'start' } | { kind: 'now' } | { kind: 'at'; lsn: number; op: number };
+  handle: string | undefined;
+  live: boolean;
+  sse: boolean;
+  replica: Replica;
+  cursor: string | undefined;
+};
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+export const UP_TO_DATE = '{"headers":{"control":"up-to-date"}}';
+const MUST_REFETCH = '[{"headers":{"control":"must-refetch"}}]';
+
+/** Non-live answers may be cached for a minute; live ones only briefly (Electric's values). */
+export const CACHE_NON_LIVE = 'public, max-age=60, stale-while-revalidate=300';
+export const CACHE_LIVE = 'public, max-age=5, stale-while-revalidate=5';
+
+export function parseProtocol(params: URLSearchParams): Protocol | { errors: Record<string, string[]> } {
+  const errors: Record<string, string[]> = {};
+  const rawOffset = params.get('offset');
+  let offset: Protocol['offset'] = { kind: 'start' };
+  if (rawOffset === null) errors.offset = ['offset is required'];
+  else if (rawOffset === '-1') offset = { kind: 'start' };
+  else if (rawOffset === 'now') offset = { kind: 'now' };
+  else {
+    const match = /^(\d{1,20})_(\d{1,20})$/.exec(rawOffset);
+    if (!match) errors.offset = ['has invalid format'];
+    else offset = { kind: 'at', lsn: Number(match[1]), op: Number(match[2]) };
+  }
+  const handle = params.get('handle') ?? undefined;
+  if (offset.kind === 'at' && !handle) errors.handle = ["can't be blank when offset != -1"];
+  const liveRaw = params.get('live');
+  if (liveRaw !== null && liveRaw !== 'true' && liveRaw !== 'false') errors.live = ['must be true or false'];
+  const live = liveRaw === 'true';
+  if (live && offset.kind === 'start') errors.live = ["can't be true when offset == -1"];
+  const sse = params.get('live_sse') === 'true' || params.get('experimental_live_sse') === 'true';
+  const replicaRaw = params.get('replica') ?? 'default';
+  if (replicaRaw !== 'default' && replicaRaw !== 'full') errors.replica = ['must be default or full'];
+  if (Object.keys(errors).length > 0) return { errors };
+  return {
+    offset,
+    handle,
+    live,
+    sse,
+    replica: replicaRaw as Replica,
+    cursor: params.get('cursor') ?? undefined,
+  };
+}
+
+const CURSOR_EPOCH = Date.UTC(2024, 9, 9);
+
+/** Live cache-buster: a 20 s interval number, never equal to the one the client sent. */
+export function nextCursor(previous: string | undefined): string {
+  const interval = Math.ceil((Date.now() - CURSOR_EPOCH) / 20_000);
+  if (previous !== undefined && String(interval) === previous) {
+    return String(interval + 1 + Math.floor(Math.random() * 3600));
+  }
+  return String(interval);
+}
+
+export function respond(status: number, body: string, headers: Record<string, string>): Response {
+  return new Response(body, { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+export function badRequest(errors: Record<string, string[]>): Response {
+  return respond(400, JSON.stringify({ message: 'Invalid request', errors }), {
+    'cache-control': 'no-store',
+  });
+}
+
+export function mustRefetch(handle: string | undefined): Response {
+  return respond(409, MUST_REFETCH, {
+    'cache-control': 'no-store',
+    ...(handle ? { 'electric-handle': handle } : {}),
+  });
+}
+
+export function unavailable(message: string): Response {
+  return respond(503, JSON.stringify({ message }), { 'cache-control': 'no-store', 'retry-after': '5' });
+}
+
+/** A snapshot the database refused: bad input (22xxx, 42xxx) is the client's; the rest is transient. */
+export function snapshotError(error: Error): Response {
+  const code = (error as { code?: string }).code ?? '';
+  if (code.startsWith('22') || code.startsWith('42')) {
+    return badRequest({ where: [`the shape could not be read: ${error.message}`] });
+  }
+  return unavailable('The shape could not be read from the database right now. Try again in a few seconds.');
+}
+
+/** One chunk of snapshot rows from `from`; the chunk holding the last row ends with snapshot-end. */
+export function snapshotChunk(log: ShapeLog, from: number, schema: string): Response {
+  const end = log.chunkEnds.find((e) => e > from) ?? log.rows.length;
+  const rows = log.rows.slice(from, end);
+  if (end >= log.rows.length) {
+    const s = log.snapshot;
+    const [xmin = '0', xmax = '0', xip = ''] = (s?.text ?? '0:0:').split(':');
+    rows.push(
+      JSON.stringify({
+        headers: { control: 'snapshot-end', xmin, xmax, xip_list: xip === '' ? [] : xip.split(',') },
+      }),
+    );
+  }
+  return respond(200, `[${rows.join(',')}]`, {
+    'electric-handle': log.handle,
+    'electric-offset': `0_${end}`,
+    'electric-schema': schema,
+    'cache-control': CACHE_NON_LIVE,
+  });
+}

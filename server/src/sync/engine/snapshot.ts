@@ -1,0 +1,81 @@
+// Owns what the engine reads from PostgreSQL outside replication: a table's columns and primary
+// key (for electric-schema and row keys), and a shape's snapshot with the transaction snapshot
+// that marks its visibility boundary. Reads run as the runtime role, so RLS binds them too.
+import type { Database } from '../../db/database.ts';
+import { tenantTransaction } from '../../db/tenant.ts';
+import type { ShapeDefinition } from '../upstream.ts';
+import { type ColumnInfo, snapshotMessageSql, type TableInfo } from './shape-log.ts';
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export async function loadTableInfo(db: Database, table: string): Promise<TableInfo> {
+  const { rows } = await db.appPool.query<{
+    name: string;
+    type: string;
+    not_null: boolean;
+    dims: number;
+    pk_index: number | null;
+  }>(
+    `SELECT a.attname AS name, t.typname AS type, a.attnotnull AS not_null, a.attndims AS dims,
+            array_position(i.indkey::int2[], a.attnum) AS pk_index
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+      WHERE c.relname = $1 AND c.relkind = 'r'
+      ORDER BY a.attnum`,
+    [table],
+  );
+  if (rows.length === 0) throw new Error(`unknown table ${table}`);
+  const columns = new Map<string, ColumnInfo>();
+  const primaryKey: Array<[number, string]> = [];
+  for (const row of rows) {
+    const array = row.type.startsWith('_');
+    const info: ColumnInfo = {
+      type: array ? row.type.slice(1) : row.type,
+    };
+    if (row.not_null) info.not_null = true;
+    if (row.pk_index !== null) {
+      info.pk_index = row.pk_index;
+      primaryKey.push([row.pk_index, row.name]);
+    }
+    if (array) info.dims = Math.max(1, row.dims);
+    columns.set(row.name, info);
+  }
+  primaryKey.sort((a, b) => a[0] - b[0]);
+  return { columns, primaryKey: primaryKey.map(([, name]) => name) };
+}
+
+/**
+ * The shape's rows as ready insert messages, and pg_current_snapshot() of the same repeatable-read
+ * transaction: a replicated transaction is applied to the log only if it is not visible in it.
+ * Text output settings match the replication connection's, so both give the same values.
+ */
+export async function readSnapshot(
+  db: Database,
+  def: ShapeDefinition,
+  primaryKey: string[],
+): Promise<{ snapshot: string; rows: string[] }> {
+  const message = snapshotMessageSql(def.table, def.columns, primaryKey);
+  const where = def.filter.sql.trim() === '' ? '' : ` WHERE (${def.filter.sql})`;
+  return tenantTransaction(
+    db.appPool,
+    { orgId: def.orgId },
+    async (tx) => {
+      await tx.query(
+        `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
+      );
+      const snap = await tx.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
+      const result = await tx.query<[string]>({
+        text: `SELECT ${message} FROM public.${quoteIdent(def.table)}${where}`,
+        values: def.filter.params,
+        rowMode: 'array',
+      });
+      return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: result.rows.map((row) => row[0]) };
+    },
+    { isolation: 'repeatable read', readOnly: true },
+  );
+}
