@@ -96,3 +96,54 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000
     }
   }
 }
+
+// Requests to the internal protocol route through app.inject, for tests that check answers one
+// by one (engine-protocol.test.ts, engine-lifecycle.test.ts).
+
+export type ProtocolMessage = {
+  key?: string;
+  value?: Record<string, string | null>;
+  old_value?: Record<string, string | null>;
+  headers: Record<string, unknown>;
+};
+export type ProtocolAnswer = {
+  status: number;
+  headers: Record<string, string>;
+  body: ProtocolMessage[] | Record<string, unknown>;
+};
+
+export async function getShape(app: EngineApp, query: Record<string, string>): Promise<ProtocolAnswer> {
+  const response = await app.app.inject({
+    method: 'GET',
+    url: '/internal/electric/v1/shape',
+    query,
+  });
+  return {
+    status: response.statusCode,
+    headers: response.headers as Record<string, string>,
+    body: response.body ? JSON.parse(response.body) : [],
+  };
+}
+
+export const messages = (a: ProtocolAnswer) => a.body as ProtocolMessage[];
+export const isUpToDate = (m: ProtocolMessage | undefined) => m?.headers.control === 'up-to-date';
+
+/** Follows a shape from -1 to its first up-to-date; returns the last answer. */
+export async function syncToUpToDate(app: EngineApp, query: Record<string, string>) {
+  let answer = await getShape(app, { ...query, offset: '-1' });
+  const seen = [...messages(answer)];
+  for (let i = 0; i < 20 && !isUpToDate(messages(answer).at(-1)); i++) {
+    answer = await getShape(app, {
+      ...query,
+      offset: answer.headers['electric-offset'] as string,
+      handle: answer.headers['electric-handle'] as string,
+    });
+    seen.push(...messages(answer));
+  }
+  return {
+    answer,
+    seen,
+    handle: answer.headers['electric-handle'] as string,
+    offset: answer.headers['electric-offset'] as string,
+  };
+}

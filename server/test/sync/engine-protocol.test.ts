@@ -1,26 +1,24 @@
 // The engine's Electric protocol, request by request, against the spec
 // (shared/reference/electric-protocol.md, electric-api.yaml): headers, 400/401/409, unknown
 // parameters, offset=now, live timeout and wake-up, up-to-date placement, the never-the-same-
-// offset rule, replica modes, moves in and out of a shape, eviction and the log cap, health.
+// offset rule, replica modes, moves in and out of a shape, metrics. Eviction, the log cap,
+// health and the replication slot are in engine-lifecycle.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOrganization } from '../helpers/factories.ts';
 import {
   type EngineApp,
   eventually,
+  getShape,
   insertControls,
+  isUpToDate,
+  messages,
+  type ProtocolMessage,
   shapeParams,
   sleep,
   startEngineApp,
+  syncToUpToDate,
   writeAs,
 } from './engine-harness.ts';
-
-type Message = {
-  key?: string;
-  value?: Record<string, string | null>;
-  old_value?: Record<string, string | null>;
-  headers: Record<string, unknown>;
-};
-type Answer = { status: number; headers: Record<string, string>; body: Message[] | Record<string, unknown> };
 
 let e: EngineApp;
 beforeAll(async () => {
@@ -28,56 +26,20 @@ beforeAll(async () => {
 });
 afterAll(() => e?.close());
 
-async function get(app: EngineApp, query: Record<string, string>): Promise<Answer> {
-  const response = await app.app.inject({
-    method: 'GET',
-    url: '/internal/electric/v1/shape',
-    query,
-  });
-  return {
-    status: response.statusCode,
-    headers: response.headers as Record<string, string>,
-    body: response.body ? JSON.parse(response.body) : [],
-  };
-}
-
-const messages = (a: Answer) => a.body as Message[];
-const isUpToDate = (m: Message | undefined) => m?.headers.control === 'up-to-date';
-
-/** Follows a shape from -1 to its first up-to-date; returns the last answer. */
-async function syncToUpToDate(app: EngineApp, query: Record<string, string>) {
-  let answer = await get(app, { ...query, offset: '-1' });
-  const seen = [...messages(answer)];
-  for (let i = 0; i < 20 && !isUpToDate(messages(answer).at(-1)); i++) {
-    answer = await get(app, {
-      ...query,
-      offset: answer.headers['electric-offset'] as string,
-      handle: answer.headers['electric-handle'] as string,
-    });
-    seen.push(...messages(answer));
-  }
-  return {
-    answer,
-    seen,
-    handle: answer.headers['electric-handle'] as string,
-    offset: answer.headers['electric-offset'] as string,
-  };
-}
-
 describe('engine protocol', () => {
   it('refuses a missing or wrong secret', async () => {
     const org = await buildOrganization(e.db);
     const query = shapeParams(e, 'controls', org.id, { offset: '-1' });
-    expect((await get(e, { ...query, secret: 'nope' })).status).toBe(401);
+    expect((await getShape(e, { ...query, secret: 'nope' })).status).toBe(401);
     const { secret: _, ...without } = query;
-    expect((await get(e, without)).status).toBe(401);
+    expect((await getShape(e, without)).status).toBe(401);
   });
 
   it('answers offset=-1 with the snapshot and snapshot-end, never up-to-date; the next request ends with up-to-date', async () => {
     const org = await buildOrganization(e.db);
     const { ids } = await insertControls(e, org.id, ['Door', 'Gate']);
     const query = shapeParams(e, 'controls', org.id, { columns: 'id,name,provider_distance' });
-    const first = await get(e, { ...query, offset: '-1' });
+    const first = await getShape(e, { ...query, offset: '-1' });
     expect(first.status).toBe(200);
     expect(first.headers['electric-handle']).toMatch(/.+/);
     expect(first.headers['electric-offset']).toMatch(/^\d+_\d+$/);
@@ -99,7 +61,7 @@ describe('engine protocol', () => {
     expect(typeof end.xmax).toBe('string');
     expect(Array.isArray(end.xip_list)).toBe(true);
 
-    const next = await get(e, {
+    const next = await getShape(e, {
       ...query,
       offset: first.headers['electric-offset'] as string,
       handle: first.headers['electric-handle'] as string,
@@ -114,7 +76,7 @@ describe('engine protocol', () => {
   it('ignores unknown parameters and validates the known ones with 400', async () => {
     const org = await buildOrganization(e.db);
     const query = shapeParams(e, 'controls', org.id);
-    const ok = await get(e, {
+    const ok = await getShape(e, {
       ...query,
       offset: '-1',
       log: 'full',
@@ -131,20 +93,20 @@ describe('engine protocol', () => {
       [{ offset: '-1', live: 'true' }, 'live'],
       [{ offset: '-1', replica: 'partial' }, 'replica'],
     ] as const) {
-      const bad = await get(e, { ...query, ...extra });
+      const bad = await getShape(e, { ...query, ...extra });
       expect(bad.status, JSON.stringify(extra)).toBe(400);
       expect(bad.body).toMatchObject({ message: 'Invalid request', errors: { [field]: expect.any(Array) } });
       expect(bad.headers['cache-control']).toBe('no-store');
     }
     const { offset: _o, ...noOffset } = { ...query, offset: '' };
-    expect((await get(e, noOffset)).status).toBe(400);
+    expect((await getShape(e, noOffset)).status).toBe(400);
   });
 
   it('answers an unknown handle with 409 must-refetch and a new handle', async () => {
     const org = await buildOrganization(e.db);
     const query = shapeParams(e, 'controls', org.id);
     const { handle } = await syncToUpToDate(e, query);
-    const stale = await get(e, { ...query, offset: '123_4', handle: 'handle-from-before-a-restart' });
+    const stale = await getShape(e, { ...query, offset: '123_4', handle: 'handle-from-before-a-restart' });
     expect(stale.status).toBe(409);
     expect(stale.body).toEqual([{ headers: { control: 'must-refetch' } }]);
     expect(stale.headers['electric-handle']).toBe(handle);
@@ -156,7 +118,7 @@ describe('engine protocol', () => {
     await insertControls(e, org.id, ['Existing']);
     const query = shapeParams(e, 'controls', org.id);
     const { offset, handle } = await syncToUpToDate(e, query);
-    const now = await get(e, { ...query, offset: 'now' });
+    const now = await getShape(e, { ...query, offset: 'now' });
     expect(now.status).toBe(200);
     expect(now.body).toEqual([{ headers: { control: 'up-to-date' } }]);
     expect(now.headers['electric-offset']).toBe(offset);
@@ -170,7 +132,7 @@ describe('engine protocol', () => {
     const query = shapeParams(e, 'controls', org.id);
     const { offset, handle } = await syncToUpToDate(e, query);
     const started = Date.now();
-    const live = await get(e, { ...query, offset, handle, live: 'true', cursor: '0' });
+    const live = await getShape(e, { ...query, offset, handle, live: 'true', cursor: '0' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(live.status).toBe(200);
     expect(live.body).toEqual([{ headers: { control: 'up-to-date' } }]);
@@ -180,7 +142,7 @@ describe('engine protocol', () => {
     expect(cursor).toMatch(/^\d+$/);
     expect(live.headers['cache-control']).toContain('max-age=5');
     // Echoing the cursor back always yields a different one (cache busting).
-    const again = await get(e, { ...query, offset, handle, live: 'true', cursor });
+    const again = await getShape(e, { ...query, offset, handle, live: 'true', cursor });
     expect(again.headers['electric-cursor']).not.toBe(cursor);
   });
 
@@ -188,7 +150,7 @@ describe('engine protocol', () => {
     const org = await buildOrganization(e.db);
     const query = shapeParams(e, 'controls', org.id);
     const { offset, handle } = await syncToUpToDate(e, query);
-    const pending = get(e, { ...query, offset, handle, live: 'true' });
+    const pending = getShape(e, { ...query, offset, handle, live: 'true' });
     await sleep(50);
     const { ids, txid } = await insertControls(e, org.id, ['X', 'Y']);
     const live = await pending;
@@ -196,7 +158,7 @@ describe('engine protocol', () => {
     // The live timeout is short; if it fired first, the next live requests carry the change.
     let all = body;
     for (let i = 0; i < 20 && all.length <= 1; i++)
-      all = messages(await get(e, { ...query, offset, handle, live: 'true' }));
+      all = messages(await getShape(e, { ...query, offset, handle, live: 'true' }));
     const changes = all.filter((m) => m.key);
     expect(changes.map((c) => c.value?.id)).toEqual(ids);
     for (const [i, change] of changes.entries()) {
@@ -222,7 +184,7 @@ describe('engine protocol', () => {
     for (let i = 0; i < 6; i++) {
       if (i === 3) await insertControls(e, org.id, [`B${i}`]);
       await sleep(i === 3 ? 600 : 0);
-      const answer = await get(e, { ...query, offset, ...(handle ? { handle } : {}) });
+      const answer = await getShape(e, { ...query, offset, ...(handle ? { handle } : {}) });
       expect(answer.status).toBe(200);
       const next = answer.headers['electric-offset'] as string;
       if (next === offset) expect(isUpToDate(messages(answer).at(-1))).toBe(true);
@@ -247,10 +209,10 @@ describe('engine protocol', () => {
     await writeAs(e, org.id, `UPDATE controls SET name = 'Valve 2' WHERE id = $1`, [ids[0]]);
     const change = async (q: Record<string, string>, s: { offset: string; handle: string }) =>
       eventually(async () => {
-        const a = await get(e, { ...q, offset: s.offset, handle: s.handle });
+        const a = await getShape(e, { ...q, offset: s.offset, handle: s.handle });
         const found = messages(a).find((m) => m.key);
         expect(found).toBeDefined();
-        return found as Message;
+        return found as ProtocolMessage;
       });
     const d = await change(base, plain);
     expect(d.headers.operation).toBe('update');
@@ -278,7 +240,7 @@ describe('engine protocol', () => {
       [ids[0]],
     );
     const moved = await eventually(async () => {
-      const a = await get(e, { ...query, offset: synced.offset, handle: synced.handle });
+      const a = await getShape(e, { ...query, offset: synced.offset, handle: synced.handle });
       const changes = messages(a).filter((m) => m.key);
       expect(changes).toHaveLength(2);
       return changes;
@@ -293,13 +255,13 @@ describe('engine protocol', () => {
   it('refuses a where that does not start with the organisation predicate, and other tables', async () => {
     const org = await buildOrganization(e.db);
     const query = shapeParams(e, 'controls', org.id, { offset: '-1' });
-    expect((await get(e, { ...query, where: 'true OR organization_id = $1' })).status).toBe(400);
-    expect((await get(e, { ...query, where: `organization_id = $1 AND name = (SELECT 'x')` })).status).toBe(
-      400,
-    );
-    expect((await get(e, { ...query, table: 'sessions' })).status).toBe(400);
+    expect((await getShape(e, { ...query, where: 'true OR organization_id = $1' })).status).toBe(400);
     expect(
-      (await get(e, { ...shapeParams(e, 'users', org.id), offset: '-1', columns: 'id,password_hash' }))
+      (await getShape(e, { ...query, where: `organization_id = $1 AND name = (SELECT 'x')` })).status,
+    ).toBe(400);
+    expect((await getShape(e, { ...query, table: 'sessions' })).status).toBe(400);
+    expect(
+      (await getShape(e, { ...shapeParams(e, 'users', org.id), offset: '-1', columns: 'id,password_hash' }))
         .status,
     ).toBe(400);
   });
@@ -317,98 +279,6 @@ describe('engine protocol', () => {
       'sync_engine_snapshot_duration_seconds_bucket',
     ]) {
       expect(metrics).toContain(name);
-    }
-  });
-});
-
-describe('engine memory bounds', () => {
-  it('evicts idle shapes (the returning client gets 409) and resets logs over their cap', async () => {
-    const small = await startEngineApp({ idleMs: 300, sweepMs: 100, maxLogChanges: 3, liveTimeoutMs: 300 });
-    try {
-      const org = await buildOrganization(small.db);
-      const query = shapeParams(small, 'controls', org.id);
-      const first = await syncToUpToDate(small, query);
-      // Idle for longer than idleMs: the sweep drops the log (polled, not timed).
-      await eventually(() => expect(small.engine.health().detail.shapes).toBe(0));
-      const back = await get(small, { ...query, offset: first.offset, handle: first.handle });
-      expect(back.status).toBe(409);
-      const fresh = back.headers['electric-handle'] as string;
-      expect(fresh).toBeDefined();
-      expect(fresh).not.toBe(first.handle);
-
-      const second = await syncToUpToDate(small, query);
-      expect(second.handle).toBe(fresh);
-      await insertControls(small, org.id, ['1', '2', '3', '4']);
-      await eventually(async () => {
-        const a = await get(small, { ...query, offset: second.offset, handle: second.handle });
-        expect(a.status).toBe(409);
-        expect(a.headers['electric-handle']).not.toBe(second.handle);
-      });
-      const health = await small.app.inject({ method: 'GET', url: '/health' });
-      expect(health.statusCode).toBe(200);
-    } finally {
-      await small.close();
-    }
-  });
-});
-
-describe('engine health', () => {
-  it('reports down (503) when replication fails, and 503s requests until it recovers', async () => {
-    const fragile = await startEngineApp({ restartDelayMs: 60_000 });
-    try {
-      const idle = await fragile.app.inject({ method: 'GET', url: '/health' });
-      expect(idle.statusCode).toBe(200);
-      expect(idle.json().checks.sync_engine).toMatchObject({ state: 'idle' });
-      const org = await buildOrganization(fragile.db);
-      const query = shapeParams(fragile, 'controls', org.id);
-      const synced = await syncToUpToDate(fragile, query);
-      const slot = fragile.engine.health().detail.slot as string;
-      await fragile.db.ownerPool.query(
-        'SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1',
-        [slot],
-      );
-      await eventually(async () => {
-        const health = await fragile.app.inject({ method: 'GET', url: '/health' });
-        expect(health.statusCode).toBe(503);
-        expect(health.json().checks.sync_engine).toMatchObject({ ok: false, state: 'failed' });
-      });
-      const after = await get(fragile, { ...query, offset: synced.offset, handle: synced.handle });
-      expect(after.status).toBe(503);
-      expect(after.headers['retry-after']).toBe('5');
-    } finally {
-      await fragile.close();
-    }
-  });
-});
-
-describe('engine replication slot', () => {
-  it('opens its temporary slot on the first shape request and the slot vanishes when the engine stops', async () => {
-    const app = await startEngineApp();
-    let slot: string | undefined;
-    try {
-      expect(app.engine.health().detail.slot).toBeUndefined();
-      const org = await buildOrganization(app.db);
-      await syncToUpToDate(app, shapeParams(app, 'controls', org.id));
-      slot = app.engine.health().detail.slot as string;
-      const { rows } = await app.db.ownerPool.query(
-        'SELECT temporary, active FROM pg_replication_slots WHERE slot_name = $1',
-        [slot],
-      );
-      expect(rows).toEqual([{ temporary: true, active: true }]);
-    } finally {
-      const owner = new (await import('pg')).default.Client({ connectionString: app.db.ownerUrl });
-      await app.close();
-      await owner.connect();
-      try {
-        await eventually(async () => {
-          const { rowCount } = await owner.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
-            slot,
-          ]);
-          expect(rowCount).toBe(0);
-        });
-      } finally {
-        await owner.end();
-      }
     }
   });
 });
