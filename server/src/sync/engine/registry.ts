@@ -8,7 +8,8 @@ import type { ShapeDefinition } from '../upstream.ts';
 import type { EngineMetrics } from './metrics.ts';
 import type { EngineOptions } from './options.ts';
 import type { Transaction } from './replication.ts';
-import { parsePgSnapshot, type Replica, ShapeLog, type TableInfo, tenantColumnOf } from './shape-log.ts';
+import { parsePgSnapshot, type Replica, ShapeLog, type TableInfo } from './shape-log.ts';
+import { tenantColumnOf } from './shape-messages.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
 
 type RegistryDeps = { db: Database; log: Logger; metrics: EngineMetrics; options: EngineOptions };

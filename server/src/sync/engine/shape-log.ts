@@ -1,10 +1,12 @@
 // Owns one shape log: the snapshot of a shape (serialized once, shared by every client of the
 // shape) and the change entries that followed it, with offsets `<commit lsn>_<op>`. Offsets of
 // snapshot rows are `0_<row index>`; change offsets are always greater (a real LSN is never 0).
-// Entries are stored as ready JSON text so fan-out to many clients costs a string join.
+// Entries are stored as ready JSON text so fan-out to many clients costs a string join; what
+// a change becomes for this shape is decided by shape-messages.ts.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ShapeDefinition } from '../upstream.ts';
-import type { RowChange, TextRow, Transaction } from './replication.ts';
+import type { RowChange, Transaction } from './replication.ts';
+import { ShapeMessages } from './shape-messages.ts';
 
 export type Replica = 'default' | 'full';
 
@@ -47,11 +49,6 @@ export function newHandle(key: string): string {
   return `${digest}-${Date.now()}${randomBytes(3).toString('hex')}`;
 }
 
-/** The column that names a row's organisation. */
-export const tenantColumnOf = (table: string) => (table === 'organizations' ? 'id' : 'organization_id');
-
-const quotePart = (value: string) => `"${value.replaceAll('"', '""')}"`;
-
 export class ShapeLog {
   readonly handle: string;
   readonly createdAt = Date.now();
@@ -73,9 +70,7 @@ export class ShapeLog {
   liveSubscribers = 0;
   /** The electric-schema header value, computed once. */
   schemaJson: string | undefined;
-  private readonly keyPrefix: string;
-  private readonly relation: string;
-  private readonly tenantColumn: string;
+  private readonly messages: ShapeMessages;
 
   constructor(
     readonly key: string,
@@ -84,9 +79,7 @@ export class ShapeLog {
     readonly table: TableInfo,
   ) {
     this.handle = newHandle(key);
-    this.keyPrefix = `${quotePart('public')}.${quotePart(def.table)}/`;
-    this.relation = JSON.stringify(['public', def.table]);
-    this.tenantColumn = tenantColumnOf(def.table);
+    this.messages = new ShapeMessages(def, replica, table);
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -117,13 +110,9 @@ export class ShapeLog {
     return undefined;
   }
 
-  rowKey(row: TextRow): string {
-    return this.keyPrefix + this.table.primaryKey.map((column) => quotePart(row[column] ?? '')).join('/');
-  }
-
   /**
    * The snapshot rows arrive as ready JSON messages built by PostgreSQL (see
-   * snapshotMessageSql), so the engine stores strings without parsing or re-serialising.
+   * snapshotMessageSql in shape-messages.ts), so the engine stores strings without parsing or re-serialising.
    */
   completeSnapshot(snapshot: PgSnapshot, rows: string[], chunkBytes: number) {
     this.snapshot = snapshot;
@@ -171,9 +160,9 @@ export class ShapeLog {
       const change = changes[i] as RowChange;
       if (change.table !== this.def.table) continue;
       const op = i + 1;
-      const message = this.messageFor(change);
-      if (!message) continue;
-      added.push({ lsn: tx.commitLsn, op, json: this.serialize(message, tx, op) });
+      const json = this.messages.entryJson(change, tx, op);
+      if (json === undefined) continue;
+      added.push({ lsn: tx.commitLsn, op, json });
     }
     if (added.length === 0) return false;
     const lastIndex = added.length - 1;
@@ -187,84 +176,6 @@ export class ShapeLog {
     }
     for (const wake of [...this.waiters]) wake();
     return true;
-  }
-
-  private serialize(
-    message: { operation: string; key: string; value: TextRow; old?: TextRow },
-    tx: Transaction,
-    op: number,
-  ): string {
-    const old = message.old ? `,"old_value":${JSON.stringify(message.old)}` : '';
-    return `{"key":${JSON.stringify(message.key)},"value":${JSON.stringify(message.value)}${old},"headers":{"operation":"${message.operation}","relation":${this.relation},"txids":[${tx.xid}],"lsn":"${tx.commitLsn}","op_position":${op}}}`;
-  }
-
-  private project(row: TextRow): TextRow {
-    const value: TextRow = {};
-    for (const column of this.def.columns) value[column] = row[column] ?? null;
-    return value;
-  }
-
-  private pkOnly(row: TextRow): TextRow {
-    const value: TextRow = {};
-    for (const column of this.table.primaryKey) value[column] = row[column] ?? null;
-    return value;
-  }
-
-  private matches(row: TextRow): boolean {
-    // The organisation is checked here too, whatever the filter says: a second lock.
-    if (row[this.tenantColumn] !== this.def.orgId) return false;
-    try {
-      return this.def.filter.matches(row);
-    } catch {
-      return false;
-    }
-  }
-
-  private messageFor(
-    change: RowChange,
-  ): { operation: string; key: string; value: TextRow; old?: TextRow } | undefined {
-    const full = this.replica === 'full';
-    if (change.op === 'insert') {
-      if (!this.matches(change.new)) return undefined;
-      return { operation: 'insert', key: this.rowKey(change.new), value: this.project(change.new) };
-    }
-    if (change.op === 'delete') {
-      if (!this.matches(change.old)) return undefined;
-      return {
-        operation: 'delete',
-        key: this.rowKey(change.old),
-        value: full ? this.project(change.old) : this.pkOnly(change.old),
-      };
-    }
-    const inAfter = this.matches(change.new);
-    const inBefore = change.old ? this.matches(change.old) : inAfter;
-    if (!inBefore && !inAfter) return undefined;
-    if (inBefore && !inAfter) {
-      const old = change.old as TextRow;
-      return {
-        operation: 'delete',
-        key: this.rowKey(old),
-        value: full ? this.project(old) : this.pkOnly(old),
-      };
-    }
-    if (!inBefore) {
-      return { operation: 'insert', key: this.rowKey(change.new), value: this.project(change.new) };
-    }
-    const key = this.rowKey(change.new);
-    if (!change.old) return { operation: 'update', key, value: this.project(change.new) };
-    const value: TextRow = full ? this.project(change.new) : this.pkOnly(change.new);
-    const old: TextRow = {};
-    let changed = false;
-    for (const column of this.def.columns) {
-      const before = change.old[column] ?? null;
-      const after = change.new[column] ?? null;
-      if (before !== after) {
-        value[column] = after;
-        old[column] = before;
-        changed = true;
-      }
-    }
-    return full && changed ? { operation: 'update', key, value, old } : { operation: 'update', key, value };
   }
 
   /** Index of the first entry strictly after offset `lsn_op`. */
@@ -309,27 +220,6 @@ export class ShapeLog {
     for (const wake of [...this.waiters]) wake();
   }
 }
-
-/**
- * SQL for one snapshot row as the complete insert message
- * `{"key": "\"public\".\"t\"/\"<pk>\"", "value": {col: text|null}, "headers": {...}}`,
- * with the same key rowKey() gives for changes.
- */
-export function snapshotMessageSql(table: string, columns: string[], primaryKey: string[]): string {
-  const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
-  const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  const prefix = `${quotePart('public')}.${quotePart(table)}/`;
-  const keyParts = primaryKey
-    .map((column) => `'"' || replace(${ident(column)}::text, '"', '""') || '"'`)
-    .join(` || '/' || `);
-  const value = columns.map((column) => `${literal(column)}, ${ident(column)}::text`).join(', ');
-  const headers = `,"headers":{"operation":"insert","relation":${JSON.stringify(['public', table])}}}`;
-  return (
-    `'{"key":' || to_json(${literal(prefix)} || ${keyParts})::text || ',"value":' || ` +
-    `json_build_object(${value})::text || ${literal(headers)}`
-  );
-}
-
 export function columnsOf(def: ShapeDefinition, table: TableInfo) {
   const schema: Record<string, ColumnInfo> = {};
   for (const column of def.columns) {

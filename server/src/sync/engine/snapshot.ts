@@ -4,7 +4,8 @@
 import type { Database } from '../../db/database.ts';
 import { tenantTransaction } from '../../db/tenant.ts';
 import type { ShapeDefinition } from '../upstream.ts';
-import { type ColumnInfo, snapshotMessageSql, type TableInfo } from './shape-log.ts';
+import type { ColumnInfo, TableInfo } from './shape-log.ts';
+import { snapshotMessageSql } from './shape-messages.ts';
 
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
