@@ -4,7 +4,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { type APIRequestContext, expect, type Page } from '@playwright/test';
 
-export const SCREENSHOTS = path.resolve(import.meta.dirname, '../docs/screenshots');
+// Every run saves screenshots of the main screens under test-results/ (not tracked);
+// UPDATE_SCREENSHOTS=1 writes them into docs/screenshots/ instead, to refresh the docs.
+export const SCREENSHOTS = path.resolve(
+  import.meta.dirname,
+  process.env.UPDATE_SCREENSHOTS === '1' ? '../docs/screenshots' : '../test-results/screenshots',
+);
 
 export type Account = { email: string; password: string; organization: string; token: string; orgId: string };
 
