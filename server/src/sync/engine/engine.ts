@@ -34,7 +34,6 @@ export type EngineDeps = {
   db: Database;
   log: Logger;
   metrics: Metrics;
-  clock?: { now(): Date };
   /** When given, the engine registers its health check here. */
   healthChecks?: HealthCheck[];
   options?: Partial<EngineOptions>;
