@@ -6,8 +6,10 @@
 // Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
 import { randomInt } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { controlAttention } from '../server/src/controls/attention-hook.ts';
 import { listControls } from '../server/src/controls/list.ts';
 import { listControlsQuery } from '../server/src/controls/schema.ts';
+import { getControl } from '../server/src/controls/service.ts';
 import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
@@ -121,6 +123,24 @@ await run(
     loop,
   ),
 );
+// The API's read of one control also asks the attention rules for its reasons: the same two
+// statements through the driver, without HTTP.
+await run(
+  'point: driver, all of the API queries',
+  timeLoop(
+    () =>
+      tenantTransaction(
+        db.appPool,
+        context,
+        async (tx) => {
+          const row = await getControl(tx, pickId());
+          await controlAttention()?.reasonsFor(tx, [row.id as string], new Date());
+        },
+        { readOnly: true },
+      ),
+    loop,
+  ),
+);
 await run(
   'point: driver, plain query',
   timeLoop(() => db.ownerPool.query(POINT_PLAIN, [pickId(), org.id]), loop),
@@ -149,6 +169,7 @@ await run(
 );
 
 printTable(results, [
+  ['point: API over HTTP', 'point: driver, all of the API queries'],
   ['point: API over HTTP', 'point: driver, tenant transaction'],
   ['point: API over HTTP', 'point: driver, plain query'],
   ['list 50: API over HTTP', 'list 50: driver, all of the API queries'],
@@ -160,7 +181,7 @@ for (const [name, ms] of cpu) console.log(`  ${name.padEnd(40)} ${ms.toFixed(3)}
 console.log(
   '\nThe "plain query" driver uses the owner pool (max 4 connections, a superuser: no RLS, one round trip);' +
     '\nthe "tenant transaction" driver does the core statements of an API read (app pool, RLS, 4 round trips);' +
-    '\n"all of the API queries" adds the attention look-ups the list makes for its rows.',
+    '\n"all of the API queries" adds the attention look-ups the API makes for the rows it returns.',
 );
 
 await app.close();

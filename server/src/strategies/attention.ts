@@ -42,7 +42,7 @@ export async function attentionForIds(
                FROM verification_strategies v) AS strategies,
             CASE WHEN c.current_quadrant = 'strange' THEN
               (SELECT max(i.occurred_at) FROM control_interactions i
-                WHERE i.control_id = c.id AND i.interaction_type IN ('inspect', 'test') AND i.occurred_at <= $2)
+                WHERE i.control_id = c.id AND i.interaction_type IN ('inspect', 'test') AND i.occurred_at <= $1)
             END AS last_audit_at,
             CASE WHEN c.current_quadrant = 'specialist' THEN
               (SELECT json_agg(json_build_object('next_refresher_due', r.next_refresher_due,
@@ -57,8 +57,9 @@ export async function attentionForIds(
                  FROM service_level_agreements s WHERE s.control_id = c.id)
             END AS slas
        FROM controls c
-      WHERE $1::uuid[] IS NULL OR c.id = ANY($1::uuid[])`,
-    [controlIds ?? null, now],
+      ${controlIds === undefined ? '' : 'WHERE c.id = ANY($2::uuid[])'}`,
+    // Two fixed texts rather than "$2 IS NULL OR …", whose generic plan scans every control.
+    controlIds === undefined ? [now] : [now, controlIds],
   );
   const rules = strategyRules(rows[0]?.strategies ?? []);
   for (const row of rows) {
