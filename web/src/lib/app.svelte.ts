@@ -1,6 +1,6 @@
 // The app's top-level reactive state: the session and, while signed in, the local database.
 import { onSignedOut, session } from './api/client';
-import type { Role, SessionState } from './api/session';
+import type { Role, SessionState } from './api/session-types';
 import { createData, type Data } from './data/db';
 
 let sessionState = $state.raw<SessionState>({ status: 'loading' });

@@ -1,7 +1,8 @@
 // The browser's one session: cookie mode against the same origin, Web Locks so only one tab
 // refreshes at a time, a BroadcastChannel so the others adopt its token, and the last profile
 // (never a token) in localStorage so the app opens offline after a reload.
-import { createSession, type Profile, type SessionMessage } from './session';
+import { createSession } from './session';
+import type { Profile, SessionMessage } from './session-types';
 
 const PROFILE_KEY = 'sertantai.profile';
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createSession, decodeClaims, refreshDelay, type SessionDeps } from './session';
+import { createSession } from './session';
+import type { SessionDeps } from './session-types';
+import { decodeClaims, refreshDelay } from './token-claims';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const jwt = (claims: Record<string, unknown>) => `${b64({ alg: 'HS256' })}.${b64(claims)}.sig`;

@@ -11,45 +11,16 @@
 //   server keeps the session (offline) and tries again later.
 // Pure TypeScript with injected fetch/clock/timers so it is unit-tested without a browser.
 import { ApiError, errorFromResponse, networkError } from './errors';
-
-export type Role = 'owner' | 'admin' | 'member' | 'viewer';
-
-export type SessionUser = { id: string; email: string; name?: string | null; role?: Role };
-export type SessionOrganization = {
-  id: string;
-  name: string;
-  slug?: string;
-  recent_threshold_days?: number | string;
-  close_threshold_distance?: number | string;
-};
-
-export type Profile = { user: SessionUser; organization: SessionOrganization; role: Role };
-
-export type SessionState =
-  | { status: 'loading' }
-  | { status: 'signed-out'; message?: string }
-  | { status: 'signed-in'; profile: Profile; offline: boolean };
-
-export type SessionDeps = {
-  fetch: (input: string, init?: RequestInit) => Promise<Response>;
-  /** Milliseconds since the epoch. */
-  now: () => number;
-  setTimer: (fn: () => void, ms: number) => unknown;
-  clearTimer: (handle: unknown) => void;
-  /** Runs `fn` while holding a cross-tab lock (Web Locks); defaults to running it directly. */
-  lock?: <T>(fn: () => Promise<T>) => Promise<T>;
-  /** Tells other tabs about a new token or a sign-out. */
-  broadcast?: (message: SessionMessage) => void;
-  /** Remembers the last profile (never a token) so the app opens offline after a reload. */
-  storeProfile?: (profile: Profile | undefined) => void;
-  loadProfile?: () => Profile | undefined;
-  /** Called after every sign-out (clears local data). */
-  onSignedOut?: (reason: 'logout' | 'expired' | 'other-tab') => void | Promise<void>;
-};
-
-export type SessionMessage =
-  | { type: 'token'; token: string; exp: number }
-  | { type: 'signed-out'; reason: 'logout' | 'expired' };
+import type {
+  Profile,
+  Role,
+  SessionDeps,
+  SessionMessage,
+  SessionOrganization,
+  SessionState,
+  SessionUser,
+} from './session-types';
+import { decodeClaims, refreshDelay } from './token-claims';
 
 type TokenAnswer = {
   access_token: string;
@@ -65,35 +36,6 @@ const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/
 export const OFFLINE_RETRY_MS = 15_000;
 /** A token with less life than this is refreshed before it is used. */
 const NEAR_EXPIRY_MS = 5_000;
-
-/** Reads `exp` and `iat` (seconds) from a JWT without verifying it (the server verifies). */
-export function decodeClaims(token: string): { exp?: number; iat?: number; role?: Role } {
-  const part = token.split('.')[1];
-  if (!part) return {};
-  try {
-    const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
-    const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
-    const json = typeof atob === 'function' ? atob(padded) : Buffer.from(padded, 'base64').toString('binary');
-    const claims = JSON.parse(json) as Record<string, unknown>;
-    return {
-      exp: typeof claims.exp === 'number' ? claims.exp : undefined,
-      iat: typeof claims.iat === 'number' ? claims.iat : undefined,
-      role: typeof claims.role === 'string' ? (claims.role as Role) : undefined,
-    };
-  } catch {
-    return {};
-  }
-}
-
-/**
- * When to refresh a token that expires at `expMs` and was issued at `iatMs`: a quarter of its
- * lifetime before expiry, at most one minute before, never in the past.
- */
-export function refreshDelay(nowMs: number, expMs: number, iatMs?: number): number {
-  const lifetime = Math.max(0, expMs - (iatMs ?? nowMs));
-  const margin = Math.min(60_000, lifetime * 0.25);
-  return Math.max(0, expMs - margin - nowMs);
-}
 
 export type Session = ReturnType<typeof createSession>;
 
