@@ -17,6 +17,7 @@ function harness() {
   const calls: { path: string; auth: string | null; mode: string | null }[] = [];
   let refreshStatus = 200;
   let apiStatuses: number[] = [];
+  let invitationUsed = false;
   const token = () => {
     issued++;
     const iat = Math.floor(now / 1000);
@@ -38,6 +39,21 @@ function harness() {
     fetch: async (path, init) => {
       const headers = new Headers(init?.headers);
       calls.push({ path, auth: headers.get('authorization'), mode: headers.get('x-auth-mode') });
+      if (path === '/auth/invitations/accept') {
+        const body = JSON.parse(String(init?.body)) as { token: string; password: string };
+        if (body.token !== 'invite-ok' || invitationUsed)
+          return json(401, {
+            error: 'This invitation is not valid, was already used, or has expired.',
+            code: 'INVALID_TOKEN',
+          });
+        invitationUsed = true;
+        return json(200, {
+          user: { ...USER, role: 'member' },
+          organization: ORG,
+          access_token: token(),
+          expires_in: 100,
+        });
+      }
       if (path === '/auth/login' || path === '/auth/register') {
         return json(200, { user: USER, organization: ORG, access_token: token(), expires_in: 100 });
       }
@@ -89,6 +105,22 @@ describe('session', () => {
     expect(h.calls[0]).toMatchObject({ path: '/auth/login', mode: 'cookie' });
     expect(session.token).toMatch(/\./);
     expect(JSON.stringify(stored)).not.toContain(session.token);
+  });
+
+  it('accepts an invitation in cookie mode and signs in as the invited member, once', async () => {
+    const h = harness();
+    const session = createSession(h.deps);
+    const profile = await session.acceptInvitation('invite-ok', 'a long password');
+    expect(profile.role).toBe('member');
+    expect(session.state.status).toBe('signed-in');
+    expect(h.calls[0]).toMatchObject({ path: '/auth/invitations/accept', mode: 'cookie' });
+    const again = createSession(h.deps);
+    await expect(again.acceptInvitation('invite-ok', 'a long password')).rejects.toMatchObject({
+      status: 401,
+      code: 'INVALID_TOKEN',
+      message: 'This invitation is not valid, was already used, or has expired.',
+    });
+    expect(again.state.status).not.toBe('signed-in');
   });
 
   it('refreshes before the token expires, from its exp', async () => {

@@ -281,6 +281,11 @@ export function createSession(deps: SessionDeps) {
       return signIn('/auth/register', { email, password, organization_name: organizationName });
     },
 
+    /** Sets a password with an invitation token (works once) and signs in as the invited member. */
+    acceptInvitation(invitationToken: string, password: string): Promise<Profile> {
+      return signIn('/auth/invitations/accept', { token: invitationToken, password });
+    },
+
     refresh,
 
     /** `Bearer <token>`, refreshed first when missing or about to expire. Read per request. */
