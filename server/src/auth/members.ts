@@ -3,6 +3,7 @@
 // An organisation always keeps at least one owner; a changed role ends the member's sessions.
 import { tenantTransaction } from '../db/tenant.ts';
 import { conflict, forbidden, unauthorized } from '../http/errors.ts';
+import { contextOf } from '../http/tenant-context.ts';
 import type { AuthContext } from './authenticate.ts';
 import { afterRevocation, enforceLimit, openSession, withAccessToken } from './issue-tokens.ts';
 import { hashPassword } from './passwords.ts';
@@ -50,7 +51,7 @@ export async function me(
 ): Promise<{ user: UserRow; organization: OrganizationRow }> {
   return tenantTransaction(
     deps.db.appPool,
-    { orgId: auth.orgId, userId: auth.userId, requestId },
+    contextOf(auth, requestId),
     async (tx) => {
       const user = await loadUser(tx, auth.userId);
       if (!user) throw unauthorized('TOKEN_REVOKED', 'This account no longer exists. Sign in again.');
@@ -63,7 +64,7 @@ export async function me(
 export async function listMembers(deps: IdentityServiceDeps, auth: AuthContext, requestId: string) {
   return tenantTransaction(
     deps.db.appPool,
-    { orgId: auth.orgId, userId: auth.userId, requestId },
+    contextOf(auth, requestId),
     async (tx) => {
       const { rows } = await tx.query(
         `SELECT ${prefixed('u', USER_COLUMNS)},
@@ -88,28 +89,24 @@ export async function addMember(
   const email = normaliseEmail(input.email);
   if (await directoryLookup(deps.db, 'email', email)) throw emailTaken();
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-  const result = await tenantTransaction(
-    deps.db.appPool,
-    { orgId: auth.orgId, userId: auth.userId, requestId: meta.requestId },
-    async (tx) => {
-      const user = (
-        await tx.query(
-          `INSERT INTO users (organization_id, email, name, password_hash, role, confirmed_at)
+  const result = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
+    const user = (
+      await tx.query(
+        `INSERT INTO users (organization_id, email, name, password_hash, role, confirmed_at)
            VALUES ($1, $2, $3, $4, $5, CASE WHEN $4::text IS NULL THEN NULL ELSE now() END)
            RETURNING ${USER_COLUMNS}`,
-          [auth.orgId, email, input.name?.trim() || null, passwordHash, input.role],
-        )
-      ).rows[0] as UserRow;
-      if (passwordHash !== null) return { user };
-      const token = newOpaqueToken();
-      const { rows } = await tx.query(
-        `INSERT INTO invitations (organization_id, user_id, token_hash, invited_by_user_id, expires_at)
+        [auth.orgId, email, input.name?.trim() || null, passwordHash, input.role],
+      )
+    ).rows[0] as UserRow;
+    if (passwordHash !== null) return { user };
+    const token = newOpaqueToken();
+    const { rows } = await tx.query(
+      `INSERT INTO invitations (organization_id, user_id, token_hash, invited_by_user_id, expires_at)
          VALUES ($1, $2, $3, $4, now() + make_interval(days => $5)) RETURNING expires_at`,
-        [auth.orgId, user.id, tokenHash(token), auth.userId, INVITATION_TTL_DAYS],
-      );
-      return { user, invitation: { token, expires_at: rows[0].expires_at as Date } };
-    },
-  ).catch(mapEmailConflict);
+      [auth.orgId, user.id, tokenHash(token), auth.userId, INVITATION_TTL_DAYS],
+    );
+    return { user, invitation: { token, expires_at: rows[0].expires_at as Date } };
+  }).catch(mapEmailConflict);
   meta.log.info(
     {
       event: 'auth.member_added',
@@ -131,33 +128,28 @@ export async function updateMember(
   input: MemberChange,
   meta: RequestMeta,
 ): Promise<UserRow> {
-  const outcome = await tenantTransaction(
-    deps.db.appPool,
-    { orgId: auth.orgId, userId: auth.userId, requestId: meta.requestId },
-    async (tx) => {
-      const owners = await lockOwners(tx);
-      const target = await lockMember(tx, memberId);
-      const newRole = input.role ?? target.role;
-      if (auth.role !== 'owner' && (target.role === 'owner' || newRole === 'owner')) {
-        throw forbidden('Only an owner can change an owner or make someone an owner.');
-      }
-      if (target.role === 'owner' && newRole !== 'owner' && owners.length <= 1) {
-        throw lastOwner();
-      }
-      const user = (
-        await tx.query(
-          `UPDATE users SET role = $2, name = CASE WHEN $3::boolean THEN $4 ELSE name END
+  const outcome = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
+    const owners = await lockOwners(tx);
+    const target = await lockMember(tx, memberId);
+    const newRole = input.role ?? target.role;
+    if (auth.role !== 'owner' && (target.role === 'owner' || newRole === 'owner')) {
+      throw forbidden('Only an owner can change an owner or make someone an owner.');
+    }
+    if (target.role === 'owner' && newRole !== 'owner' && owners.length <= 1) {
+      throw lastOwner();
+    }
+    const user = (
+      await tx.query(
+        `UPDATE users SET role = $2, name = CASE WHEN $3::boolean THEN $4 ELSE name END
             WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-          [memberId, newRole, input.name !== undefined, input.name?.trim() || null],
-        )
-      ).rows[0] as UserRow;
-      // Access tokens carry the role: a changed role ends the member's sessions so no token
-      // keeps the old one. They sign in again (or refresh into a dead session).
-      const revoked =
-        newRole !== target.role ? await revokeSessions(tx, 'role_changed', 'user', memberId) : [];
-      return { user, revoked, from: target.role };
-    },
-  );
+        [memberId, newRole, input.name !== undefined, input.name?.trim() || null],
+      )
+    ).rows[0] as UserRow;
+    // Access tokens carry the role: a changed role ends the member's sessions so no token
+    // keeps the old one. They sign in again (or refresh into a dead session).
+    const revoked = newRole !== target.role ? await revokeSessions(tx, 'role_changed', 'user', memberId) : [];
+    return { user, revoked, from: target.role };
+  });
   afterRevocation(deps, outcome.revoked, 'role_changed');
   meta.log.info(
     {
@@ -179,23 +171,19 @@ export async function removeMember(
   memberId: string,
   meta: RequestMeta,
 ): Promise<void> {
-  const revoked = await tenantTransaction(
-    deps.db.appPool,
-    { orgId: auth.orgId, userId: auth.userId, requestId: meta.requestId },
-    async (tx) => {
-      const owners = await lockOwners(tx);
-      const target = await lockMember(tx, memberId);
-      if (auth.role !== 'owner' && target.role === 'owner') {
-        throw forbidden('Only an owner can remove an owner.');
-      }
-      if (target.role === 'owner' && owners.length <= 1) {
-        throw lastOwner();
-      }
-      const ids = await revokeSessions(tx, 'member_removed', 'user', memberId);
-      await tx.query('DELETE FROM users WHERE id = $1', [memberId]);
-      return ids;
-    },
-  );
+  const revoked = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
+    const owners = await lockOwners(tx);
+    const target = await lockMember(tx, memberId);
+    if (auth.role !== 'owner' && target.role === 'owner') {
+      throw forbidden('Only an owner can remove an owner.');
+    }
+    if (target.role === 'owner' && owners.length <= 1) {
+      throw lastOwner();
+    }
+    const ids = await revokeSessions(tx, 'member_removed', 'user', memberId);
+    await tx.query('DELETE FROM users WHERE id = $1', [memberId]);
+    return ids;
+  });
   afterRevocation(deps, revoked, 'member_removed');
   meta.log.info(
     {

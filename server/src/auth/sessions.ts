@@ -4,6 +4,7 @@
 
 import { tenantTransaction } from '../db/tenant.ts';
 import { type AppError, unauthorized } from '../http/errors.ts';
+import { contextOf } from '../http/tenant-context.ts';
 import type { AuthContext } from './authenticate.ts';
 import { afterRevocation, enforceLimit, withAccessToken } from './issue-tokens.ts';
 import type { LimitVerdict } from './rate-limit.ts';
@@ -179,13 +180,10 @@ export async function logout(
   scope: 'local' | 'global',
   meta: RequestMeta,
 ): Promise<number> {
-  const revoked = await tenantTransaction(
-    deps.db.appPool,
-    { orgId: auth.orgId, userId: auth.userId, requestId: meta.requestId },
-    (tx) =>
-      scope === 'global'
-        ? revokeSessions(tx, 'logout_global', 'user', auth.userId)
-        : revokeSessions(tx, 'logout', 'id', auth.sessionId),
+  const revoked = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), (tx) =>
+    scope === 'global'
+      ? revokeSessions(tx, 'logout_global', 'user', auth.userId)
+      : revokeSessions(tx, 'logout', 'id', auth.sessionId),
   );
   // The caller's own session is refused from now on even if it was revoked before.
   afterRevocation(

@@ -2,13 +2,17 @@
 // token, and the request id for the audit trail. The one way routes build it, and the one way
 // a route runs its service call in that tenant's transaction.
 import type { FastifyRequest } from 'fastify';
-import { authOf } from '../auth/authenticate.ts';
+import { type AuthContext, authOf } from '../auth/authenticate.ts';
 import type { Database } from '../db/database.ts';
 import { currentTxid, type TenantContext, type Tx, tenantTransaction } from '../db/tenant.ts';
 
 export function tenantOf(request: FastifyRequest): TenantContext {
-  const auth = authOf(request);
-  return { orgId: auth.orgId, userId: auth.userId, requestId: request.id };
+  return contextOf(authOf(request), request.id);
+}
+
+/** The same context from a verified token and a request id (for services given both). */
+export function contextOf(auth: AuthContext, requestId: string): TenantContext {
+  return { orgId: auth.orgId, userId: auth.userId, requestId };
 }
 
 /** `work` in one tenant transaction of the requesting organisation. */
