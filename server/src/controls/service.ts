@@ -15,6 +15,7 @@ import type { Tx } from '../db/tenant.ts';
 import { updateColumns } from '../db/update-columns.ts';
 import { conflict, notFound, validationError } from '../http/errors.ts';
 import { daysSince, type Quadrant, quadrantOf } from '../model/quadrant.ts';
+import { RISK_WINDOW_DAYS } from '../model/risk.ts';
 import type { CreateControlInput, HistoryQuery, InteractionInput, UpdateControlInput } from './schema.ts';
 
 export type Row = Record<string, unknown> & { id: string };
@@ -23,6 +24,11 @@ export type Written<T> = { row: T; replayed: boolean; replayTxid?: number };
 
 /** How far ahead of the server clock a client's occurred_at may be (clock skew). */
 const FUTURE_SKEW_MS = 5 * 60_000;
+/**
+ * How far back a touch may be dated: the risk model's window. Older evidence would count for
+ * nothing, and a long back-date is more likely a typo than a memory.
+ */
+const MAX_BACKDATE_DAYS = RISK_WINDOW_DAYS;
 
 export async function getControl(tx: Tx, id: string, lock = false): Promise<Row> {
   const { rows } = await tx.query(`SELECT * FROM controls WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
@@ -145,6 +151,12 @@ export async function touchControl(
   const occurredAt = input.occurred_at ? new Date(input.occurred_at) : now;
   if (occurredAt.getTime() > now.getTime() + FUTURE_SKEW_MS) {
     throw validationError('occurred_at is in the future.', { field: 'occurred_at' });
+  }
+  if (occurredAt.getTime() < now.getTime() - MAX_BACKDATE_DAYS * 86_400_000) {
+    throw validationError(`occurred_at may be at most ${MAX_BACKDATE_DAYS} days in the past.`, {
+      field: 'occurred_at',
+      max_days_back: MAX_BACKDATE_DAYS,
+    });
   }
   const previousTouch = control.last_touched_at as Date | null;
   const lastTouchedAt = previousTouch && previousTouch > occurredAt ? previousTouch : occurredAt;

@@ -14,6 +14,8 @@
 import { addDays, isoDate, type Quadrant } from './attention.ts';
 
 export const RISK_MODEL_VERSION = 'points-v1';
+/** Traces and interactions older than this many days no longer count. */
+export const RISK_WINDOW_DAYS = 90;
 /** The score at which a control is predicted to fail. */
 export const FAILURE_THRESHOLD = 0.5;
 

@@ -5,10 +5,8 @@
 import type { Tx } from '../db/tenant.ts';
 import { notFound } from '../http/errors.ts';
 import { daysBetween, type Quadrant } from '../model/attention.ts';
-import { type RiskInput, type RiskResult, scoreRisk } from '../model/risk.ts';
+import { RISK_WINDOW_DAYS, type RiskInput, type RiskResult, scoreRisk } from '../model/risk.ts';
 import { loadStrategyRules } from '../strategies/service.ts';
-
-const WINDOW_DAYS = 90;
 
 type InputRow = {
   id: string;
@@ -74,7 +72,7 @@ export async function recomputeRisk(
       WHERE c.id = ANY($1::uuid[])
       ORDER BY c.id
         FOR UPDATE OF c`,
-    [controlIds, now, WINDOW_DAYS],
+    [controlIds, now, RISK_WINDOW_DAYS],
   );
   const inserts: Array<{ row: InputRow; input: RiskInput; result: RiskResult; key: string }> = [];
   for (const row of rows) {

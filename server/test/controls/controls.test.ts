@@ -265,4 +265,33 @@ describe('interactions', () => {
     const list = await call(t, a.users.viewer, 'GET', `/api/controls/${c.id}/interactions`);
     expect(list.body.data).toHaveLength(1);
   });
+
+  it('back-dates a touch within 90 days and refuses an older date, changing nothing', async () => {
+    const c = await control(t, a);
+    const day = 86_400_000;
+    const within = new Date(clock.now().getTime() - 89 * day).toISOString();
+    const ok = await call(t, a.users.member, 'POST', `/api/controls/${c.id}/interactions`, {
+      interaction_type: 'inspect',
+      occurred_at: within,
+      notes: 'found on the clipboard',
+      issues_found: true,
+      duration_minutes: 20,
+    });
+    expect(ok.status).toBe(201);
+    expect(new Date(ok.body.data.occurred_at).toISOString()).toBe(within);
+    expect(new Date(ok.body.control.last_touched_at).toISOString()).toBe(within);
+
+    const tooOld = new Date(clock.now().getTime() - 91 * day).toISOString();
+    const refused = await call(t, a.users.member, 'POST', `/api/controls/${c.id}/interactions`, {
+      interaction_type: 'inspect',
+      occurred_at: tooOld,
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: { field: 'occurred_at', max_days_back: 90 },
+    });
+    const list = await call(t, a.users.viewer, 'GET', `/api/controls/${c.id}/interactions`);
+    expect(list.body.data).toHaveLength(1);
+  });
 });

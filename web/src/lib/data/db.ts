@@ -9,7 +9,7 @@
 
 import type { OfflineExecutor } from '@tanstack/offline-transactions';
 import { IndexedDBAdapter, NonRetriableError, startOfflineExecutor } from '@tanstack/offline-transactions';
-import { quadrantOf } from '../../../../server/src/model/quadrant.ts';
+import { daysSince, quadrantOf } from '../../../../server/src/model/quadrant.ts';
 import { ApiError, errorFromResponse, messageOf } from '../api/errors';
 import type { Session } from '../api/session';
 import type { Profile } from '../api/session-types';
@@ -57,6 +57,15 @@ export type InteractionMeta = {
   interaction_type: InteractionType;
   occurred_at: string;
   control_name: string;
+  /** The details of "log with details" (absent for a one-click touch). */
+  notes?: string | null;
+  issues_found?: boolean;
+  duration_minutes?: number | null;
+};
+
+/** What "log with details" adds to a touch; occurred_at back-dates it (the server allows 90 days). */
+export type InteractionDetails = Pick<InteractionMeta, 'notes' | 'issues_found' | 'duration_minutes'> & {
+  occurred_at?: string;
 };
 
 export function createData(session: Session, profile: Profile, cache: ShapeCache = indexedDbCache()) {
@@ -180,6 +189,9 @@ export function createData(session: Session, profile: Profile, cache: ShapeCache
                 id: meta.interaction_id,
                 interaction_type: meta.interaction_type,
                 occurred_at: meta.occurred_at,
+                ...(meta.notes ? { notes: meta.notes } : {}),
+                ...(meta.issues_found ? { issues_found: true } : {}),
+                ...(meta.duration_minutes != null ? { duration_minutes: meta.duration_minutes } : {}),
               }),
             });
           } catch (error) {
@@ -207,21 +219,38 @@ export function createData(session: Session, profile: Profile, cache: ShapeCache
     executor = undefined;
   }
 
-  /** One click: used / inspected / maintained / tested. Optimistic, queued when offline. */
-  async function logInteraction(control: Control, type: InteractionType): Promise<void> {
-    const now = new Date().toISOString();
+  /**
+   * A touch: used / inspected / maintained / tested, now (one click) or with details (when,
+   * notes, issues found, duration). Optimistic, queued when offline.
+   */
+  async function logInteraction(
+    control: Control,
+    type: InteractionType,
+    details: InteractionDetails = {},
+  ): Promise<void> {
+    const occurredAt = details.occurred_at ?? new Date().toISOString();
     const meta: InteractionMeta = {
       control_id: control.id,
       interaction_id: crypto.randomUUID(),
       interaction_type: type,
-      occurred_at: now,
+      occurred_at: occurredAt,
       control_name: control.name,
+      notes: details.notes ?? null,
+      issues_found: details.issues_found ?? false,
+      duration_minutes: details.duration_minutes ?? null,
     };
+    // As the server does: a back-dated touch never moves last_touched_at backwards.
     const apply = () =>
       controls.update(control.id, (draft) => {
-        draft.last_touched_at = now;
+        const previous = draft.last_touched_at;
+        const latest = previous && Date.parse(previous) > Date.parse(occurredAt) ? previous : occurredAt;
+        draft.last_touched_at = latest;
         draft.last_touched_by_user_id = profile.user.id;
-        draft.current_quadrant = quadrantOf(0, draft.provider_distance, thresholds());
+        draft.current_quadrant = quadrantOf(
+          daysSince(new Date(latest), new Date()),
+          draft.provider_distance,
+          thresholds(),
+        );
       });
     try {
       if (executor) {
