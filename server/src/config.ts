@@ -25,6 +25,8 @@ const envSchema = z.object({
   SHARED_TOKEN_SECRET: z.string().optional(),
   ELECTRIC_URL: z.url().optional(),
   ELECTRIC_SECRET: z.string().optional(),
+  INTERNAL_URL: z.url().optional(),
+  SYNC_ENGINE_GROUP: z.string().min(1).max(200).default('default'),
   ACCESS_TOKEN_TTL: seconds(900),
   REFRESH_TOKEN_TTL: seconds(1_209_600),
   TOKEN_ISSUER: z.string().default('sertantai'),
@@ -45,6 +47,10 @@ export type Config = {
   tokenSecret: string;
   electricUrl: string | undefined;
   electricSecret: string | undefined;
+  /** Where the other processes reach this one's internal sync route (default: its listen address). */
+  internalUrl: string | undefined;
+  /** Processes with the same database and group elect one built-in sync engine among themselves. */
+  syncEngineGroup: string;
   accessTokenTtl: number;
   refreshTokenTtl: number;
   tokenIssuer: string;
@@ -96,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: tokenSecret!,
     electricUrl: values.ELECTRIC_URL,
     electricSecret: values.ELECTRIC_SECRET,
+    internalUrl: values.INTERNAL_URL,
+    syncEngineGroup: values.SYNC_ENGINE_GROUP,
     accessTokenTtl: values.ACCESS_TOKEN_TTL,
     refreshTokenTtl: values.REFRESH_TOKEN_TTL,
     tokenIssuer: values.TOKEN_ISSUER,

@@ -1,10 +1,14 @@
 // Owns the sync feature's wiring: the where parser loaded once, the upstream chosen by
 // configuration — the built-in engine (ELECTRIC_URL unset) or a proxy to a real Electric —
-// and GET /api/electric/sync in front of it. In built-in mode the engine also serves its
-// internal protocol route (/internal/electric/v1/shape, guarded by a secret), so a second
-// instance can proxy to it exactly as to a real Electric.
-import type { Feature } from '../app.ts';
+// and GET /api/electric/sync in front of it. In built-in mode the processes sharing a database
+// elect one engine (engine/election.ts): the leader serves shapes from its own engine and on
+// its internal protocol route (/internal/electric/v1/shape, guarded by a secret); the others
+// forward their shape requests there (engine/cluster.ts).
+import { hostname } from 'node:os';
+import type { App, Feature } from '../app.ts';
 import { registerSyncEndpoint, type SyncMode } from './endpoint.ts';
+import { createClusterUpstream, leaderOnly } from './engine/cluster.ts';
+import { EngineElection } from './engine/election.ts';
 import { createShapeEngine, engineSecret } from './engine/index.ts';
 import { createProxyUpstream, electricHealth } from './proxy.ts';
 import type { ShapeUpstream } from './upstream.ts';
@@ -24,15 +28,49 @@ export const syncFeature: Feature = async (app, deps) => {
     deps.healthChecks.push(electricHealth({ url: deps.config.electricUrl }));
   } else {
     mode = 'builtin';
-    const engine = createShapeEngine({
+    const secret = engineSecret(deps.config);
+    const { engine, registerRoutes } = createShapeEngine({
       db: deps.db,
       log: deps.log,
       metrics: deps.metrics,
       healthChecks: deps.healthChecks,
-      secret: engineSecret(deps.config),
+      secret,
     });
-    engine.registerRoutes(app);
-    upstream = engine.upstream;
+    const election = new EngineElection({
+      ownerUrl: deps.db.ownerUrl,
+      group: deps.config.syncEngineGroup,
+      log: deps.log,
+      registry: deps.metrics.registry,
+      // Another process leads (or may): this one's logs are no longer the handles clients hold.
+      onRoleChange: (role) => {
+        if (role !== 'leader') void engine.standDown();
+      },
+    });
+    deps.healthChecks.push({ name: 'sync_leader', check: async () => election.health() });
+    app.addHook('onReady', async () => {
+      void election.start();
+    });
+    app.addHook('onListen', async () => {
+      const url = deps.config.internalUrl ?? listenUrl(app);
+      if (url) election.setOwnUrl(url);
+    });
+    // Release the lock first, so a follower takes over while this process drains.
+    app.addHook('preClose', async () => election.stop());
+    registerRoutes(app, { serve: leaderOnly({ engine, election }) });
+    upstream = createClusterUpstream({ engine, election, secret, log: deps.log });
   }
   registerSyncEndpoint(app, deps, { upstream, mode });
 };
+
+/** http://host:port this process listens on; a wildcard address becomes the machine's name. */
+function listenUrl(app: App): string | undefined {
+  const address = app.server.address();
+  if (!address || typeof address === 'string') return undefined;
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard
+    ? hostname()
+    : address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address;
+  return `http://${host}:${address.port}`;
+}

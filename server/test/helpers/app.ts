@@ -26,6 +26,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     DATA_DIR: '.data-test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED: 'false',
+    // Test files run in parallel on one database: each test process elects its own sync engine.
+    SYNC_ENGINE_GROUP: `test-${process.pid}`,
     ...env,
   });
 }

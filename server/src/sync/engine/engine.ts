@@ -130,6 +130,25 @@ export class ShapeEngine implements ShapeUpstream {
     this.stream = undefined;
   }
 
+  /**
+   * Another process leads now: drop every log (their clients refetch from the new leader) and
+   * end replication. Unlike stop(), a later request may start the engine again.
+   */
+  async standDown(): Promise<void> {
+    if (this.state === 'stopped') return;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.registry.resetAll();
+    this.live.closeAll();
+    await this.starting?.catch(() => {});
+    const stream = this.stream;
+    this.stream = undefined;
+    await stream?.stop();
+    // stop() may have run meanwhile: a stopped engine stays stopped.
+    if ((this.state as EngineState) !== 'stopped') this.state = 'idle';
+  }
+
   private markFailed(error: Error) {
     if (this.state === 'stopped') return;
     this.state = 'failed';

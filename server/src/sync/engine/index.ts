@@ -3,6 +3,7 @@
 // The engine starts itself on the first shape request, so app instances that never sync never
 // open a replication slot.
 import type { FastifyInstance } from 'fastify';
+import type { ShapeUpstream } from '../upstream.ts';
 import { type EngineDeps, ShapeEngine } from './engine.ts';
 import { registerInternalShapeRoute, type WhereCompiler } from './routes.ts';
 
@@ -17,13 +18,19 @@ export function createShapeEngine(deps: EngineDeps & { secret?: string; compileW
   return {
     engine,
     upstream: engine,
-    /** Mounts GET /internal/electric/v1/shape and stops the engine when the app closes. */
-    registerRoutes(app: FastifyInstance, options: { secret?: string; compileWhere?: WhereCompiler } = {}) {
+    /**
+     * Mounts GET /internal/electric/v1/shape and stops the engine when the app closes. `serve`
+     * answers the route instead of the engine itself (the cluster's leader-only guard).
+     */
+    registerRoutes(
+      app: FastifyInstance,
+      options: { secret?: string; compileWhere?: WhereCompiler; serve?: ShapeUpstream } = {},
+    ) {
       const secret = options.secret ?? deps.secret;
       // Stop before the server waits for in-flight requests: held long-polls end at once.
       app.addHook('preClose', async () => engine.stop());
       if (secret === undefined) return;
-      registerInternalShapeRoute(app, engine, {
+      registerInternalShapeRoute(app, options.serve ?? engine, {
         secret,
         compileWhere: options.compileWhere ?? deps.compileWhere,
       });

@@ -80,8 +80,11 @@ export function mustRefetch(handle: string | undefined): Response {
   });
 }
 
-export function unavailable(message: string): Response {
-  return respond(503, JSON.stringify({ message }), { 'cache-control': 'no-store', 'retry-after': '5' });
+export function unavailable(message: string, retryAfterSeconds = 5): Response {
+  return respond(503, JSON.stringify({ message }), {
+    'cache-control': 'no-store',
+    'retry-after': String(retryAfterSeconds),
+  });
 }
 
 /** A snapshot the database refused: bad input (22xxx, 42xxx) is the client's; the rest is transient. */

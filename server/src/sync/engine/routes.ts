@@ -8,9 +8,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import { tableSpec } from '../shapes.ts';
-import type { ShapeDefinition } from '../upstream.ts';
+import type { ShapeDefinition, ShapeUpstream } from '../upstream.ts';
 import { compileElectricWhere, whereParserReady } from './electric-where.ts';
-import type { ShapeEngine } from './engine.ts';
 
 export const INTERNAL_SHAPE_PATH = '/internal/electric/v1/shape';
 
@@ -70,7 +69,7 @@ export function parseColumns(raw: string): string[] | undefined {
 
 export function registerInternalShapeRoute(
   app: FastifyInstance,
-  engine: ShapeEngine,
+  engine: ShapeUpstream,
   options: {
     secret: string;
     compileWhere?: WhereCompiler | undefined;
