@@ -67,10 +67,6 @@ function listenUrl(app: App): string | undefined {
   const address = app.server.address();
   if (!address || typeof address === 'string') return undefined;
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
-  const host = wildcard
-    ? hostname()
-    : address.family === 'IPv6'
-      ? `[${address.address}]`
-      : address.address;
+  const host = wildcard ? hostname() : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
 }

@@ -5,14 +5,14 @@
 // never hops twice). While no leader is known, or the leader cannot be reached, the answer is a
 // 503 with a short Retry-After that the official client waits out; then it meets the new
 // leader's handles and refetches once (409).
-import { upstreamUnavailable } from '../../http/errors.ts';
+import { AppError, upstreamUnavailable } from '../../http/errors.ts';
 import type { Logger } from '../../ops/logger.ts';
-import { AppError } from '../../http/errors.ts';
 import { createProxyUpstream } from '../proxy.ts';
-import type { ShapeUpstream } from '../upstream.ts';
+import type { ShapeDefinition, ShapeUpstream } from '../upstream.ts';
 import type { EngineElection } from './election.ts';
 import type { ShapeEngine } from './engine.ts';
 import { unavailable } from './protocol.ts';
+import { internalShapeKey, parseColumns } from './routes.ts';
 
 export const ELECTING_MESSAGE =
   'Live sync is handing over to another server. Your changes are saved; it resumes in a moment.';
@@ -47,7 +47,7 @@ export function createClusterUpstream(deps: ClusterDeps): ShapeUpstream {
     async fetchShape(def, protocol, signal) {
       await deps.election.firstRound;
       const { election } = deps;
-      if (election.role === 'leader') return deps.engine.fetchShape(def, protocol, signal);
+      if (election.role === 'leader') return deps.engine.fetchShape(asForwarded(def), protocol, signal);
       const leaderUrl = election.role === 'follower' ? election.leaderUrl : undefined;
       if (!leaderUrl) throw upstreamUnavailable(ELECTING_MESSAGE, HANDOVER_RETRY_SECONDS);
       try {
@@ -59,6 +59,14 @@ export function createClusterUpstream(deps: ClusterDeps): ShapeUpstream {
       }
     },
   };
+}
+
+/** The shape keyed as the internal route keys it when a follower forwards the same request. */
+function asForwarded(def: ShapeDefinition): ShapeDefinition {
+  if (!def.electric) return def;
+  const { table, where, params, columns } = def.electric;
+  const names = parseColumns(columns) ?? def.columns;
+  return { ...def, key: internalShapeKey(table, where, params, names, def.orgId) };
 }
 
 /** What the internal protocol route serves: the engine while this process leads, else 503. */

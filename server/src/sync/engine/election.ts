@@ -107,6 +107,17 @@ export class EngineElection {
     await this.round?.catch(() => {});
     const connection = this.client;
     this.client = undefined;
+    if (connection && this.role === 'leader') {
+      // Hand over now: free the lock and wake the followers instead of letting them poll.
+      await connection
+        .query('SELECT pg_advisory_unlock($1, $2), pg_notify($3, $4)', [
+          LOCK_CLASS,
+          this.key,
+          CHANNEL,
+          this.options.group,
+        ])
+        .catch(() => {});
+    }
     this.setRole('electing');
     await connection?.end().catch(() => {});
     this.resolveFirstRound();
@@ -166,7 +177,8 @@ export class EngineElection {
     connection.on('error', (error) => this.connectionLost(error, connection));
     connection.on('end', () => this.connectionLost(new Error('connection ended'), connection));
     connection.on('notification', (message) => {
-      if (message.channel === CHANNEL && this.role !== 'leader') this.schedule(0);
+      if (message.channel === CHANNEL && message.payload === this.options.group && this.role !== 'leader')
+        this.schedule(0);
     });
     this.client = connection;
     await connection.connect();

@@ -51,6 +51,8 @@ export class ShapeEngine implements ShapeUpstream {
   private lastError: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryAt = 0;
+  /** Bumped by standDown(): streams and starts of an earlier leadership are ignored. */
+  private generation = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly metrics: EngineMetrics;
   private readonly registry: ShapeRegistry;
@@ -91,16 +93,24 @@ export class ShapeEngine implements ShapeUpstream {
     if (this.state === 'stopped') return Promise.reject(new Error('sync engine stopped'));
     if (this.starting) return this.starting;
     this.state = 'starting';
+    // A stream started before standDown() belongs to an old leadership: it feeds nothing.
+    const generation = this.generation;
     const stream = new ReplicationStream(this.deps.db.ownerUrl, {
-      onTransaction: (tx) => this.onTransaction(tx),
+      onTransaction: (tx) => {
+        if (generation === this.generation) this.onTransaction(tx);
+      },
       onError: (error) => this.onReplicationError(stream, error),
     });
-    this.starting = stream
+    const starting: Promise<void> = stream
       .start()
       .then(() => {
         if (this.state === 'stopped') {
           void stream.stop();
           return;
+        }
+        if (generation !== this.generation) {
+          void stream.stop();
+          throw new Error('sync engine stood down while starting');
         }
         this.stream = stream;
         this.state = 'running';
@@ -110,13 +120,14 @@ export class ShapeEngine implements ShapeUpstream {
       })
       .catch((error: Error) => {
         void stream.stop();
-        this.markFailed(error);
+        if (generation === this.generation) this.markFailed(error);
         throw error;
       })
       .finally(() => {
-        this.starting = undefined;
+        if (this.starting === starting) this.starting = undefined;
       });
-    return this.starting;
+    this.starting = starting;
+    return starting;
   }
 
   async stop(): Promise<void> {
@@ -136,17 +147,18 @@ export class ShapeEngine implements ShapeUpstream {
    */
   async standDown(): Promise<void> {
     if (this.state === 'stopped') return;
+    this.generation += 1;
     clearTimeout(this.retryTimer);
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
-    this.registry.resetAll();
-    this.live.closeAll();
-    await this.starting?.catch(() => {});
     const stream = this.stream;
     this.stream = undefined;
+    this.starting = undefined; // a start in progress sees the new generation and ends its stream
+    this.state = 'idle';
+    this.lastError = undefined;
+    this.registry.resetAll();
+    this.live.closeAll();
     await stream?.stop();
-    // stop() may have run meanwhile: a stopped engine stays stopped.
-    if ((this.state as EngineState) !== 'stopped') this.state = 'idle';
   }
 
   private markFailed(error: Error) {
@@ -258,6 +270,8 @@ export class ShapeEngine implements ShapeUpstream {
 
   /** After a reset: answer 409 with the handle of the shape's fresh log. */
   private async refetchFor(def: ShapeDefinition, replica: Replica): Promise<Response> {
+    // Stood down: the new leader has other handles, so the client starts over (once).
+    if (this.state === 'idle') return mustRefetch(undefined);
     if (this.state !== 'running')
       return unavailable('The live sync service is recovering. Try again in a few seconds.');
     const fresh = await this.registry.logFor(def, replica).catch(() => undefined);

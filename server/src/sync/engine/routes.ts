@@ -67,6 +67,21 @@ export function parseColumns(raw: string): string[] | undefined {
   return names.every((name) => IDENT.test(name)) ? [...new Set(names)] : undefined;
 }
 
+/**
+ * A shape's identity in the engine, from its Electric parameters. The leader's own endpoint uses
+ * it too (engine/cluster.ts), so a shape asked for directly or forwarded by a follower shares
+ * one log and one handle.
+ */
+export function internalShapeKey(
+  table: string,
+  where: string,
+  params: string[],
+  columns: string[],
+  orgId: string,
+): string {
+  return JSON.stringify([table, where, params, columns, orgId.toLowerCase()]);
+}
+
 export function registerInternalShapeRoute(
   app: FastifyInstance,
   engine: ShapeUpstream,
@@ -123,7 +138,7 @@ export function registerInternalShapeRoute(
         columns,
         orgId: orgId.toLowerCase(),
         filter,
-        key: JSON.stringify([table, where, params, columns, orgId.toLowerCase()]),
+        key: internalShapeKey(table, where, params, columns, orgId),
       };
       const abort = new AbortController();
       // The response's 'close' (the request's fires as soon as a GET has been read).
