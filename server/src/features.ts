@@ -8,6 +8,7 @@ import { competenciesFeature } from './competencies/routes.ts';
 import { controlsFeature } from './controls/feature.ts';
 import { csvFeature } from './csv/routes.ts';
 import { openapiFeature } from './openapi/feature.ts';
+import { organizationFeature } from './organization/routes.ts';
 import { predictionsFeature } from './predictions/routes.ts';
 import { providersFeature } from './providers/routes.ts';
 import { slasFeature } from './slas/routes.ts';
@@ -25,6 +26,7 @@ export const allFeatures: Feature[] = [
   providersFeature,
   classificationFeature,
   strategiesFeature,
+  organizationFeature,
   tracesFeature,
   competenciesFeature,
   slasFeature,
