@@ -9,7 +9,9 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A positive whole number (seconds, bytes, counts) with its default. */
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const seconds = positive;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -36,6 +38,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_ORIGIN: z.url().optional(),
   TRUST_PROXY: booleanFlag.default(false),
+  SYNC_MAX_LIKE_PATTERN_LENGTH: positive(512),
+  SYNC_MAX_PARAMS_BYTES: positive(65_536),
+  SYNC_MAX_WHERE_COST: positive(10_000),
+  SYNC_MAX_SHAPES_PER_USER: positive(100),
+  SYNC_MAX_SHAPES_PER_ORG: positive(1_000),
+  SYNC_MAX_ORG_LOG_BYTES: positive(64 * 1024 * 1024),
+  SYNC_MAX_LOG_BYTES: positive(512 * 1024 * 1024),
 });
 
 export type Config = {
@@ -61,6 +70,15 @@ export type Config = {
   /** Origin the browser app is served from; used by the CSRF Origin check. */
   publicOrigin: string | undefined;
   trustProxy: boolean;
+  /** Limits on a shape's where (see sync/where/limits.ts). */
+  syncWhereLimits: { maxLikePatternLength: number; maxParamsBytes: number; maxCost: number };
+  /** The built-in engine's shape budgets (see sync/engine/budgets.ts). */
+  syncShapeBudgets: {
+    maxShapesPerUser: number;
+    maxShapesPerOrg: number;
+    maxOrgLogBytes: number;
+    maxLogBytes: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -113,6 +131,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL,
     publicOrigin: values.PUBLIC_ORIGIN,
     trustProxy: values.TRUST_PROXY,
+    syncWhereLimits: {
+      maxLikePatternLength: values.SYNC_MAX_LIKE_PATTERN_LENGTH,
+      maxParamsBytes: values.SYNC_MAX_PARAMS_BYTES,
+      maxCost: values.SYNC_MAX_WHERE_COST,
+    },
+    syncShapeBudgets: {
+      maxShapesPerUser: values.SYNC_MAX_SHAPES_PER_USER,
+      maxShapesPerOrg: values.SYNC_MAX_SHAPES_PER_ORG,
+      maxOrgLogBytes: values.SYNC_MAX_ORG_LOG_BYTES,
+      maxLogBytes: values.SYNC_MAX_LOG_BYTES,
+    },
   };
 }
 

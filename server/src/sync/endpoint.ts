@@ -16,8 +16,8 @@ import type { App, FeatureDeps } from '../app.ts';
 import { authOf } from '../auth/authenticate.ts';
 import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
 import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
-import type { ShapeUpstream } from './upstream.ts';
-import { WhereError } from './where/index.ts';
+import { type ShapeBudget, type ShapeUpstream, TooManyShapes } from './upstream.ts';
+import { WhereError, type WhereLimit, type WhereLimits } from './where/index.ts';
 
 export const SYNC_PATH = '/api/electric/sync';
 export type SyncMode = 'builtin' | 'proxy';
@@ -49,9 +49,16 @@ const PROTOCOL_PARAMS: Record<string, (value: string) => boolean> = {
   'cache-buster': (v) => v.length <= 200,
 };
 
-type RefusalReason = 'table_not_syncable' | 'bad_where' | 'bad_params' | 'bad_columns' | 'bad_protocol';
+type RefusalReason =
+  | 'table_not_syncable'
+  | 'bad_where'
+  | 'bad_params'
+  | 'bad_columns'
+  | 'bad_protocol'
+  | WhereLimit
+  | ShapeBudget;
 
-export type SyncEndpointOptions = { upstream: ShapeUpstream; mode: SyncMode };
+export type SyncEndpointOptions = { upstream: ShapeUpstream; mode: SyncMode; whereLimits?: WhereLimits };
 
 export function createSyncMetrics(registry: client.Registry) {
   return {
@@ -161,7 +168,7 @@ function exposeHeaders(reply: FastifyReply, extra: Iterable<string> = []) {
 
 export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncEndpointOptions) {
   const metrics = createSyncMetrics(deps.metrics.registry);
-  const { upstream, mode } = options;
+  const { upstream, mode, whereLimits } = options;
 
   app.route({
     method: 'GET',
@@ -189,7 +196,7 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
       try {
         const query = readSyncQuery(search);
         protocol = query.protocol;
-        built = buildShape(query.shape, auth.orgId);
+        built = buildShape(query.shape, auth.orgId, whereLimits);
       } catch (error) {
         const refusal = toRefusal(error);
         if (!refusal) throw error;
@@ -219,10 +226,18 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
 
       let response: Response;
       try {
-        response = await upstream.fetchShape(built, protocol, controller.signal);
+        response = await upstream.fetchShape(built, protocol, controller.signal, { userId: auth.userId });
       } catch (error) {
         reply.raw.off('close', abort);
         if (controller.signal.aborted) return reply.code(499).send();
+        if (error instanceof TooManyShapes) {
+          metrics.refused.inc({ reason: error.budget });
+          request.log.info(
+            { sync: { reason: error.budget, table: built.table }, userId: auth.userId, orgId: auth.orgId },
+            `sync: shape refused: ${error.message}`,
+          );
+          throw error;
+        }
         metrics.upstreamErrors.inc({ mode });
         if (error instanceof AppError) throw error;
         request.log.error({ err: error, sync: { table: built.table, mode } }, 'sync: upstream failed');
@@ -291,7 +306,7 @@ function toRefusal(error: unknown): ShapeRefused | undefined {
     return new ShapeRefused('table_not_syncable', 'table', error.message);
   if (error instanceof WhereError) {
     return new ShapeRefused(
-      error.field === 'params' ? 'bad_params' : 'bad_where',
+      error.limit ?? (error.field === 'params' ? 'bad_params' : 'bad_where'),
       error.field,
       error.message,
     );

@@ -35,6 +35,7 @@ export const syncFeature: Feature = async (app, deps) => {
       metrics: deps.metrics,
       healthChecks: deps.healthChecks,
       secret,
+      options: deps.config.syncShapeBudgets,
     });
     const election = new EngineElection({
       ownerUrl: deps.db.ownerUrl,
@@ -59,7 +60,7 @@ export const syncFeature: Feature = async (app, deps) => {
     registerRoutes(app, { serve: leaderOnly({ engine, election }) });
     upstream = createClusterUpstream({ engine, election, secret, log: deps.log });
   }
-  registerSyncEndpoint(app, deps, { upstream, mode });
+  registerSyncEndpoint(app, deps, { upstream, mode, whereLimits: deps.config.syncWhereLimits });
 };
 
 /** http://host:port this process listens on; a wildcard address becomes the machine's name. */

@@ -5,7 +5,15 @@
 // selected, filtered on or returned; users never carry password hashes, tokens or secrets.
 import { createHash } from 'node:crypto';
 import type { ShapeDefinition } from './upstream.ts';
-import { type ColumnType, type ColumnTypes, parseWhere, quoteIdent, WhereError } from './where/index.ts';
+import {
+  type ColumnType,
+  type ColumnTypes,
+  defaultWhereLimits,
+  parseWhere,
+  quoteIdent,
+  WhereError,
+  type WhereLimits,
+} from './where/index.ts';
 
 export type ColumnInfo = { type: ColumnType; notNull: boolean };
 
@@ -236,15 +244,19 @@ function selectedColumns(spec: TableSpec, requested: string | undefined): string
  * Builds the shape for one request: allow-listed table and columns, the organisation filter
  * `<org column> = $1` with the verified organisation as the parameter, AND-ed with the
  * client's where (re-rendered, parameters from $2 on). Throws ShapeRequestError (400),
- * TableNotSyncable (403) or WhereError (400).
+ * TableNotSyncable (403) or WhereError (400, also when the where is over one of `limits`).
  */
-export function buildShape(request: ShapeRequest, orgId: string): BuiltShape {
+export function buildShape(
+  request: ShapeRequest,
+  orgId: string,
+  limits: WhereLimits = defaultWhereLimits,
+): BuiltShape {
   const spec = tableSpec(request.table);
   const columns = selectedColumns(spec, request.columns);
   const types: Record<string, ColumnType> = {};
   for (const [name, info] of Object.entries(spec.columns)) types[name] = info.type;
   const where = request.where?.trim()
-    ? parseWhere(request.where, types as ColumnTypes, request.params)
+    ? parseWhere(request.where, types as ColumnTypes, request.params, limits)
     : undefined;
 
   const org = orgId.toLowerCase();

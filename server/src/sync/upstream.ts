@@ -15,6 +15,30 @@
 //   secret }) and calls registerRoutes(app) (internal protocol route, stop on close) when
 //   ELECTRIC_URL is unset; with ELECTRIC_URL set it uses sync/proxy.ts instead.
 
+import { AppError } from '../http/errors.ts';
+
+/** Which shape budget a request went over (the label of sync_shapes_refused_total). */
+export type ShapeBudget = 'user_shapes' | 'org_shapes' | 'org_bytes';
+
+/** A shape refused because a budget is spent: 429 TOO_MANY_SHAPES with Retry-After. */
+export class TooManyShapes extends AppError {
+  constructor(
+    readonly budget: ShapeBudget,
+    message: string,
+    limit: number,
+    retryAfterSeconds = 30,
+  ) {
+    super(
+      429,
+      'TOO_MANY_SHAPES',
+      message,
+      { limit: budget, value: limit, retry_after: retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    );
+    this.name = 'TooManyShapes';
+  }
+}
+
 /** A shape as the endpoint has validated it: the organisation filter is already AND-ed in. */
 export type ShapeDefinition = {
   /** Allow-listed table name in schema public (unquoted). */
@@ -36,11 +60,20 @@ export type ShapeDefinition = {
   electric?: { table: string; columns: string; where: string; params: string[] };
 };
 
+/** Who asks for a shape (the verified token's user), for per-user budgets. */
+export type ShapeRequester = { userId: string };
+
 export interface ShapeUpstream {
   /**
    * Answers one Electric protocol request for `def`. `protocol` carries only protocol
    * parameters (offset, handle, live, live_sse/experimental_live_sse, cursor, replica, log…).
-   * Returns status, electric-* headers, and a JSON body or an SSE stream.
+   * Returns status, electric-* headers, and a JSON body or an SSE stream. May throw
+   * TooManyShapes (the built-in engine's budgets).
    */
-  fetchShape(def: ShapeDefinition, protocol: URLSearchParams, signal: AbortSignal): Promise<Response>;
+  fetchShape(
+    def: ShapeDefinition,
+    protocol: URLSearchParams,
+    signal: AbortSignal,
+    requester?: ShapeRequester,
+  ): Promise<Response>;
 }

@@ -44,10 +44,11 @@ export function createClusterUpstream(deps: ClusterDeps): ShapeUpstream {
     return proxy;
   };
   return {
-    async fetchShape(def, protocol, signal) {
+    async fetchShape(def, protocol, signal, requester) {
       await deps.election.firstRound;
       const { election } = deps;
-      if (election.role === 'leader') return deps.engine.fetchShape(asForwarded(def), protocol, signal);
+      if (election.role === 'leader')
+        return deps.engine.fetchShape(asForwarded(def), protocol, signal, requester);
       const leaderUrl = election.role === 'follower' ? election.leaderUrl : undefined;
       if (!leaderUrl) throw upstreamUnavailable(ELECTING_MESSAGE, HANDOVER_RETRY_SECONDS);
       try {

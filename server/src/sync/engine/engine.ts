@@ -7,7 +7,7 @@ import type { Database } from '../../db/database.ts';
 import type { HealthCheck } from '../../ops/health.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
-import type { ShapeDefinition, ShapeUpstream } from '../upstream.ts';
+import { type ShapeDefinition, type ShapeRequester, type ShapeUpstream, TooManyShapes } from '../upstream.ts';
 import { LiveSubscribers } from './live.ts';
 import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
 import { defaultEngineOptions, type EngineOptions } from './options.ts';
@@ -63,6 +63,7 @@ export class ShapeEngine implements ShapeUpstream {
     this.metrics = createEngineMetrics(deps.metrics.registry, {
       shapes: () => this.registry.size,
       live: () => this.live.count,
+      bytes: () => this.registry.bytes,
     });
     this.registry = new ShapeRegistry({
       db: deps.db,
@@ -80,6 +81,8 @@ export class ShapeEngine implements ShapeUpstream {
       detail: {
         state: this.state,
         shapes: this.registry.size,
+        log_bytes: this.registry.bytes,
+        routing_backlog: this.registry.backlog,
         live_subscribers: this.live.count,
         ...(this.stream ? { slot: this.stream.slotName } : {}),
         ...(this.state === 'failed' && this.lastError ? { error: this.lastError } : {}),
@@ -186,7 +189,7 @@ export class ShapeEngine implements ShapeUpstream {
     this.metrics.lag.set(Math.max(0, (now - tx.commitTime) / 1000));
     this.metrics.changes.inc(tx.changes.length);
     this.changesProcessed += tx.changes.length;
-    this.registry.apply(tx, now);
+    this.registry.receive(tx, now);
   }
 
   /** Every column of a table, in order (for requests that name none). */
@@ -194,7 +197,12 @@ export class ShapeEngine implements ShapeUpstream {
     return [...(await this.registry.tableInfo(table)).columns.keys()];
   }
 
-  async fetchShape(def: ShapeDefinition, params: URLSearchParams, signal: AbortSignal): Promise<Response> {
+  async fetchShape(
+    def: ShapeDefinition,
+    params: URLSearchParams,
+    signal: AbortSignal,
+    requester?: ShapeRequester,
+  ): Promise<Response> {
     const parsed = parseProtocol(params);
     if ('errors' in parsed) return badRequest(parsed.errors);
     const protocol = parsed;
@@ -208,8 +216,9 @@ export class ShapeEngine implements ShapeUpstream {
     }
     let log: ShapeLog;
     try {
-      log = await this.registry.logFor(def, protocol.replica);
+      log = await this.registry.logFor(def, protocol.replica, requester?.userId);
     } catch (error) {
+      if (error instanceof TooManyShapes) throw error;
       return badRequest({ table: [(error as Error).message] });
     }
     log.lastAccess = Date.now();

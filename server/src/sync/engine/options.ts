@@ -18,6 +18,18 @@ export type EngineOptions = {
   sweepMs: number;
   /** Wait before restarting a failed replication stream. */
   restartDelayMs: number;
+  /** Distinct shapes one user may have in use at once (429 TOO_MANY_SHAPES past it). */
+  maxShapesPerUser: number;
+  /** Shape logs one organisation may have at once. */
+  maxShapesPerOrg: number;
+  /** Bytes the shape logs of one organisation may hold before its new shapes are refused. */
+  maxOrgLogBytes: number;
+  /** Bytes all shape logs may hold; past it the least recently used logs are evicted. */
+  maxLogBytes: number;
+  /** A shape counts as in use by a user (and is not evicted for a budget) this long after their last request. */
+  shapeInUseMs: number;
+  /** Routing a transaction yields to other work after this long on the event loop. */
+  routeSliceMs: number;
 };
 
 export const defaultEngineOptions: EngineOptions = {
@@ -30,4 +42,11 @@ export const defaultEngineOptions: EngineOptions = {
   chunkBytes: 10 * 1024 * 1024,
   sweepMs: 30_000,
   restartDelayMs: 2_000,
+  maxShapesPerUser: 100,
+  maxShapesPerOrg: 1_000,
+  maxOrgLogBytes: 64 * 1024 * 1024,
+  maxLogBytes: 512 * 1024 * 1024,
+  // Longer than a live long-poll (20 s) and an SSE response (60 s): a syncing client stays in use.
+  shapeInUseMs: 120_000,
+  routeSliceMs: 5,
 };

@@ -1,33 +1,56 @@
 // Owns the engine's shape logs: finding or creating the log of a shape (one per shape and replica
 // mode, shared by all its clients) and starting its snapshot, the (table, organisation) index that
-// routes each replicated change only to the logs it may concern, the transactions of the last few
-// seconds replayed into new logs, and eviction (idle, over the change cap, too many shapes).
+// routes each replicated change only to the logs it may concern, the queue of received
+// transactions routed one after another (routing.ts), the transactions of the last few seconds
+// replayed into new logs, the shape budgets (budgets.ts), and eviction (idle, over the change
+// cap, too many shapes, over a byte budget, reset).
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { ShapeDefinition } from '../upstream.ts';
-import type { EngineMetrics } from './metrics.ts';
+import { ShapeBudgets } from './budgets.ts';
+import type { EngineMetrics, EvictionReason } from './metrics.ts';
 import type { EngineOptions } from './options.ts';
 import type { Transaction } from './replication.ts';
+import { routeKeyOf, routeTransaction, touchedLogs } from './routing.ts';
 import { parsePgSnapshot, type Replica, ShapeLog, type TableInfo } from './shape-log.ts';
-import { tenantColumnOf } from './shape-messages.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
 
 type RegistryDeps = { db: Database; log: Logger; metrics: EngineMetrics; options: EngineOptions };
 
-const routeKeyOf = (table: string, orgId: string) => `${table}\u0000${orgId}`;
-
 export class ShapeRegistry {
+  /** Every log by key, least recently used first. */
   private readonly logs = new Map<string, ShapeLog>();
   /** (table, organisation) → logs, for routing changes. */
   private readonly routes = new Map<string, Set<ShapeLog>>();
   private readonly tables = new Map<string, Promise<TableInfo>>();
   /** Transactions of the last few seconds, replayed into new logs against their snapshot. */
   private recent: Array<{ at: number; tx: Transaction }> = [];
+  /** Received transactions not yet routed, in commit order. */
+  private queue: Array<{ at: number; tx: Transaction }> = [];
+  private routing = false;
+  readonly budgets: ShapeBudgets;
 
-  constructor(private readonly deps: RegistryDeps) {}
+  constructor(private readonly deps: RegistryDeps) {
+    this.budgets = new ShapeBudgets(
+      deps.options,
+      () => this.logs.values(),
+      (key) => this.logs.has(key),
+      (log, reason) => this.dropLog(log, reason),
+    );
+  }
 
   get size(): number {
     return this.logs.size;
+  }
+
+  /** Bytes held by all shape logs. */
+  get bytes(): number {
+    return this.budgets.totalBytes;
+  }
+
+  /** Transactions received and not yet routed. */
+  get backlog(): number {
+    return this.queue.length;
   }
 
   /** Drops every log (their clients get 409 at their next request). */
@@ -35,34 +58,60 @@ export class ShapeRegistry {
     for (const log of this.logs.values()) log.drop();
     this.logs.clear();
     this.routes.clear();
+    this.budgets.clear();
+    this.queue = [];
   }
 
   /** Every log is dropped: changes may have been missed, so every client must refetch. */
   resetAll() {
+    if (this.logs.size > 0) this.deps.metrics.evicted.inc({ reason: 'reset' }, this.logs.size);
     this.dropAll();
     this.recent = [];
   }
 
-  private dropLog(log: ShapeLog, reason: string) {
+  private dropLog(log: ShapeLog, reason: EvictionReason | 'snapshot failed') {
+    if (log.dropped) return;
+    if (reason !== 'snapshot failed') this.deps.metrics.evicted.inc({ reason });
     if (this.logs.get(log.key) === log) this.logs.delete(log.key);
     const routeKey = routeKeyOf(log.def.table, log.def.orgId);
     const route = this.routes.get(routeKey);
     route?.delete(log);
     if (route && route.size === 0) this.routes.delete(routeKey);
     log.drop();
+    this.budgets.remove(log);
     this.deps.log.debug(
       { handle: log.handle, table: log.def.table, reason },
       'sync engine: shape log dropped',
     );
   }
 
-  /** Applies one committed transaction to the logs it concerns; `now` is when it was received. */
-  apply(tx: Transaction, now: number) {
+  /** Takes one committed transaction (in commit order); `now` is when it was received. */
+  receive(tx: Transaction, now: number) {
+    this.queue.push({ at: now, tx });
+    if (!this.routing) void this.routeQueue();
+  }
+
+  private async routeQueue() {
+    this.routing = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+        try {
+          await this.route(next.tx, next.at);
+        } catch (error) {
+          this.deps.log.error({ err: error }, 'sync engine: routing a transaction failed');
+        }
+      }
+    } finally {
+      this.routing = false;
+    }
+  }
+
+  /** Routes one transaction to the logs it concerns, yielding to other work between slices. */
+  private async route(tx: Transaction, now: number) {
     // Schema changes and truncates reset the logs of those tables.
     for (const table of [...tx.truncated, ...tx.relationsChanged]) {
       if (tx.relationsChanged.includes(table)) this.tables.delete(table);
-      for (const log of [...this.logs.values()])
-        if (log.def.table === table) this.dropLog(log, 'truncate or schema change');
+      for (const log of [...this.logs.values()]) if (log.def.table === table) this.dropLog(log, 'reset');
     }
     this.recent.push({ at: now, tx });
     while (
@@ -71,30 +120,15 @@ export class ShapeRegistry {
     ) {
       this.recent.shift();
     }
-    // Route each change only to the logs of its table and organisation(s), keeping its index
-    // in the transaction (its op position).
-    const touched = new Map<ShapeLog, number[]>();
-    const changes = tx.changes;
-    for (let i = 0; i < changes.length; i++) {
-      const change = changes[i] as Transaction['changes'][number];
-      const tenantColumn = tenantColumnOf(change.table);
-      const after = change.op === 'delete' ? undefined : change.new[tenantColumn];
-      const before = change.op === 'insert' ? undefined : change.old?.[tenantColumn];
-      for (const org of before && before !== after ? [after, before] : [after ?? before]) {
-        if (!org) continue;
-        const route = this.routes.get(routeKeyOf(change.table, org));
-        if (!route) continue;
-        for (const log of route) {
-          const list = touched.get(log);
-          if (!list) touched.set(log, [i]);
-          else if (list.at(-1) !== i) list.push(i);
-        }
-      }
-    }
-    for (const [log, indexes] of touched) {
-      if (log.apply(tx, indexes) && log.changeCount > this.deps.options.maxLogChanges)
-        this.dropLog(log, 'log over its cap');
-    }
+    const touched = touchedLogs(tx, this.routes);
+    if (touched.size === 0) return;
+    const started = performance.now();
+    const stats = await routeTransaction(tx, touched, this.deps.options.routeSliceMs, (log) => {
+      if (log.changeCount > this.deps.options.maxLogChanges) this.dropLog(log, 'cap');
+      else this.budgets.enforce(log);
+    });
+    this.deps.metrics.routeSeconds.observe((performance.now() - started) / 1000);
+    this.deps.metrics.routeSliceSeconds.observe(stats.longestSliceMs / 1000);
   }
 
   sweep() {
@@ -107,8 +141,7 @@ export class ShapeRegistry {
       const idle = [...this.logs.values()]
         .filter((log) => log.liveSubscribers === 0)
         .sort((a, b) => a.lastAccess - b.lastAccess);
-      for (const log of idle.slice(0, this.logs.size - options.maxShapes))
-        this.dropLog(log, 'too many shapes');
+      for (const log of idle.slice(0, this.logs.size - options.maxShapes)) this.dropLog(log, 'cap');
     }
   }
 
@@ -122,16 +155,27 @@ export class ShapeRegistry {
     return info;
   }
 
-  /** The shape's log, created (and its snapshot started) on first use. */
-  async logFor(def: ShapeDefinition, replica: Replica): Promise<ShapeLog> {
+  /**
+   * The shape's log, created (and its snapshot started) on first use; it becomes the most
+   * recently used. With a user, their shape budget is checked first. Throws TooManyShapes.
+   */
+  async logFor(def: ShapeDefinition, replica: Replica, userId?: string): Promise<ShapeLog> {
     const key = `${def.key}\u0000${replica}`;
-    const existing = this.logs.get(key);
-    if (existing) return existing;
     const table = await this.tableInfo(def.table);
-    const again = this.logs.get(key);
-    if (again) return again;
+    // From here on nothing awaits: the budgets are checked and taken in one step.
+    const now = Date.now();
+    if (userId !== undefined) this.budgets.admitUser(userId, key, now);
+    const existing = this.logs.get(key);
+    if (existing) {
+      this.logs.delete(key);
+      this.logs.set(key, existing);
+      this.budgets.touch(existing);
+      return existing;
+    }
+    this.budgets.admitNewLog(def.orgId, now);
     const log = new ShapeLog(key, def, replica, table);
     this.logs.set(key, log);
+    this.budgets.add(log);
     const routeKey = routeKeyOf(def.table, def.orgId);
     let route = this.routes.get(routeKey);
     if (!route) {
@@ -156,7 +200,8 @@ export class ShapeRegistry {
       if (log.dropped) return;
       log.completeSnapshot(parsePgSnapshot(snapshot), rows, this.deps.options.chunkBytes);
       this.deps.metrics.snapshotSeconds.observe((performance.now() - started) / 1000);
-      if (log.changeCount > this.deps.options.maxLogChanges) this.dropLog(log, 'log over its cap');
+      if (log.changeCount > this.deps.options.maxLogChanges) this.dropLog(log, 'cap');
+      else this.budgets.enforce(log);
     } catch (error) {
       this.deps.log.warn({ err: error, table: def.table }, 'sync engine: snapshot failed');
       this.dropLog(log, 'snapshot failed');

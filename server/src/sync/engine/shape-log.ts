@@ -63,7 +63,10 @@ export class ShapeLog {
   /** Row indexes at which snapshot chunks end (the last is rows.length). */
   chunkEnds: number[] = [];
   entries: Entry[] = [];
+  /** Characters held in rows and entries (their JSON text): what the byte budgets count. */
   bytes = 0;
+  /** Told every change of `bytes` (the registry keeps the totals). */
+  onBytes: ((delta: number) => void) | undefined;
   /** Transactions seen while the snapshot is being taken, replayed (minus visible ones) after. */
   pending: Transaction[] | null = [];
   readonly waiters = new Set<() => void>();
@@ -118,19 +121,20 @@ export class ShapeLog {
     this.snapshot = snapshot;
     const ends: number[] = [];
     let chunk = 0;
+    let bytes = 0;
     for (let i = 0; i < rows.length; i++) {
       const length = (rows[i] as string).length;
       chunk += length + 1;
-      this.bytes += length;
+      bytes += length;
       if (chunk >= chunkBytes) {
         ends.push(i + 1);
         chunk = 0;
       }
     }
-    const out = rows;
     if (ends.at(-1) !== rows.length) ends.push(rows.length);
-    this.rows = out;
+    this.rows = rows;
     this.chunkEnds = ends;
+    this.grow(bytes);
     const pending = this.pending ?? [];
     this.pending = null;
     this.state = 'ready';
@@ -145,37 +149,58 @@ export class ShapeLog {
 
   /** Appends the changes of one transaction that concern this shape; false if none did. */
   apply(tx: Transaction, indexes?: number[]): boolean {
+    if (!this.accepts(tx)) return false;
+    const added: Entry[] = [];
+    const count = indexes ? indexes.length : tx.changes.length;
+    for (let n = 0; n < count; n++) {
+      const entry = this.entryAt(tx, indexes ? (indexes[n] as number) : n);
+      if (entry) added.push(entry);
+    }
+    return this.append(tx, added);
+  }
+
+  /**
+   * Whether the transaction is to be routed here now: not when dropped or already in the
+   * snapshot; while the snapshot is under way the whole transaction is kept for after it.
+   */
+  accepts(tx: Transaction): boolean {
     if (this.state === 'dropped') return false;
     if (this.pending) {
-      // Snapshot under way: keep the whole transaction for after it.
       if (this.pending.at(-1) !== tx) this.pending.push(tx);
       return false;
     }
-    if (this.snapshot && visibleInSnapshot(this.snapshot, tx.xid)) return false;
-    const added: Entry[] = [];
-    const changes = tx.changes;
-    const count = indexes ? indexes.length : changes.length;
-    for (let n = 0; n < count; n++) {
-      const i = indexes ? (indexes[n] as number) : n;
-      const change = changes[i] as RowChange;
-      if (change.table !== this.def.table) continue;
-      const op = i + 1;
-      const json = this.messages.entryJson(change, tx, op);
-      if (json === undefined) continue;
-      added.push({ lsn: tx.commitLsn, op, json });
-    }
-    if (added.length === 0) return false;
-    const lastIndex = added.length - 1;
-    const last = added[lastIndex] as Entry;
+    return !(this.snapshot && visibleInSnapshot(this.snapshot, tx.xid));
+  }
+
+  /** The entry for change `i` of the transaction, or undefined when it does not concern this shape. */
+  entryAt(tx: Transaction, i: number): Entry | undefined {
+    const change = tx.changes[i] as RowChange;
+    if (change.table !== this.def.table) return undefined;
+    const op = i + 1;
+    const json = this.messages.entryJson(change, tx, op);
+    return json === undefined ? undefined : { lsn: tx.commitLsn, op, json };
+  }
+
+  /** Appends one transaction's entries at once (clients never see part of a transaction). */
+  append(tx: Transaction, added: Entry[]): boolean {
+    if (this.state === 'dropped' || added.length === 0) return false;
+    const last = added[added.length - 1] as Entry;
     // Mark the transaction's last change for this shape.
     last.json = `${last.json.slice(0, -2)},"last":true}}`;
     last.endLsn = tx.endLsn;
+    let bytes = 0;
     for (const entry of added) {
       this.entries.push(entry);
-      this.bytes += entry.json.length;
+      bytes += entry.json.length;
     }
+    this.grow(bytes);
     for (const wake of [...this.waiters]) wake();
     return true;
+  }
+
+  private grow(bytes: number) {
+    this.bytes += bytes;
+    this.onBytes?.(bytes);
   }
 
   /** Index of the first entry strictly after offset `lsn_op`. */
@@ -216,6 +241,7 @@ export class ShapeLog {
     this.state = 'dropped';
     this.rows = [];
     this.entries = [];
+    this.grow(-this.bytes);
     this.pending = null;
     for (const wake of [...this.waiters]) wake();
   }

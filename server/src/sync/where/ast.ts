@@ -16,11 +16,15 @@ export type ColumnType =
 /** The columns a where may reference, with their PostgreSQL types. */
 export type ColumnTypes = Readonly<Record<string, ColumnType>>;
 
+/** Which resource limit a where went over (see limits.ts); undefined for other refusals. */
+export type WhereLimit = 'pattern_too_long' | 'params_too_large' | 'where_too_costly';
+
 /** A client `where` that is not accepted; the message is for the person who wrote it. */
 export class WhereError extends Error {
   constructor(
     message: string,
     readonly field: 'where' | 'params' = 'where',
+    readonly limit?: WhereLimit,
   ) {
     super(message);
     this.name = 'WhereError';

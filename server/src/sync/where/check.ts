@@ -3,6 +3,7 @@
 // else is refused with a message for the person who wrote the where.
 import { type CmpOp, type ColumnType, type ColumnTypes, type Node, type Operand, WhereError } from './ast.ts';
 import { checkLikePattern } from './like.ts';
+import { checkLikePatternLength, type WhereLimits } from './limits.ts';
 import { canonicalValue } from './values.ts';
 
 const MAX_DEPTH = 32;
@@ -57,6 +58,7 @@ export class Checker {
   constructor(
     private readonly columns: ColumnTypes,
     private readonly params: Record<string, string>,
+    private readonly limits: WhereLimits,
   ) {}
 
   predicate(node: PgNode, depth: number): Node {
@@ -134,7 +136,10 @@ export class Checker {
         if (operand.type !== 'text')
           throw new WhereError(`LIKE needs a text column; ${operand.name} is ${operand.type}`);
         const pattern = this.typed(this.untyped(body.rexpr), 'text', operand.name);
-        if (pattern.kind === 'value' && pattern.value !== null) checkLikePattern(pattern.value);
+        if (pattern.kind === 'value' && pattern.value !== null) {
+          checkLikePatternLength(pattern.value, operand.name, this.limits);
+          checkLikePattern(pattern.value);
+        }
         return {
           kind: 'like',
           negated: name.startsWith('!'),

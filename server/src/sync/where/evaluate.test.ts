@@ -5,7 +5,9 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { COLUMNS } from './columns.fixture.ts';
-import { loadWhereParser, parseWhere } from './index.ts';
+import { defaultWhereLimits, loadWhereParser, parseWhere } from './index.ts';
+
+const UNLIMITED_PATTERNS = { ...defaultWhereLimits, maxLikePatternLength: 100_000, maxCost: 100_000 };
 
 const POOLS = {
   t: [
@@ -176,6 +178,33 @@ const rowArb = fc.record({
 
 let client: pg.Client;
 let rows: TextRow[] = [];
+let likeRows: TextRow[] = [];
+
+/** Long, repetitive texts: where a naive matcher backtracks and a greedy one could go wrong. */
+const ADVERSARIAL_TEXTS = [
+  '',
+  'a'.repeat(300),
+  `${'a'.repeat(300)}b`,
+  `b${'a'.repeat(300)}`,
+  'ab'.repeat(150),
+  'aab'.repeat(100),
+  `${'a'.repeat(150)}B${'a'.repeat(150)}`,
+  `${'Aa'.repeat(100)}%_\\`,
+  `${'é'.repeat(50)}😀${'a'.repeat(50)}`,
+];
+
+/** Pattern pieces that stress the matcher: long runs, `_` runs, repeats, escapes, case. */
+const adversarialPattern = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom('%', '_', 'a', 'b', 'B', 'ab', 'aab', 'é', '😀', '\\%', '\\_', '\\\\'),
+      fc.integer({ min: 1, max: 200 }).map((n) => 'a'.repeat(n)),
+      fc.integer({ min: 1, max: 40 }).map((n) => '_'.repeat(n)),
+      fc.integer({ min: 1, max: 60 }).map((n) => 'ab'.repeat(n)),
+    ),
+    { maxLength: 6 },
+  )
+  .map((parts) => parts.join(''));
 
 beforeAll(async () => {
   await loadWhereParser();
@@ -197,6 +226,9 @@ beforeAll(async () => {
     );
   }
   rows = (await client.query('SELECT * FROM w ORDER BY id')).rows;
+  await client.query('CREATE TEMP TABLE lk (id serial PRIMARY KEY, t text)');
+  for (const text of ADVERSARIAL_TEXTS) await client.query('INSERT INTO lk (t) VALUES ($1)', [text]);
+  likeRows = (await client.query('SELECT * FROM lk ORDER BY id')).rows;
 });
 
 afterAll(async () => {
@@ -236,6 +268,24 @@ describe('evaluate() agrees with PostgreSQL', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it('on adversarial LIKE and ILIKE patterns over long repetitive texts (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        adversarialPattern,
+        fc.constantFrom('LIKE', 'NOT LIKE', 'ILIKE', 'NOT ILIKE'),
+        async (pattern, op) => {
+          const clause = parseWhere(`t ${op} $1`, COLUMNS, { '1': pattern }, UNLIMITED_PATTERNS);
+          const { sql, values } = clause.renderSql(0);
+          const result = await client.query(`SELECT (${sql}) IS TRUE AS r FROM lk ORDER BY id`, values);
+          const expected = result.rows.map((r) => r.r === 't');
+          const actual = likeRows.map((row) => clause.evaluate(row));
+          expect({ pattern, op, actual }).toEqual({ pattern, op, actual: expected });
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

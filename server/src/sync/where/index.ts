@@ -1,7 +1,8 @@
 // The client `where` of a shape (see parse.ts for what is accepted and why): the public API.
-export { type ColumnType, type ColumnTypes, type Row, WhereError } from './ast.ts';
+export { type ColumnType, type ColumnTypes, type Row, WhereError, type WhereLimit } from './ast.ts';
 export { compareValues } from './compare.ts';
-export { likeMatch } from './like.ts';
+export { likeMatch, type StepCounter } from './like.ts';
+export { defaultWhereLimits, type WhereLimits } from './limits.ts';
 export {
   loadWhereParser,
   MAX_WHERE_LENGTH,

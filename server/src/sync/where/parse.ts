@@ -22,6 +22,7 @@ import { loadModule, parseSync, scanSync } from 'libpg-query';
 import { type ColumnTypes, type Row, WhereError } from './ast.ts';
 import { Checker, type PgNode } from './check.ts';
 import { evaluate } from './evaluate.ts';
+import { checkParamsSize, checkWhereCost, defaultWhereLimits, type WhereLimits } from './limits.ts';
 import { render } from './render.ts';
 
 export const MAX_WHERE_LENGTH = 4096;
@@ -52,17 +53,20 @@ export type WhereClause = {
 
 /**
  * Parses and checks a client where over `columns`, with `params` the values of $1, $2, …
- * (as the protocol's params[n]). Throws WhereError for anything outside the accepted subset.
+ * (as the protocol's params[n]). Throws WhereError for anything outside the accepted subset
+ * or over one of `limits` (then with its `limit` set).
  */
 export function parseWhere(
   where: string,
   columns: ColumnTypes,
   params: Record<string, string> = {},
+  limits: WhereLimits = defaultWhereLimits,
 ): WhereClause {
   if (loaded === undefined) throw new Error('call loadWhereParser() before parseWhere()');
   if (where.length > MAX_WHERE_LENGTH)
     throw new WhereError(`where is longer than ${MAX_WHERE_LENGTH} characters`);
   if (where.includes('\u0000')) throw new WhereError('where contains a NUL character');
+  checkParamsSize(params, limits);
 
   let tokens: { tokenName: string; text: string }[];
   try {
@@ -91,8 +95,9 @@ export function parseWhere(
     throw new WhereError('where must be a single condition (no ORDER BY, LIMIT, UNION, …)');
   }
 
-  const checker = new Checker(columns, params);
+  const checker = new Checker(columns, params, limits);
   const root = checker.predicate(whereClause, 0);
+  checkWhereCost(root, limits);
   const used = [...checker.usedColumns];
   return {
     columns: used,
