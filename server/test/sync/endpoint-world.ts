@@ -31,8 +31,9 @@ export const control = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-export async function buildEndpointWorld(): Promise<EndpointWorld> {
-  const t = await createTestApp();
+/** `env` adds settings (e.g. the sync limits) to the test configuration. */
+export async function buildEndpointWorld(env: Record<string, string> = {}): Promise<EndpointWorld> {
+  const t = await createTestApp({ env });
   const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
   const orgA = await buildOrganization(t.db, 'Org A');
   const orgB = await buildOrganization(t.db, 'Org B');

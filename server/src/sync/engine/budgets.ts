@@ -145,23 +145,29 @@ export class ShapeBudgets {
 
   /**
    * After `log` grew: over its organisation's byte budget, that organisation's least recently
-   * used other logs are evicted; over the global budget, anyone's. `log` itself stays, so that
-   * one shape bigger than a budget does not evict and refetch itself forever (its organisation's
-   * new shapes are refused until it shrinks or goes).
+   * used other logs are evicted; over the global budget, anyone's. Logs without a live client go
+   * first. `log` itself stays, so that one shape bigger than a budget does not evict and refetch
+   * itself forever (its organisation's new shapes are refused until it shrinks or goes).
    */
   enforce(log: ShapeLog) {
     const usage = this.orgs.get(log.def.orgId);
     if (usage && usage.bytes > this.options.maxOrgLogBytes) {
-      for (const other of [...usage.logs]) {
-        if (usage.bytes <= this.options.maxOrgLogBytes) break;
-        if (other !== log) this.evict(other, 'budget');
-      }
+      this.evictUntil(usage.logs, log, () => usage.bytes <= this.options.maxOrgLogBytes);
     }
     if (this.totalBytes > this.options.maxLogBytes) {
-      for (const other of [...this.allLogs()]) {
-        if (this.totalBytes <= this.options.maxLogBytes) break;
-        if (other !== log) this.evict(other, 'budget');
-      }
+      this.evictUntil(this.allLogs(), log, () => this.totalBytes <= this.options.maxLogBytes);
+    }
+  }
+
+  private evictUntil(logs: Iterable<ShapeLog>, keep: ShapeLog, enough: () => boolean) {
+    const candidates = [...logs].filter((other) => other !== keep);
+    const idleFirst = [
+      ...candidates.filter((other) => other.liveSubscribers === 0),
+      ...candidates.filter((other) => other.liveSubscribers > 0),
+    ];
+    for (const other of idleFirst) {
+      if (enough()) return;
+      this.evict(other, 'budget');
     }
   }
 
