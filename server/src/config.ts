@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultEngineOptions as engine } from './sync/engine/options.ts';
+import { defaultWhereLimits as where } from './sync/where/limits.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -38,13 +40,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_ORIGIN: z.url().optional(),
   TRUST_PROXY: booleanFlag.default(false),
-  SYNC_MAX_LIKE_PATTERN_LENGTH: positive(512),
-  SYNC_MAX_PARAMS_BYTES: positive(65_536),
-  SYNC_MAX_WHERE_COST: positive(10_000),
-  SYNC_MAX_SHAPES_PER_USER: positive(100),
-  SYNC_MAX_SHAPES_PER_ORG: positive(1_000),
-  SYNC_MAX_ORG_LOG_BYTES: positive(64 * 1024 * 1024),
-  SYNC_MAX_LOG_BYTES: positive(512 * 1024 * 1024),
+  SYNC_MAX_LIKE_PATTERN_LENGTH: positive(where.maxLikePatternLength),
+  SYNC_MAX_PARAMS_BYTES: positive(where.maxParamsBytes),
+  SYNC_MAX_WHERE_COST: positive(where.maxCost),
+  SYNC_MAX_SHAPES_PER_USER: positive(engine.maxShapesPerUser),
+  SYNC_MAX_SHAPES_PER_ORG: positive(engine.maxShapesPerOrg),
+  SYNC_MAX_ORG_LOG_BYTES: positive(engine.maxOrgLogBytes),
+  SYNC_MAX_LOG_BYTES: positive(engine.maxLogBytes),
 });
 
 export type Config = {

@@ -16,7 +16,7 @@ export type WhereLimits = {
 
 export const defaultWhereLimits: WhereLimits = {
   maxLikePatternLength: 512,
-  maxParamsBytes: 65_536,
+  maxParamsBytes: 8_192,
   maxCost: 10_000,
 };
 
