@@ -25,7 +25,7 @@ const timeout = () => AbortSignal.timeout(30_000);
 
 function shapeRequest(user: TestUser, where: string, params: string[], extra = '') {
   const query = new URLSearchParams({ table: 'controls', offset: '-1', where });
-  params.forEach((value, i) => query.set(`params[${i + 1}]`, value));
+  for (const [i, value] of params.entries()) query.set(`params[${i + 1}]`, value);
   return fetch(`${w.base}${SYNC_PATH}?${query}${extra}`, { headers: bearer(user), signal: timeout() });
 }
 
@@ -141,9 +141,8 @@ describe('costly where (issue 10, attack 1)', () => {
     expect(((await final.json()) as { data: { description: string } }).data.description).toBe(matching);
     for (const { handle, offset, where } of handles) {
       const query = new URLSearchParams({ table: 'controls', offset, handle, where });
-      [literal, literal, literal, wildcard, wildcard, wildcard].forEach((p, i) =>
-        query.set(`params[${i + 1}]`, p),
-      );
+      for (const [i, p] of [literal, literal, literal, wildcard, wildcard, wildcard].entries())
+        query.set(`params[${i + 1}]`, p);
       await expect
         .poll(
           async () => {
