@@ -52,7 +52,9 @@ export function createClusterUpstream(deps: ClusterDeps): ShapeUpstream {
       const leaderUrl = election.role === 'follower' ? election.leaderUrl : undefined;
       if (!leaderUrl) throw upstreamUnavailable(ELECTING_MESSAGE, HANDOVER_RETRY_SECONDS);
       try {
-        return await proxyTo(leaderUrl).fetchShape(def, protocol, signal);
+        const forwarded = new URLSearchParams(protocol);
+        if (requester) forwarded.set('requester', requester.userId);
+        return await proxyTo(leaderUrl).fetchShape(def, forwarded, signal);
       } catch (error) {
         if (!(error instanceof AppError) || signal.aborted) throw error;
         election.recheck(); // the leader may be gone: try the lock now rather than next round
@@ -73,10 +75,10 @@ function asForwarded(def: ShapeDefinition): ShapeDefinition {
 /** What the internal protocol route serves: the engine while this process leads, else 503. */
 export function leaderOnly(deps: Pick<ClusterDeps, 'engine' | 'election'>): ShapeUpstream {
   return {
-    async fetchShape(def, protocol, signal) {
+    async fetchShape(def, protocol, signal, requester) {
       await deps.election.firstRound;
       if (deps.election.role !== 'leader') return unavailable(ELECTING_MESSAGE, HANDOVER_RETRY_SECONDS);
-      return deps.engine.fetchShape(def, protocol, signal);
+      return deps.engine.fetchShape(def, protocol, signal, requester);
     },
   };
 }

@@ -3,7 +3,7 @@
 // live…), so the shape endpoint's proxy mode can run against it exactly as against a real
 // Electric (ELECTRIC_URL=http://<host>/internal/electric). Guarded by a shared secret
 // (`secret` or `api_secret`); the organisation is params[1], which the endpoint always binds
-// to `organization_id = $1`.
+// to `organization_id = $1`; `requester` is the user a forwarding process authenticated.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
@@ -143,7 +143,10 @@ export function registerInternalShapeRoute(
       const abort = new AbortController();
       // The response's 'close' (the request's fires as soon as a GET has been read).
       reply.raw.once('close', () => abort.abort());
-      return engine.fetchShape(def, query, abort.signal);
+      // A follower forwards the user it authenticated, for the per-user budget (behind the secret).
+      const requesterId = query.get('requester');
+      const requester = requesterId && UUID.test(requesterId) ? { userId: requesterId } : undefined;
+      return engine.fetchShape(def, query, abort.signal, requester);
     })();
     return reply.send(response);
   });
