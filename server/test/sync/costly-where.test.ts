@@ -155,7 +155,7 @@ describe('costly where (issue 10, attack 1)', () => {
         .toBeGreaterThan(0);
     }
     expect(await metric(/^sync_shapes_refused_total\{reason="params_too_large"\}/)).toBe(20);
-  });
+  }, 120_000);
 });
 
 describe('where limits through the endpoint', () => {

@@ -72,7 +72,7 @@ describe('shape budgets (issue 10, attack 3)', () => {
     } finally {
       await w.t.close();
     }
-  });
+  }, 120_000);
 
   it('keeps all shape logs within the byte budget by evicting the least recently used (409 to its client)', async () => {
     const budget = 120_000;
