@@ -111,6 +111,9 @@ export const SYNCABLE_TABLES: Readonly<Record<string, TableSpec>> = {
     recorded_at: nn('timestamptz'),
     related_incident_id: nullable('uuid'),
     created_at: nn('timestamptz'),
+    resolved_at: nullable('timestamptz'),
+    resolved_by_user_id: nullable('uuid'),
+    resolution: nullable('text'),
   }),
   // Only the caller's own organisation (filtered by id).
   organizations: table(

@@ -1,10 +1,10 @@
-// Owns /api/traces: everyone reads; members and above record a trace; admins remove one
-// recorded by mistake.
+// Owns /api/traces: everyone reads; members and above record a trace, update its account and
+// severity, and resolve or reopen it; admins remove one recorded by mistake.
 import type { Feature } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { idParamsSchema, traceCreateSchema, traceListQuery } from './schema.ts';
-import { createTrace, deleteTrace, getTrace, listTraces } from './service.ts';
+import { idParamsSchema, traceCreateSchema, traceListQuery, tracePatchSchema } from './schema.ts';
+import { createTrace, deleteTrace, getTrace, listTraces, updateTrace } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
 
@@ -53,6 +53,25 @@ export const tracesFeature: Feature = (app, deps) => {
       );
       return reply.code(201).send(result);
     },
+  );
+
+  app.patch(
+    '/api/traces/:id',
+    {
+      preHandler: [deps.authenticate, requireRole('member')],
+      schema: {
+        tags: ['traces'],
+        security,
+        summary:
+          'Update a trace (member): description, severity, resolution; resolved true/false resolves or reopens',
+        params: idParamsSchema,
+        body: tracePatchSchema,
+      },
+    },
+    async (request) =>
+      writeInTenant(deps.db, request, (tx) =>
+        updateTrace(tx, request.params.id, request.body, authOf(request).userId, deps.clock.now()),
+      ),
   );
 
   app.delete(

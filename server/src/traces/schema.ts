@@ -24,6 +24,20 @@ export const traceCreateSchema = z
   .strict();
 export type TraceCreate = z.infer<typeof traceCreateSchema>;
 
+/** What a member may change after recording: the account, the severity, and the resolution. */
+export const tracePatchSchema = z
+  .object({
+    description: text(5000).nullable(),
+    severity: z.enum(SEVERITIES),
+    /** true resolves it now (by the caller); false reopens it. */
+    resolved: z.boolean(),
+    resolution: text(5000).nullable(),
+  })
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'Give at least one field to change.' });
+export type TracePatch = z.infer<typeof tracePatchSchema>;
+
 export const traceListQuery = z
   .object({
     trace_type: z.enum(TRACE_TYPES).optional(),

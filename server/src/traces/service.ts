@@ -4,7 +4,7 @@
 import type { Tx } from '../db/tenant.ts';
 import { notFound, validationError } from '../http/errors.ts';
 import { recomputeRisk } from '../predictions/service.ts';
-import type { TraceCreate, TraceListQuery } from './schema.ts';
+import type { TraceCreate, TraceListQuery, TracePatch } from './schema.ts';
 
 export async function listTraces(tx: Tx, query: TraceListQuery) {
   const { rows } = await tx.query(
@@ -48,6 +48,37 @@ export async function createTrace(tx: Tx, input: TraceCreate, userId: string, no
   const trace = rows[0];
   if (trace.control_id) await recomputeRisk(tx, [trace.control_id], now);
   return trace;
+}
+
+/**
+ * Updates a trace's account, severity or resolution. `resolved: true` stamps now and the
+ * caller (again on an already resolved trace: the latest resolver); `false` reopens it.
+ */
+export async function updateTrace(tx: Tx, id: string, patch: TracePatch, userId: string, now: Date) {
+  const before = await getTrace(tx, id);
+  const resolve = patch.resolved;
+  const { rows } = await tx.query(
+    `UPDATE organizational_traces SET
+        description = CASE WHEN $2 THEN $3 ELSE description END,
+        severity = COALESCE($4, severity),
+        resolution = CASE WHEN $5 THEN $6 ELSE resolution END,
+        resolved_at = CASE WHEN $7::boolean IS NULL THEN resolved_at WHEN $7 THEN $8::timestamptz END,
+        resolved_by_user_id = CASE WHEN $7::boolean IS NULL THEN resolved_by_user_id WHEN $7 THEN $9::uuid END
+      WHERE id = $1 RETURNING *`,
+    [
+      id,
+      patch.description !== undefined,
+      patch.description ?? null,
+      patch.severity ?? null,
+      patch.resolution !== undefined,
+      patch.resolution ?? null,
+      resolve ?? null,
+      now,
+      userId,
+    ],
+  );
+  if (before.control_id) await recomputeRisk(tx, [before.control_id], now);
+  return rows[0];
 }
 
 export async function deleteTrace(tx: Tx, id: string, now: Date) {

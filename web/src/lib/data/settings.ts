@@ -3,6 +3,7 @@
 // the Self frequency is also the Recent/Distant threshold). Writes throw an ApiError the
 // screen shows.
 import { session } from '../api/client';
+import { sendJson } from './records';
 import type { Organization, Quadrant } from './types';
 
 export type Strategy = {
@@ -14,8 +15,7 @@ export type Strategy = {
   escalation_enabled: boolean;
 };
 
-const send = <T>(path: string, body: unknown) =>
-  session.json<T>(path, { method: 'PATCH', body: JSON.stringify(body) });
+const send = <T>(path: string, body: unknown) => sendJson<T>(path, 'PATCH', body);
 
 export const loadOrganization = () => session.json<{ data: Organization }>('/api/organization');
 export const loadStrategies = () => session.json<{ data: Strategy[] }>('/api/verification-strategies');
