@@ -17,7 +17,6 @@ rmSync(dataDir, { recursive: true, force: true });
 const db = await openDatabase({
   databaseUrl: undefined,
   dataDir,
-  secret: 'bench-secret-bench-secret-bench-secret-0123',
   requireLogicalWal: false,
 });
 

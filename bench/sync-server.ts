@@ -9,7 +9,6 @@ import { createShapeEngine } from '../server/src/sync/engine/index.ts';
 const db: Database = await openDatabase({
   databaseUrl: process.env.BENCH_DATABASE_URL,
   dataDir: '',
-  secret: process.env.BENCH_SECRET as string,
   requireLogicalWal: true,
   appPoolSize: 20,
 });

@@ -37,7 +37,7 @@ const line = (label: string, value: string, reference: string) =>
 
 const dataDir = path.resolve(import.meta.dirname, '../.data-bench-sync');
 rmSync(dataDir, { recursive: true, force: true });
-const db = await openDatabase({ databaseUrl: undefined, dataDir, secret: SECRET, requireLogicalWal: true });
+const db = await openDatabase({ databaseUrl: undefined, dataDir, requireLogicalWal: true });
 
 console.log(`filling: 1 organisation with ${BIG_ROWS} controls, ${ORGS} organisations with 10 each…`);
 {

@@ -39,7 +39,6 @@ export async function startBenchServer(
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir,
-    secret: BENCH_SECRET,
     requireLogicalWal: options.requireLogicalWal ?? false,
   });
   const log = createLogger('silent');

@@ -39,7 +39,7 @@ async function start<Prepared>(spec: ServerSpec<Prepared>) {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    secret: config.tokenSecret,
+    appDatabaseUrl: config.appDatabaseUrl,
     requireLogicalWal: spec.requireLogicalWal(config),
     log: (line) => log.debug({ component: 'postgres' }, line),
   });

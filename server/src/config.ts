@@ -25,6 +25,20 @@ const envSchema = z.object({
       message: 'must be a postgres:// or postgresql:// URL',
     })
     .optional(),
+  APP_DATABASE_URL: z
+    .string()
+    .refine(
+      (value) =>
+        /^postgres(ql)?:\/\//.test(value) &&
+        URL.canParse(value) &&
+        new URL(value).username !== '' &&
+        new URL(value).password !== '',
+      {
+        message: "must be a postgres:// or postgresql:// URL with the runtime role's user name and password",
+      },
+    )
+    .optional(),
+  EMBEDDED_DB: booleanFlag.optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   SHARED_TOKEN_SECRET: z.string().optional(),
   ELECTRIC_URL: z.url().optional(),
@@ -53,7 +67,10 @@ export type Config = {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
+  /** Direct owner connection; undefined → the embedded PostgreSQL (allowed by EMBEDDED_DB). */
   databaseUrl: string | undefined;
+  /** Request traffic as the runtime role, possibly through a pooler; undefined → direct. */
+  appDatabaseUrl: string | undefined;
   dataDir: string;
   tokenSecret: string;
   electricUrl: string | undefined;
@@ -85,7 +102,11 @@ export type Config = {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `Configuration problem: ${problems[0]}`
+        : `Configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -111,6 +132,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (tokenSecret !== undefined && Buffer.byteLength(tokenSecret) < MIN_SECRET_BYTES) {
     problems.push(`SHARED_TOKEN_SECRET: must be at least ${MIN_SECRET_BYTES} bytes`);
   }
+  if (values.DATABASE_URL === undefined && !(values.EMBEDDED_DB ?? !production)) {
+    problems.push(
+      `DATABASE_URL: required ${production ? 'in production' : 'when EMBEDDED_DB=false'} (or set EMBEDDED_DB=true to run the embedded PostgreSQL in DATA_DIR)`,
+    );
+  }
+  if (values.APP_DATABASE_URL !== undefined && values.DATABASE_URL === undefined) {
+    problems.push('APP_DATABASE_URL: needs DATABASE_URL (the direct owner connection) beside it');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -118,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: values.PORT,
     host: values.HOST,
     databaseUrl: values.DATABASE_URL,
+    appDatabaseUrl: values.APP_DATABASE_URL,
     dataDir,
     tokenSecret: tokenSecret!,
     electricUrl: values.ELECTRIC_URL,

@@ -7,7 +7,6 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
-import { TEST_SECRET } from './helpers/constants.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,7 +33,6 @@ export default async function setup(project: TestProject) {
   const db = await openDatabase({
     databaseUrl: url.toString(),
     dataDir: '',
-    secret: TEST_SECRET,
     requireLogicalWal: false,
   });
   await db.close();

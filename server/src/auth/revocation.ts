@@ -139,7 +139,7 @@ export class RevocationCache {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({
-      connectionString: this.db.appUrl,
+      connectionString: this.db.appDirectUrl, // LISTEN needs a session: never through a pooler
       application_name: 'sertantai-revocation-listener',
       keepAlive: true,
     });

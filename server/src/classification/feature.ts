@@ -12,7 +12,12 @@ declare module 'fastify' {
 }
 
 export const classificationFeature: Feature = (app, deps) => {
-  const sweeper = createSweeper({ pool: deps.db.appPool, clock: deps.clock, log: deps.log });
+  const sweeper = createSweeper({
+    pool: deps.db.appPool,
+    lockPool: deps.db.ownerPool,
+    clock: deps.clock,
+    log: deps.log,
+  });
   app.decorate('runSweep', (options?: SweepOptions) => sweeper.runOnce(options));
   if (deps.config.env !== 'test') {
     app.addHook('onReady', async () => {

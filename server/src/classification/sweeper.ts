@@ -1,7 +1,8 @@
 // Owns the time sweep's schedule: run at start and every SWEEP_INTERVAL_SECONDS, visiting each
 // organisation (organization_ids(), a SECURITY DEFINER function) in its own tenant transaction.
 // A session advisory lock makes one process sweep at a time when several servers share the
-// database; the others skip that round. The clock is injected so tests move time.
+// database; the others skip that round. The lock is held on `lockPool`, a direct connection
+// (session state does not survive a pooler in transaction mode); the work goes through `pool`. The clock is injected so tests move time.
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import { tenantTransaction } from '../db/tenant.ts';
@@ -28,13 +29,20 @@ export type Sweeper = {
   stop(): Promise<void>;
 };
 
-export function createSweeper(options: { pool: pg.Pool; clock: Clock; log: Logger }): Sweeper {
-  const { pool, clock, log } = options;
+export function createSweeper(options: {
+  /** The runtime role's pool for the tenant transactions (may go through a pooler). */
+  pool: pg.Pool;
+  /** A direct connection's pool for the session advisory lock (the owner's). */
+  lockPool: pg.Pool;
+  clock: Clock;
+  log: Logger;
+}): Sweeper {
+  const { pool, lockPool, clock, log } = options;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepResult> | undefined;
 
   async function sweep(options: SweepOptions): Promise<SweepResult> {
-    const lockClient = await pool.connect();
+    const lockClient = await lockPool.connect();
     let broken = false;
     try {
       const { rows } = await lockClient.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [...LOCK_KEY]);

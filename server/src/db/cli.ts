@@ -34,7 +34,7 @@ async function main() {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    secret: config.tokenSecret,
+    appDatabaseUrl: config.appDatabaseUrl,
     requireLogicalWal: false,
     // openDatabase migrates; `status` reports what that left.
     log: command === 'migrate' ? (line) => console.log(line) : undefined,

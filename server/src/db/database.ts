@@ -1,10 +1,17 @@
 // Owns the connection to PostgreSQL: DATABASE_URL or the embedded server, the runtime role,
-// migrations, and the two pools. The owner connection is used only for migrations, logical
-// replication and health; every request runs as the runtime role through tenantTransaction.
-import { createHmac } from 'node:crypto';
+// migrations, and the pools. DATABASE_URL is the direct owner connection: migrations, logical
+// replication, health, and anything that needs session state (advisory locks, LISTEN). Every
+// request runs as the runtime role through tenantTransaction on appPool, which goes through
+// APP_DATABASE_URL when it is set (a pooler such as PgBouncer in transaction mode is fine:
+// only transaction-local settings and unnamed statements reach it).
 import pg from 'pg';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.ts';
-import { migrate, quoteIdent } from './migrate.ts';
+import { DatabaseStartupError } from './errors.ts';
+import { migrate } from './migrate.ts';
+import { credentialsFromUrl, ensureRuntimeRole } from './runtime-role.ts';
+
+export { DatabaseStartupError } from './errors.ts';
+export { runtimeRoleName } from './runtime-role.ts';
 
 // numeric → number, date → 'YYYY-MM-DD' (never a local-midnight Date), int8 counts → number.
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number.parseFloat(value));
@@ -14,10 +21,13 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 export type Database = {
   /** Runtime role: not superuser, not BYPASSRLS, not owner. Reach tenant tables only via tenantTransaction. */
   appPool: pg.Pool;
-  /** Owner/migrator: migrations, replication setup, health. Never for request data. */
+  /** Owner/migrator, direct: migrations, replication setup, health, session advisory locks. Never for request data. */
   ownerPool: pg.Pool;
   ownerUrl: string;
+  /** What appPool connects to: APP_DATABASE_URL (maybe a pooler) or the runtime role on DATABASE_URL's server. */
   appUrl: string;
+  /** The runtime role on DATABASE_URL's server, never through a pooler: for LISTEN. */
+  appDirectUrl: string;
   appRole: string;
   databaseName: string;
   /** 'embedded' or the host:port/db of DATABASE_URL, for start-up messages. */
@@ -27,18 +37,14 @@ export type Database = {
 
 export type DatabaseOptions = {
   databaseUrl: string | undefined;
+  /** Request traffic as the runtime role (its user and password), e.g. through PgBouncer. */
+  appDatabaseUrl?: string | undefined;
   dataDir: string;
-  /** Secret the runtime role's password is derived from (so every process agrees on it). */
-  secret: string;
   /** The built-in sync engine needs wal_level=logical. */
   requireLogicalWal: boolean;
   appPoolSize?: number;
   log?: (line: string) => void;
 };
-
-export class DatabaseStartupError extends Error {}
-
-const ROLE_LOCK = 72_160_302; // arbitrary, fixed: pg_advisory_lock key for runtime-role changes
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
@@ -54,21 +60,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     : `${target.hostname}:${target.port || 5432}/${databaseName}`;
 
   const ownerPool = new pg.Pool({ connectionString: ownerUrl, max: 4, application_name: 'sertantai-owner' });
-  const appRole = runtimeRoleName(databaseName);
-  const appPassword = createHmac('sha256', options.secret).update(`db-role:${appRole}`).digest('base64url');
+  let appRole = '';
+  let appDirectUrl = '';
   try {
     const owner = await ownerPool.connect().catch((error: Error) => {
       throw new DatabaseStartupError(`cannot reach PostgreSQL at ${description}: ${error.message}`);
     });
     try {
       await checkServer(owner, options.requireLogicalWal, description);
-      // Several processes may boot at once: ALTER ROLE concurrently fails ("tuple concurrently updated").
-      await owner.query('SELECT pg_advisory_lock($1)', [ROLE_LOCK]);
-      try {
-        await ensureRuntimeRole(owner, appRole, appPassword);
-      } finally {
-        await owner.query('SELECT pg_advisory_unlock($1)', [ROLE_LOCK]);
-      }
+      const credentials = await ensureRuntimeRole(
+        owner,
+        databaseName,
+        options.appDatabaseUrl === undefined ? undefined : credentialsFromUrl(options.appDatabaseUrl),
+      );
+      appRole = credentials.role;
+      const direct = new URL(ownerUrl);
+      direct.username = encodeURIComponent(credentials.role);
+      direct.password = encodeURIComponent(credentials.password);
+      appDirectUrl = direct.toString();
       const applied = await migrate(owner, appRole);
       if (applied.length > 0) options.log?.(`applied migrations: ${applied.join(', ')}`);
     } finally {
@@ -80,10 +89,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     throw error;
   }
 
-  const appUrlObject = new URL(ownerUrl);
-  appUrlObject.username = appRole;
-  appUrlObject.password = appPassword;
-  const appUrl = appUrlObject.toString();
+  const appUrl = options.appDatabaseUrl ?? appDirectUrl;
   const appPool = new pg.Pool({
     connectionString: appUrl,
     max: options.appPoolSize ?? 20,
@@ -98,6 +104,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ownerPool,
     ownerUrl,
     appUrl,
+    appDirectUrl,
     appRole,
     databaseName,
     description,
@@ -107,12 +114,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await embedded?.stop();
     },
   };
-}
-
-/** Role names are cluster-wide; one per database keeps test databases and apps apart. */
-export function runtimeRoleName(databaseName: string): string {
-  const base = databaseName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  return `${base.slice(0, 50)}_app`;
 }
 
 async function ensureEmbeddedDatabase(superuserUrl: string): Promise<string> {
@@ -160,17 +161,4 @@ async function checkServer(owner: pg.PoolClient, requireLogicalWal: boolean, des
     FROM pg_roles r WHERE r.rolname = current_user`);
   const problems = serverProblems(rows[0], requireLogicalWal, description);
   if (problems.length > 0) throw new DatabaseStartupError(problems.join('; '));
-}
-
-/** The runtime role: may log in, and nothing else. RLS binds it; it owns nothing. */
-async function ensureRuntimeRole(owner: pg.PoolClient, role: string, password: string) {
-  const exists = await owner.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-  const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';
-  const escapedPassword = password.replaceAll("'", "''");
-  await owner.query(
-    `${verb} ROLE ${quoteIdent(role)} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT ` +
-      `PASSWORD '${escapedPassword}'`,
-  );
-  const { rows } = await owner.query('SELECT current_database() AS db');
-  await owner.query(`GRANT CONNECT ON DATABASE ${quoteIdent(rows[0].db)} TO ${quoteIdent(role)}`);
 }

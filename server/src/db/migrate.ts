@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { PROJECT_ROOT } from '../paths.ts';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'server', 'migrations');
 const MIGRATION_LOCK = 72_160_301; // arbitrary, fixed: pg_advisory_lock key for migrations
 
 export type Migration = { version: number; name: string; sql: string; checksum: string };

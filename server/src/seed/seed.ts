@@ -1,7 +1,7 @@
 // Owns demo data: on an empty database (no organisations), two organisations with users in
 // every role, providers and a network, controls in all four quadrants, and their history.
 // Idempotent: a database that already has an organisation is left alone (an advisory lock
-// keeps two starting processes from both seeding). The story is replayed through the real
+// on a direct owner connection, never the pooled one, keeps two starting processes from both seeding). The story is replayed through the real
 // services (create, touch, the daily sweep) with the time set back, so the history is real.
 import { randomUUID } from 'node:crypto';
 import { insertDefaultStrategies } from '../auth/default-strategies.ts';
@@ -32,7 +32,7 @@ export async function seedDemoData(
   db: Database,
   clock: Clock,
 ): Promise<{ logins: DemoLogin[]; seeded: boolean }> {
-  const client = await db.appPool.connect();
+  const client = await db.ownerPool.connect(); // a session lock: direct, never through a pooler
   let seeded = false;
   try {
     await client.query('SELECT pg_advisory_lock($1, $2)', [...SEED_LOCK]);

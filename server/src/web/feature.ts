@@ -6,10 +6,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { Feature } from '../app.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 
 const API_PREFIXES = ['/api/', '/auth/', '/health', '/metrics', '/docs'];
 
-export const WEB_BUILD_DIR = path.resolve(import.meta.dirname, '../../../web/build');
+export const WEB_BUILD_DIR = path.join(PROJECT_ROOT, 'web', 'build');
 
 export function isAppPath(url: string): boolean {
   const pathname = url.split('?')[0] ?? '/';

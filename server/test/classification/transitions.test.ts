@@ -189,8 +189,8 @@ describe('the sweep', () => {
     await touch(t, a.users.member, c.id);
     clock.advanceDays(31);
     const log = createLogger('silent');
-    const one = createSweeper({ pool: t.db.appPool, clock, log });
-    const two = createSweeper({ pool: t.db.appPool, clock, log });
+    const one = createSweeper({ pool: t.db.appPool, lockPool: t.db.ownerPool, clock, log });
+    const two = createSweeper({ pool: t.db.appPool, lockPool: t.db.ownerPool, clock, log });
     await Promise.all([one.runOnce({ only: [a.org.id] }), two.runOnce({ only: [a.org.id] })]);
     const moves = (await history(c.id)).filter((h) => h.reason === 'time_elapsed');
     expect(moves).toHaveLength(1);
@@ -203,7 +203,12 @@ describe('the sweep', () => {
     await touch(t, a.users.member, ca.id);
     await touch(t, b.users.member, cb.id);
     clock.advanceDays(31);
-    const sweeper = createSweeper({ pool: t.db.appPool, clock, log: createLogger('silent') });
+    const sweeper = createSweeper({
+      pool: t.db.appPool,
+      lockPool: t.db.ownerPool,
+      clock,
+      log: createLogger('silent'),
+    });
     const first = await sweeper.start(3600, { only: [a.org.id, b.org.id] });
     await sweeper.stop();
     expect(first).toMatchObject({ skipped: false, organizations: 2, failed: 0 });

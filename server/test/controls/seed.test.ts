@@ -8,7 +8,6 @@ import { ManualClock } from '../../src/clock.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import { seedDemoData } from '../../src/seed/seed.ts';
-import { TEST_SECRET } from '../helpers/constants.ts';
 
 const name = `sertantai_seed_${randomBytes(4).toString('hex')}`;
 const serverUrl = new URL(inject('databaseUrl'));
@@ -25,7 +24,6 @@ beforeAll(async () => {
   db = await openDatabase({
     databaseUrl: url.toString(),
     dataDir: '',
-    secret: TEST_SECRET,
     requireLogicalWal: false,
   });
 });

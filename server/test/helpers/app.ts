@@ -37,7 +37,7 @@ export async function openTestDatabase(config = testConfig()): Promise<Database>
   return openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    secret: config.tokenSecret,
+    appDatabaseUrl: config.appDatabaseUrl,
     requireLogicalWal: false,
     appPoolSize: 5,
   });
