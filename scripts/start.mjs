@@ -21,6 +21,7 @@ if (process.env.NODE_ENV === 'production') {
     process.stderr.write(`Cannot start: no production build (${bundle}); run \`npm run build\` first\n`);
     process.exit(1);
   }
+  process.setSourceMapsEnabled(true); // stack traces name server/src files, not bundle lines
   await import(pathToFileURL(bundle).href);
 } else {
   if (entry === 'main' && !isWebBuildCurrent(root)) {
