@@ -28,6 +28,7 @@ export type Database = {
   appUrl: string;
   /** The runtime role on DATABASE_URL's server, never through a pooler: for LISTEN. */
   appDirectUrl: string;
+  /** The role holding the runtime grants (`<database>_app`); appUrl's user is it or a member of it. */
   appRole: string;
   databaseName: string;
   /** 'embedded' or the host:port/db of DATABASE_URL, for start-up messages. */
@@ -73,7 +74,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         databaseName,
         options.appDatabaseUrl === undefined ? undefined : credentialsFromUrl(options.appDatabaseUrl),
       );
-      appRole = credentials.role;
+      appRole = credentials.grantsRole;
       const direct = new URL(ownerUrl);
       direct.username = encodeURIComponent(credentials.role);
       direct.password = encodeURIComponent(credentials.password);

@@ -25,7 +25,9 @@ export async function packagedBinaries(): Promise<PostgresBinaries> {
     );
   }
   const dir = path.dirname(path.dirname(paths.postgres));
-  const { version } = JSON.parse(readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return { dir, ...paths, version };
 }
 

@@ -1,17 +1,21 @@
 // Owns the runtime role, the one every request runs as: not superuser, not BYPASSRLS, owns
-// nothing. Its name and password come from APP_DATABASE_URL when that is set (the operator
-// writes the same pair into the pooler, e.g. PgBouncer's userlist, and the server makes the
-// role match), otherwise the name is `<database>_app` and the password is random, generated
-// once and kept in sertantai_private.runtime_role_credentials: a schema only the owner can
-// reach, so every process of the deployment finds the same password and the runtime role
-// cannot read it. Nothing here is derived from SHARED_TOKEN_SECRET, so rotating that secret
-// never touches the database.
+// nothing. The grants of the migrations belong to `<database>_app`. Without APP_DATABASE_URL
+// that role logs in itself, with a random password generated once and kept in
+// sertantai_private.runtime_role_credentials: a schema only the owner can reach, so every
+// process of the deployment finds the same password and the runtime role cannot read it.
+// With APP_DATABASE_URL its user and password are the ones the server logs in with (the
+// operator writes the same pair into the pooler, e.g. PgBouncer's userlist): the server makes
+// that role match, and when it is not `<database>_app` itself, a member of it (INHERIT) so it
+// holds the same grants. Nothing here is derived from SHARED_TOKEN_SECRET, so rotating that
+// secret never touches the database.
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { DatabaseStartupError } from './errors.ts';
 import { quoteIdent } from './migrate.ts';
 
 export type RuntimeCredentials = { role: string; password: string };
+/** The login role and password, and the role holding the grants (`<database>_app`). */
+export type RuntimeRole = RuntimeCredentials & { grantsRole: string };
 
 const ROLE_LOCK = 72_160_302; // arbitrary, fixed: pg_advisory_lock key for runtime-role changes
 
@@ -36,26 +40,39 @@ export async function ensureRuntimeRole(
   owner: pg.ClientBase,
   databaseName: string,
   fromUrl: RuntimeCredentials | undefined,
-): Promise<RuntimeCredentials> {
+): Promise<RuntimeRole> {
+  const grantsRole = runtimeRoleName(databaseName);
   // Several processes may boot at once: ALTER ROLE concurrently fails ("tuple concurrently updated").
   await owner.query('SELECT pg_advisory_lock($1)', [ROLE_LOCK]);
   try {
-    const credentials = fromUrl ?? (await storedCredentials(owner, runtimeRoleName(databaseName)));
-    await refuseUnsafeRole(owner, credentials.role);
-    const exists = await owner.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [credentials.role]);
-    const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';
-    const escapedPassword = credentials.password.replaceAll("'", "''");
-    await owner.query(
-      `${verb} ROLE ${quoteIdent(credentials.role)} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE ` +
-        `NOREPLICATION NOINHERIT PASSWORD '${escapedPassword}'`,
-    );
-    await owner.query(
-      `GRANT CONNECT ON DATABASE ${quoteIdent(databaseName)} TO ${quoteIdent(credentials.role)}`,
-    );
-    return credentials;
+    const login = fromUrl ?? (await storedCredentials(owner, grantsRole));
+    await refuseUnsafeRole(owner, login.role);
+    const password = `PASSWORD '${login.password.replaceAll("'", "''")}'`;
+    if (login.role === grantsRole) {
+      await upsertRole(owner, grantsRole, `LOGIN NOINHERIT ${password}`);
+    } else {
+      if (!(await roleExists(owner, grantsRole))) await upsertRole(owner, grantsRole, 'NOLOGIN NOINHERIT');
+      await upsertRole(owner, login.role, `LOGIN INHERIT ${password}`);
+      await owner.query(`GRANT ${quoteIdent(grantsRole)} TO ${quoteIdent(login.role)}`);
+    }
+    await owner.query(`GRANT CONNECT ON DATABASE ${quoteIdent(databaseName)} TO ${quoteIdent(login.role)}`);
+    return { ...login, grantsRole };
   } finally {
     await owner.query('SELECT pg_advisory_unlock($1)', [ROLE_LOCK]);
   }
+}
+
+async function roleExists(owner: pg.ClientBase, role: string): Promise<boolean> {
+  const { rowCount } = await owner.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  return rowCount !== 0;
+}
+
+/** Creates or alters `role`: never superuser, BYPASSRLS, CREATEDB, CREATEROLE or REPLICATION. */
+async function upsertRole(owner: pg.ClientBase, role: string, attributes: string) {
+  const verb = (await roleExists(owner, role)) ? 'ALTER' : 'CREATE';
+  await owner.query(
+    `${verb} ROLE ${quoteIdent(role)} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION ${attributes}`,
+  );
 }
 
 /** The runtime role must never be the owner or a privileged role: ALTER ROLE would strip it. */
