@@ -135,6 +135,12 @@ describe.skipIf(!havePgBouncer)(
       const owner = await register(a.app);
       for (const t of [a, b, a, b]) {
         expect(await t.app.runSweep({ only: [owner.orgId] })).toMatchObject({ skipped: false });
+        // No session anywhere still holds the sweep's lock (key 0x5e47a, 1).
+        const { rows } = await a.db.ownerPool.query(
+          `SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = 1`,
+          [0x5e47a],
+        );
+        expect(rows[0].held).toBe(0);
       }
     });
 
