@@ -1,0 +1,56 @@
+// The deployment settings of the configuration: which database a process may use, and how.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const secret = 's'.repeat(40);
+const production = { NODE_ENV: 'production', SHARED_TOKEN_SECRET: secret, INTERNAL_SYNC_SECRET: secret };
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+};
+
+describe('the embedded database', () => {
+  it('is refused in production without EMBEDDED_DB=true, in one line that says what to do', () => {
+    expect(() => loadConfig(production)).toThrow(ConfigError);
+    const problems = problemsOf(production);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DATABASE_URL: required in production \(or set EMBEDDED_DB=true/);
+    expect(new ConfigError(problems).message.split('\n')).toHaveLength(1);
+  });
+  it('is allowed in production with EMBEDDED_DB=true, and by default in development', () => {
+    expect(loadConfig({ ...production, EMBEDDED_DB: 'true' }).databaseUrl).toBeUndefined();
+    expect(problemsOf({ SHARED_TOKEN_SECRET: secret, DATA_DIR: '.data-test' })).toEqual([]);
+  });
+  it('can be turned off in development', () => {
+    expect(problemsOf({ SHARED_TOKEN_SECRET: secret, EMBEDDED_DB: 'false' })[0]).toMatch(
+      /DATABASE_URL: required when EMBEDDED_DB=false/,
+    );
+  });
+});
+
+describe('APP_DATABASE_URL', () => {
+  const direct = { ...production, DATABASE_URL: 'postgres://owner:pw@db:5432/app' };
+  it('carries the runtime role user and password beside a direct DATABASE_URL', () => {
+    const config = loadConfig({ ...direct, APP_DATABASE_URL: 'postgres://app_rt:secret@pgbouncer:6432/app' });
+    expect(config.appDatabaseUrl).toBe('postgres://app_rt:secret@pgbouncer:6432/app');
+    expect(config.databaseUrl).toBe('postgres://owner:pw@db:5432/app');
+  });
+  it('must name a user and a password', () => {
+    expect(problemsOf({ ...direct, APP_DATABASE_URL: 'postgres://pgbouncer:6432/app' })[0]).toMatch(
+      /APP_DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL with the runtime role's user name and password/,
+    );
+  });
+  it('needs DATABASE_URL beside it', () => {
+    expect(
+      problemsOf({
+        ...production,
+        EMBEDDED_DB: 'true',
+        APP_DATABASE_URL: 'postgres://a:b@pgbouncer:6432/app',
+      }),
+    ).toEqual(['APP_DATABASE_URL: needs DATABASE_URL (the direct owner connection) beside it']);
+  });
+});
