@@ -226,7 +226,8 @@ describe('configuration of the token secret', () => {
     );
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SHARED_TOKEN_SECRET/);
     expect(
-      loadConfig({ NODE_ENV: 'production', SHARED_TOKEN_SECRET: 'x'.repeat(32) }).tokenSecret,
+      loadConfig({ NODE_ENV: 'production', EMBEDDED_DB: 'true', SHARED_TOKEN_SECRET: 'x'.repeat(32) })
+        .tokenSecret,
     ).toHaveLength(32);
   });
 

@@ -22,7 +22,7 @@ function startServer(
     let stdout = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    const timer = setTimeout(() => child.kill('SIGTERM'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGTERM'), 60_000); // a loaded machine transpiles slowly
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stderr, stdout });
@@ -65,12 +65,16 @@ describe('start-up problems', () => {
       { NODE_ENV: 'production', SHARED_TOKEN_SECRET: '' },
       /SHARED_TOKEN_SECRET/,
     ],
-  ])('%s', async (_name, env, message) => {
-    const result = await startServer({ SHARED_TOKEN_SECRET: TEST_SECRET, DATA_DIR: '.data-test', ...env });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(message);
-    expect(result.stdout).not.toContain('is running at');
-  });
+  ])(
+    '%s',
+    async (_name, env, message) => {
+      const result = await startServer({ SHARED_TOKEN_SECRET: TEST_SECRET, DATA_DIR: '.data-test', ...env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout).not.toContain('is running at');
+    },
+    90_000,
+  );
 
   it('a user that cannot create the runtime role', async () => {
     const result = await startServer({
@@ -81,7 +85,7 @@ describe('start-up problems', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/cannot create roles.*grant it CREATEROLE/);
-  });
+  }, 90_000);
 });
 
 describe('serverProblems', () => {

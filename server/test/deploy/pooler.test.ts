@@ -30,6 +30,9 @@ describe.skipIf(!havePgBouncer)(
       const env = { APP_DATABASE_URL: bouncer.url(role, password) };
       a = await createTestApp({ env });
       b = await createTestApp({ env });
+      // Listening, so the elected engine's internal route is reachable from the other instance.
+      await a.app.listen({ port: 0, host: '127.0.0.1' });
+      await b.app.listen({ port: 0, host: '127.0.0.1' });
     }, 60_000);
 
     afterAll(async () => {
@@ -119,11 +122,14 @@ describe.skipIf(!havePgBouncer)(
         headers: auth,
         payload: { name: 'Synced through the pooler', control_type: 'technical', functional_range: 'narrow' },
       });
-      const shape = await b.app.inject({
-        method: 'GET',
-        url: `${SYNC_PATH}?table=controls&offset=-1`,
-        headers: auth,
-      });
+      // Through whichever instance is not the engine's: forwarded; 503 only while electing.
+      const fetchShape = () =>
+        b.app.inject({ method: 'GET', url: `${SYNC_PATH}?table=controls&offset=-1`, headers: auth });
+      let shape = await fetchShape();
+      for (let attempt = 0; attempt < 100 && shape.statusCode === 503; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        shape = await fetchShape();
+      }
       expect(shape.statusCode).toBe(200);
       const names = (shape.json() as Array<{ value?: { name?: string } }>).map(
         (message) => message.value?.name,
