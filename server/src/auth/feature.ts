@@ -38,8 +38,17 @@ export function createIdentityFeature(options: IdentityOptions = {}): Feature {
     const revocation = new RevocationCache(deps.db, deps.log, options.revocation);
     await revocation.start();
     deps.onClose(() => revocation.stop());
-    const limits = new AuthRateLimits({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
-    deps.onClose(async () => limits.stop());
+    const limits = new AuthRateLimits(deps.db.appPool, deps.clock, {
+      ...DEFAULT_RATE_LIMITS,
+      ...options.rateLimits,
+    });
+    const limitSweep = setInterval(() => {
+      limits.sweep().catch((error: Error) =>
+        deps.log.warn({ event: 'auth.rate_limit_sweep_failed', err: error.message }, 'rate-limit sweep failed'),
+      );
+    }, 60_000);
+    limitSweep.unref();
+    deps.onClose(async () => clearInterval(limitSweep));
 
     const authenticate = createAuthenticate(tokenSettings, revocation.isRevoked, (request, reason) => {
       metrics.failures.inc({ reason });

@@ -37,8 +37,7 @@ export async function register(
   meta: RequestMeta,
 ): Promise<IssuedTokens> {
   const email = normaliseEmail(input.email);
-  enforceLimit(deps, meta, 'register', deps.limits.registerPerIp.take(meta.ip));
-  enforceLimit(deps, meta, 'register', deps.limits.registerPerEmail.take(email));
+  enforceLimit(deps, meta, 'register', await deps.limits.registration(meta.ip, email));
   if (await directoryLookup(deps.db, 'email', email)) throw emailTaken();
   const passwordHash = await hashPassword(input.password);
   const orgId = randomUUID();
@@ -80,15 +79,9 @@ export async function login(
 ): Promise<IssuedTokens> {
   const email = normaliseEmail(input.email);
   const { limits } = deps;
-  const accountKey = `${email}|${meta.ip}`;
-  for (const verdict of [
-    limits.tokenPerIp.take(meta.ip),
-    limits.loginPerAccountAndIp.check(accountKey),
-    limits.loginPerAccount.check(email),
-  ]) {
-    if (!verdict.ok) deps.metrics.logins.inc({ result: 'rate_limited' });
-    enforceLimit(deps, meta, 'login', verdict);
-  }
+  const verdict = await limits.loginGate(email, meta.ip);
+  if (!verdict.ok) deps.metrics.logins.inc({ result: 'rate_limited' });
+  enforceLimit(deps, meta, 'login', verdict);
 
   const entry = await directoryLookup(deps.db, 'email', email);
   // For an unknown e-mail the same read runs against a random organisation (it finds
@@ -108,8 +101,7 @@ export async function login(
     ? await verifyPassword(found.password_hash, input.password)
     : await verifyDummyPassword(input.password);
   if (!ok || !found) {
-    limits.loginPerAccountAndIp.fail(accountKey);
-    limits.loginPerAccount.fail(email);
+    await limits.loginFailed(email, meta.ip);
     deps.metrics.logins.inc({ result: 'failed' });
     deps.metrics.failures.inc({ reason: 'invalid_credentials' });
     meta.log.info(
@@ -124,7 +116,7 @@ export async function login(
     );
     throw invalidCredentials();
   }
-  limits.loginPerAccountAndIp.succeed(accountKey);
+  await limits.loginSucceeded(email, meta.ip);
   const { password_hash: _hash, ...user } = found;
   const issued = await tenantTransaction(
     deps.db.appPool,

@@ -201,7 +201,7 @@ export async function acceptInvitation(
   input: InvitationAcceptance,
   meta: RequestMeta,
 ): Promise<IssuedTokens> {
-  enforceLimit(deps, meta, 'invitation', deps.limits.tokenPerIp.take(meta.ip));
+  enforceLimit(deps, meta, 'invitation', await deps.limits.tokenRequest(meta.ip));
   const invalid = () => {
     deps.metrics.failures.inc({ reason: 'invalid_invitation' });
     meta.log.info({ event: 'auth.invitation_accept', result: 'invalid', ip: meta.ip }, 'invitation refused');

@@ -1,148 +1,55 @@
-// Owns the identity service's rate limits: token buckets per IP (and per e-mail for sign-ups,
-// per session for refreshes) and exponential backoff on failed logins per account.
+// Owns the identity service's rate limits: what is limited, by which key, and how far. The
+// counting lives in PostgreSQL (limit-store.ts), so every process on one database shares it.
 //
-// Written by hand rather than with @fastify/rate-limit (11.x, not installed): that plugin counts
-// every request in a fixed window keyed before the body is read, while the login rule here
-// counts only *failures*, keys on the e-mail in the body combined with the IP, doubles the
-// penalty on each further failure and forgets it on success — none of which it can express.
+// Login lock-out is designed so that it cannot be turned against the real user:
+// - failures are counted per account *and* client address (IPv6: its /64); only the address
+//   that has been failing is refused (429), never the account as a whole;
+// - when an account collects many failures from anywhere (credential stuffing, a distributed
+//   guesser), it is "under attack": from then on an address is locked after its *first*
+//   failure for that account (for `lockSeconds`, doubling). An address that has not failed —
+//   the real user's — still goes straight to the password check. The attacker pays with one
+//   fresh address per guess; the user pays nothing.
 //
-// State is in-process: each server process counts separately (documented in docs/api.md).
-// Memory is bounded: entries that no longer restrict anything are swept periodically, and a
-// table that still grows past its cap drops its oldest entries.
+// Written by hand rather than with @fastify/rate-limit: that plugin counts every request in a
+// fixed window keyed before the body is read, while the login rule counts only failures, keys
+// on the e-mail in the body and the address, and forgets on success.
+import type { Clock } from '../clock.ts';
+import { clientAddressKey } from './client-address.ts';
+import {
+  type BackoffSettings,
+  type BucketSettings,
+  type LimitVerdict,
+  LimitStore,
+  limitKey,
+} from './limit-store.ts';
 
-export type LimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
-
-const MAX_ENTRIES = 100_000;
-
-/** Token bucket: `limit` requests per `windowSeconds`, refilled continuously. */
-export class TokenBucketLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly ratePerMs: number;
-
-  constructor(
-    readonly limit: number,
-    readonly windowSeconds: number,
-  ) {
-    this.ratePerMs = limit / (windowSeconds * 1000);
-  }
-
-  /** Takes one token for `key`; when none is left, says how long until one is. */
-  take(key: string, now = Date.now()): LimitVerdict {
-    const bucket = this.buckets.get(key);
-    let tokens = this.limit;
-    if (bucket) {
-      tokens = Math.min(this.limit, bucket.tokens + (now - bucket.at) * this.ratePerMs);
-      this.buckets.delete(key); // re-insert below: Map order doubles as least-recently-used
-    }
-    if (tokens < 1) {
-      this.buckets.set(key, { tokens, at: now });
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.ratePerMs / 1000)) };
-    }
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
-    trim(this.buckets);
-    return { ok: true };
-  }
-
-  sweep(now = Date.now()) {
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.at) * this.ratePerMs >= this.limit) this.buckets.delete(key);
-    }
-  }
-
-  get size() {
-    return this.buckets.size;
-  }
-}
-
-export type BackoffSettings = {
-  /** Failures allowed before any delay. */
-  freeFailures: number;
-  /** Delay after the first failure past the free ones; doubles with each further failure. */
-  baseSeconds: number;
-  /** The delay never exceeds this: an attacker cannot lock a real user out for longer. */
-  maxSeconds: number;
-  /** Failures are forgotten this long after the last failure (or the end of its lock). */
-  forgetAfterSeconds: number;
-};
-
-/** Exponential backoff on failures: free attempts, then base·2^n seconds, capped at max. */
-export class FailureBackoff {
-  private readonly entries = new Map<
-    string,
-    { failures: number; lastFailure: number; lockedUntil: number }
-  >();
-
-  constructor(readonly settings: BackoffSettings) {}
-
-  check(key: string, now = Date.now()): LimitVerdict {
-    const entry = this.current(key, now);
-    if (entry && entry.lockedUntil > now) {
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((entry.lockedUntil - now) / 1000)) };
-    }
-    return { ok: true };
-  }
-
-  fail(key: string, now = Date.now()) {
-    const entry = this.current(key, now) ?? { failures: 0, lastFailure: now, lockedUntil: 0 };
-    entry.failures += 1;
-    entry.lastFailure = now;
-    const over = entry.failures - this.settings.freeFailures;
-    if (over > 0) {
-      const delay = Math.min(
-        this.settings.maxSeconds,
-        this.settings.baseSeconds * 2 ** Math.min(over - 1, 30),
-      );
-      entry.lockedUntil = now + delay * 1000;
-    }
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    trim(this.entries);
-  }
-
-  succeed(key: string) {
-    this.entries.delete(key);
-  }
-
-  sweep(now = Date.now()) {
-    for (const key of this.entries.keys()) this.current(key, now);
-  }
-
-  private current(key: string, now: number) {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    // Remembered for the quiet period after the lock ends: waiting out the maximum delay does
-    // not earn a fresh set of free attempts.
-    const forgetAt = Math.max(entry.lockedUntil, entry.lastFailure) + this.settings.forgetAfterSeconds * 1000;
-    if (now >= forgetAt) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry;
-  }
-}
-
-function trim(map: Map<string, unknown>) {
-  if (map.size <= MAX_ENTRIES) return;
-  let excess = map.size - MAX_ENTRIES;
-  for (const key of map.keys()) {
-    if (excess-- <= 0) break;
-    map.delete(key);
-  }
-}
+export type { BackoffSettings, LimitVerdict } from './limit-store.ts';
 
 export type RateLimitSettings = {
-  /** Login, refresh and invitation acceptance per IP (GoTrue: 150 token requests / 5 min / IP). */
-  tokenPerIp: { limit: number; windowSeconds: number };
-  /** Sign-ups per IP (GoTrue: 30 / 5 min / IP). */
-  registerPerIp: { limit: number; windowSeconds: number };
+  /** Login, refresh and invitation acceptance per address (GoTrue: 150 token requests / 5 min / IP). */
+  tokenPerIp: BucketSettings;
+  /** Sign-ups per address (GoTrue: 30 / 5 min / IP). */
+  registerPerIp: BucketSettings;
   /** Sign-up attempts per e-mail address. */
-  registerPerEmail: { limit: number; windowSeconds: number };
+  registerPerEmail: BucketSettings;
   /** Refreshes per session. */
-  refreshPerSession: { limit: number; windowSeconds: number };
-  /** Failed logins per account from one IP: the attacker's own address only is slowed. */
+  refreshPerSession: BucketSettings;
+  /** Members added or invited (and invitations re-sent) per acting user. */
+  invitePerActor: BucketSettings;
+  /** Members added or invited (and invitations re-sent) per organisation. */
+  invitePerOrganization: BucketSettings;
+  /** Failed logins per account from one address: only that address is slowed. */
   loginPerAccountAndIp: BackoffSettings;
-  /** Failed logins per account from anywhere: slows a distributed guesser, capped short. */
-  loginPerAccount: BackoffSettings;
+  /** An account with this many failures (from anywhere, forgotten after a quiet period) is under attack. */
+  loginUnderAttack: {
+    accountFailures: number;
+    forgetAfterSeconds: number;
+    /** Lock of an address after its first failure on an account under attack (doubles after). */
+    lockSeconds: number;
+    maxSeconds: number;
+  };
+  /** The store keeps at most this many rows (a client spraying new keys cannot grow it further). */
+  maxRows: number;
 };
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
@@ -150,43 +57,90 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   registerPerIp: { limit: 30, windowSeconds: 300 },
   registerPerEmail: { limit: 5, windowSeconds: 3600 },
   refreshPerSession: { limit: 30, windowSeconds: 300 },
+  invitePerActor: { limit: 20, windowSeconds: 3600 },
+  invitePerOrganization: { limit: 50, windowSeconds: 3600 },
   loginPerAccountAndIp: { freeFailures: 5, baseSeconds: 1, maxSeconds: 900, forgetAfterSeconds: 900 },
-  loginPerAccount: { freeFailures: 20, baseSeconds: 1, maxSeconds: 60, forgetAfterSeconds: 900 },
+  loginUnderAttack: { accountFailures: 20, forgetAfterSeconds: 900, lockSeconds: 60, maxSeconds: 900 },
+  maxRows: 500_000,
 };
 
-/** The limiters of one identity service instance. */
+/** The limiters of one identity service instance, over the shared store. */
 export class AuthRateLimits {
-  readonly tokenPerIp: TokenBucketLimiter;
-  readonly registerPerIp: TokenBucketLimiter;
-  readonly registerPerEmail: TokenBucketLimiter;
-  readonly refreshPerSession: TokenBucketLimiter;
-  readonly loginPerAccountAndIp: FailureBackoff;
-  readonly loginPerAccount: FailureBackoff;
-  private readonly timer: NodeJS.Timeout;
+  readonly store: LimitStore;
 
-  constructor(settings: RateLimitSettings = DEFAULT_RATE_LIMITS) {
-    const bucket = (s: { limit: number; windowSeconds: number }) =>
-      new TokenBucketLimiter(s.limit, s.windowSeconds);
-    this.tokenPerIp = bucket(settings.tokenPerIp);
-    this.registerPerIp = bucket(settings.registerPerIp);
-    this.registerPerEmail = bucket(settings.registerPerEmail);
-    this.refreshPerSession = bucket(settings.refreshPerSession);
-    this.loginPerAccountAndIp = new FailureBackoff(settings.loginPerAccountAndIp);
-    this.loginPerAccount = new FailureBackoff(settings.loginPerAccount);
-    this.timer = setInterval(() => this.sweep(), 60_000);
-    this.timer.unref();
+  constructor(
+    pool: ConstructorParameters<typeof LimitStore>[0],
+    clock: Clock,
+    readonly settings: RateLimitSettings = DEFAULT_RATE_LIMITS,
+  ) {
+    this.store = new LimitStore(pool, clock);
   }
 
-  sweep(now = Date.now()) {
-    this.tokenPerIp.sweep(now);
-    this.registerPerIp.sweep(now);
-    this.registerPerEmail.sweep(now);
-    this.refreshPerSession.sweep(now);
-    this.loginPerAccountAndIp.sweep(now);
-    this.loginPerAccount.sweep(now);
+  /** Login, refresh and invitation acceptance share one budget per client address. */
+  tokenRequest(ip: string): Promise<LimitVerdict> {
+    return this.store.take(limitKey('token-ip', clientAddressKey(ip)), this.settings.tokenPerIp);
   }
 
-  stop() {
-    clearInterval(this.timer);
+  async registration(ip: string, email: string): Promise<LimitVerdict> {
+    const perIp = await this.store.take(
+      limitKey('register-ip', clientAddressKey(ip)),
+      this.settings.registerPerIp,
+    );
+    if (!perIp.ok) return perIp;
+    return this.store.take(limitKey('register-email', email), this.settings.registerPerEmail);
+  }
+
+  refresh(sessionId: string, via?: Parameters<LimitStore['take']>[2]): Promise<LimitVerdict> {
+    return this.store.take(limitKey('refresh-session', sessionId), this.settings.refreshPerSession, via);
+  }
+
+  async invitation(actorId: string, orgId: string): Promise<LimitVerdict> {
+    const perActor = await this.store.take(limitKey('invite-actor', actorId), this.settings.invitePerActor);
+    if (!perActor.ok) return perActor;
+    return this.store.take(limitKey('invite-org', orgId), this.settings.invitePerOrganization);
+  }
+
+  /** Before the password check: refuses only an address that has been failing for this account. */
+  async loginGate(email: string, ip: string): Promise<LimitVerdict> {
+    const perIp = await this.tokenRequest(ip);
+    if (!perIp.ok) return perIp;
+    const [pair] = await this.store.backoff([this.pairKey(email, ip)]);
+    return pair!.retryAfterSeconds > 0 ? { ok: false, retryAfterSeconds: pair!.retryAfterSeconds } : { ok: true };
+  }
+
+  /** After a wrong password (or unknown e-mail): counts it for the account and for this address. */
+  async loginFailed(email: string, ip: string): Promise<void> {
+    const attack = this.settings.loginUnderAttack;
+    const accountFailures = await this.store.fail(limitKey('login-account', email), {
+      freeFailures: 2 ** 31 - 1, // counts only: the account itself is never locked
+      baseSeconds: 0,
+      maxSeconds: 0,
+      forgetAfterSeconds: attack.forgetAfterSeconds,
+    });
+    const underAttack = accountFailures > attack.accountFailures;
+    await this.store.fail(
+      this.pairKey(email, ip),
+      underAttack
+        ? {
+            freeFailures: 0,
+            baseSeconds: attack.lockSeconds,
+            maxSeconds: attack.maxSeconds,
+            forgetAfterSeconds: attack.forgetAfterSeconds,
+          }
+        : this.settings.loginPerAccountAndIp,
+    );
+  }
+
+  /** A correct password clears this address's failures for the account (not the account's count). */
+  loginSucceeded(email: string, ip: string): Promise<void> {
+    return this.store.clear(this.pairKey(email, ip));
+  }
+
+  sweep(): Promise<number> {
+    return this.store.sweep(this.settings.maxRows);
+  }
+
+  private pairKey(email: string, ip: string) {
+    return limitKey('login-account-ip', `${email}\u0000${clientAddressKey(ip)}`);
   }
 }

@@ -38,7 +38,7 @@ export async function refresh(
   meta: RequestMeta,
 ): Promise<IssuedTokens> {
   const { limits, metrics } = deps;
-  enforceLimit(deps, meta, 'refresh', limits.tokenPerIp.take(meta.ip));
+  enforceLimit(deps, meta, 'refresh', await limits.tokenRequest(meta.ip));
   const reject = (result: string, error: AppError): never => {
     metrics.refreshes.inc({ result });
     metrics.failures.inc({ reason: `refresh_${result}` });
@@ -96,7 +96,7 @@ export async function refresh(
         const revoked = await revokeSessions(tx, 'reuse_detected', 'id', token.session_id);
         return { kind: 'reused', sessionId: token.session_id, userId: token.user_id, revoked };
       }
-      const verdict = limits.refreshPerSession.take(token.session_id);
+      const verdict = await limits.refresh(token.session_id, tx);
       if (!verdict.ok) return { kind: 'limited', verdict };
       const user = await loadUser(tx, token.user_id);
       if (!user) return { kind: 'invalid' };

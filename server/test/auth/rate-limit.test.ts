@@ -1,62 +1,95 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityFeature } from '../../src/auth/feature.ts';
-import { FailureBackoff, TokenBucketLimiter } from '../../src/auth/rate-limit.ts';
-import type { TestApp } from '../helpers/app.ts';
+import { LimitStore, limitKey } from '../../src/auth/limit-store.ts';
+import { ManualClock } from '../../src/clock.ts';
+import type { Database } from '../../src/db/database.ts';
+import { openTestDatabase, type TestApp } from '../helpers/app.ts';
 import { createIdentityTestApp, freshIp, login, refresh, register, uniqueEmail } from './helpers.ts';
 
-describe('TokenBucketLimiter', () => {
-  it('allows `limit` requests, then answers with the wait until the next token', () => {
-    const bucket = new TokenBucketLimiter(3, 300); // one token per 100 s
-    const t0 = 1_000_000;
-    expect(bucket.take('ip', t0).ok).toBe(true);
-    expect(bucket.take('ip', t0).ok).toBe(true);
-    expect(bucket.take('ip', t0).ok).toBe(true);
-    expect(bucket.take('ip', t0)).toEqual({ ok: false, retryAfterSeconds: 100 });
-    expect(bucket.take('other', t0).ok).toBe(true);
-    expect(bucket.take('ip', t0 + 50_000)).toEqual({ ok: false, retryAfterSeconds: 50 });
-    expect(bucket.take('ip', t0 + 100_000).ok).toBe(true);
-    bucket.sweep(t0 + 1_000_000);
-    expect(bucket.size).toBe(0);
+describe('shared limit store (PostgreSQL)', () => {
+  let db: Database;
+  let store: LimitStore;
+  const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
+  const at = (seconds: number) => clock.set(new Date(Date.UTC(2030, 0, 1) + seconds * 1000));
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    store = new LimitStore(db.appPool, clock);
   });
-});
+  afterAll(() => db.close());
 
-describe('FailureBackoff', () => {
+  it('token bucket: allows `limit` requests, then answers with the wait until the next token', async () => {
+    const bucket = { limit: 3, windowSeconds: 300 }; // one token per 100 s
+    const key = limitKey('test-bucket', randomUUID());
+    at(0);
+    for (let i = 0; i < 3; i++) expect((await store.take(key, bucket)).ok).toBe(true);
+    expect(await store.take(key, bucket)).toEqual({ ok: false, retryAfterSeconds: 100 });
+    expect((await store.take(limitKey('test-bucket', 'other'), bucket)).ok).toBe(true);
+    at(50);
+    expect(await store.take(key, bucket)).toEqual({ ok: false, retryAfterSeconds: 50 });
+    at(100);
+    expect((await store.take(key, bucket)).ok).toBe(true);
+  });
+
   const settings = { freeFailures: 5, baseSeconds: 1, maxSeconds: 900, forgetAfterSeconds: 900 };
+  const lockOf = async (key: string) => (await store.backoff([key]))[0]!.retryAfterSeconds;
 
-  it('gives free failures, then doubles the delay, capped at the maximum', () => {
-    const backoff = new FailureBackoff(settings);
+  it('backoff: free failures, then a doubling delay capped at the maximum', async () => {
+    const key = limitKey('test-backoff', randomUUID());
     let now = 0;
-    for (let i = 0; i < 5; i++) backoff.fail('acct', now);
-    expect(backoff.check('acct', now).ok).toBe(true);
+    at(now);
+    for (let i = 0; i < 5; i++) await store.fail(key, settings);
+    expect(await lockOf(key)).toBe(0);
     const delays: number[] = [];
     for (let i = 0; i < 14; i++) {
-      backoff.fail('acct', now);
-      const verdict = backoff.check('acct', now);
-      expect(verdict.ok).toBe(false);
-      if (!verdict.ok) delays.push(verdict.retryAfterSeconds);
-      now += (verdict.ok ? 0 : verdict.retryAfterSeconds) * 1000; // the attacker waits it out
+      await store.fail(key, settings);
+      const delay = await lockOf(key);
+      delays.push(delay);
+      now += delay; // the attacker waits it out
+      at(now);
     }
     expect(delays.slice(0, 6)).toEqual([1, 2, 4, 8, 16, 32]);
     expect(Math.max(...delays)).toBe(900);
     expect(delays.at(-1)).toBe(900);
   });
 
-  it('forgets on success, and only after a quiet period following the lock', () => {
-    const backoff = new FailureBackoff(settings);
-    for (let i = 0; i < 7; i++) backoff.fail('acct', 0);
-    expect(backoff.check('acct', 0)).toEqual({ ok: false, retryAfterSeconds: 2 });
-    backoff.succeed('acct');
-    expect(backoff.check('acct', 0).ok).toBe(true);
+  it('backoff: cleared on success, forgotten only after a quiet period following the lock', async () => {
+    const key = limitKey('test-backoff', randomUUID());
+    at(0);
+    for (let i = 0; i < 7; i++) await store.fail(key, settings);
+    expect(await lockOf(key)).toBe(2);
+    await store.clear(key);
+    expect(await lockOf(key)).toBe(0);
 
-    const later = new FailureBackoff(settings);
-    for (let i = 0; i < 7; i++) later.fail('acct', 0);
-    later.fail('acct', 800_000); // 8th failure, still remembered after the 2 s lock ended
-    expect(later.check('acct', 800_000)).toEqual({ ok: false, retryAfterSeconds: 4 });
+    const later = limitKey('test-backoff', randomUUID());
+    for (let i = 0; i < 7; i++) await store.fail(later, settings);
+    at(800);
+    expect(await store.fail(later, settings)).toBe(8); // still remembered after the 2 s lock ended
+    expect(await lockOf(later)).toBe(4);
 
-    const quiet = new FailureBackoff(settings);
-    for (let i = 0; i < 7; i++) quiet.fail('acct', 0);
-    quiet.fail('acct', 902_001); // 15 min after the lock ended: forgotten, this is failure 1 of 5
-    expect(quiet.check('acct', 902_001).ok).toBe(true);
+    const quiet = limitKey('test-backoff', randomUUID());
+    at(0);
+    for (let i = 0; i < 7; i++) await store.fail(quiet, settings);
+    at(902.001); // 15 min after the lock ended: forgotten, this is failure 1 of 5
+    expect(await store.fail(quiet, settings)).toBe(1);
+    expect(await lockOf(quiet)).toBe(0);
+  });
+
+  it('sweep: deletes what restricts nothing and caps the rows, whatever a client sprays', async () => {
+    at(10_000);
+    for (let i = 0; i < 30; i++) await store.take(limitKey('test-spray', String(i)), { limit: 5, windowSeconds: 60 });
+    at(10_100); // every bucket full again
+    expect(await store.sweep(1_000_000)).toBeGreaterThanOrEqual(30);
+    at(20_000);
+    for (let i = 0; i < 30; i++) await store.take(limitKey('test-spray', String(i)), { limit: 5, windowSeconds: 60 });
+    await store.sweep(10);
+    const { rows } = await db.ownerPool.query('SELECT count(*)::int AS n FROM rate_limit_state');
+    expect(rows[0].n).toBeLessThanOrEqual(10);
+  });
+
+  it('is out of the runtime role\'s reach except through its functions', async () => {
+    await expect(db.appPool.query('SELECT * FROM rate_limit_state')).rejects.toThrow(/permission denied/);
+    await expect(db.appPool.query('DELETE FROM rate_limit_state')).rejects.toThrow(/permission denied/);
   });
 });
 
@@ -101,7 +134,7 @@ describe('rate limits over HTTP (small limits)', () => {
             registerPerIp: { limit: 2, windowSeconds: 300 },
             registerPerEmail: { limit: 1, windowSeconds: 3600 },
             refreshPerSession: { limit: 2, windowSeconds: 300 },
-            loginPerAccount: { freeFailures: 3, baseSeconds: 1, maxSeconds: 60, forgetAfterSeconds: 900 },
+            loginUnderAttack: { accountFailures: 3, forgetAfterSeconds: 900, lockSeconds: 60, maxSeconds: 900 },
           },
         }),
       ],
@@ -154,12 +187,16 @@ describe('rate limits over HTTP (small limits)', () => {
     expect(limited.headers['retry-after']).toBeDefined();
   });
 
-  it('slows a guesser spread over many IPs, for at most a minute', async () => {
+  it('an account under attack from many addresses still lets the real user in from a non-failing one', async () => {
     const r = await register(t.app);
-    for (let i = 0; i < 4; i++)
-      expect((await login(t.app, r.email, 'guess', freshIp())).statusCode).toBe(401);
-    const limited = await login(t.app, r.email, r.password, freshIp());
-    expect(limited.statusCode).toBe(429);
-    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    const attackers = [freshIp(), freshIp(), freshIp(), freshIp()];
+    for (const ip of attackers)
+      expect((await login(t.app, r.email, 'guess', ip)).statusCode).toBe(401);
+    // 4 failures > 3: under attack. Each failing address is now locked after one failure…
+    const again = await login(t.app, r.email, 'guess again', attackers[3]);
+    expect(again.statusCode).toBe(429);
+    expect(Number(again.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // …while an address that has not failed goes to the password check.
+    expect((await login(t.app, r.email, r.password, freshIp())).statusCode).toBe(200);
   });
 });

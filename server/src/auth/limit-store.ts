@@ -1,0 +1,89 @@
+// Owns the shared store behind the identity rate limits: token buckets and failure backoffs
+// kept in PostgreSQL (table rate_limit_state, migration 071), so every process on one database
+// counts against the same limits. The runtime role reaches the table only through the
+// SECURITY DEFINER functions called here, one key at a time. Keys are SHA-256 digests of the
+// limiter's name and its subject: no address or e-mail is stored. Time comes from the app's
+// clock, so all processes (and tests) agree on it.
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
+
+export type LimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+export type BucketSettings = { limit: number; windowSeconds: number };
+
+export type BackoffSettings = {
+  /** Failures allowed before any delay. */
+  freeFailures: number;
+  /** Delay after the first failure past the free ones; doubles with each further failure. */
+  baseSeconds: number;
+  /** The delay never exceeds this. */
+  maxSeconds: number;
+  /** Failures are forgotten this long after the last failure (or the end of its lock). */
+  forgetAfterSeconds: number;
+};
+
+export type BackoffState = { retryAfterSeconds: number; failures: number };
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** The key a limiter stores for one subject: a digest, never the subject itself. */
+export function limitKey(limiter: string, subject: string): string {
+  return createHash('sha256').update(`${limiter}\u0000${subject}`).digest('hex');
+}
+
+export class LimitStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Takes one token from `key`'s bucket; `via` runs it on an open transaction's connection. */
+  async take(key: string, bucket: BucketSettings, via: Queryable = this.pool): Promise<LimitVerdict> {
+    const { rows } = await via.query('SELECT rate_limit_take($1, $2, $3, $4) AS retry_after', [
+      key,
+      bucket.limit,
+      bucket.windowSeconds,
+      this.clock.now(),
+    ]);
+    const retryAfter = rows[0].retry_after as number;
+    return retryAfter > 0 ? { ok: false, retryAfterSeconds: retryAfter } : { ok: true };
+  }
+
+  /** The lock and failure count of several backoff keys, in one round trip. */
+  async backoff(keys: string[]): Promise<BackoffState[]> {
+    const { rows } = await this.pool.query(
+      `SELECT k.ord, b.retry_after, b.failures
+         FROM unnest($1::text[]) WITH ORDINALITY AS k(key, ord), rate_limit_backoff(k.key, $2) b
+        ORDER BY k.ord`,
+      [keys, this.clock.now()],
+    );
+    return rows.map((row) => ({ retryAfterSeconds: row.retry_after, failures: row.failures }));
+  }
+
+  /** Counts one failure for `key`; returns the failures now counted. */
+  async fail(key: string, settings: BackoffSettings): Promise<number> {
+    const { rows } = await this.pool.query('SELECT rate_limit_fail($1, $2, $3, $4, $5, $6) AS failures', [
+      key,
+      settings.freeFailures,
+      settings.baseSeconds,
+      settings.maxSeconds,
+      settings.forgetAfterSeconds,
+      this.clock.now(),
+    ]);
+    return rows[0].failures as number;
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.pool.query('SELECT rate_limit_clear($1)', [key]);
+  }
+
+  /** Deletes rows that restrict nothing any more and keeps at most `maxRows`; returns the count. */
+  async sweep(maxRows: number): Promise<number> {
+    const { rows } = await this.pool.query('SELECT rate_limit_sweep($1, $2) AS deleted', [
+      this.clock.now(),
+      maxRows,
+    ]);
+    return rows[0].deleted as number;
+  }
+}
