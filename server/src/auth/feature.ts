@@ -43,9 +43,14 @@ export function createIdentityFeature(options: IdentityOptions = {}): Feature {
       ...options.rateLimits,
     });
     const limitSweep = setInterval(() => {
-      limits.sweep().catch((error: Error) =>
-        deps.log.warn({ event: 'auth.rate_limit_sweep_failed', err: error.message }, 'rate-limit sweep failed'),
-      );
+      limits
+        .sweep()
+        .catch((error: Error) =>
+          deps.log.warn(
+            { event: 'auth.rate_limit_sweep_failed', err: error.message },
+            'rate-limit sweep failed',
+          ),
+        );
     }, 60_000);
     limitSweep.unref();
     deps.onClose(async () => clearInterval(limitSweep));

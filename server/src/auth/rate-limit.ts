@@ -18,8 +18,8 @@ import { clientAddressKey } from './client-address.ts';
 import {
   type BackoffSettings,
   type BucketSettings,
-  type LimitVerdict,
   LimitStore,
+  type LimitVerdict,
   limitKey,
 } from './limit-store.ts';
 
@@ -105,7 +105,9 @@ export class AuthRateLimits {
     const perIp = await this.tokenRequest(ip);
     if (!perIp.ok) return perIp;
     const [pair] = await this.store.backoff([this.pairKey(email, ip)]);
-    return pair!.retryAfterSeconds > 0 ? { ok: false, retryAfterSeconds: pair!.retryAfterSeconds } : { ok: true };
+    return pair!.retryAfterSeconds > 0
+      ? { ok: false, retryAfterSeconds: pair!.retryAfterSeconds }
+      : { ok: true };
   }
 
   /** After a wrong password (or unknown e-mail): counts it for the account and for this address. */

@@ -77,17 +77,19 @@ describe('shared limit store (PostgreSQL)', () => {
 
   it('sweep: deletes what restricts nothing and caps the rows, whatever a client sprays', async () => {
     at(10_000);
-    for (let i = 0; i < 30; i++) await store.take(limitKey('test-spray', String(i)), { limit: 5, windowSeconds: 60 });
+    for (let i = 0; i < 30; i++)
+      await store.take(limitKey('test-spray', String(i)), { limit: 5, windowSeconds: 60 });
     at(10_100); // every bucket full again
     expect(await store.sweep(1_000_000)).toBeGreaterThanOrEqual(30);
     at(20_000);
-    for (let i = 0; i < 30; i++) await store.take(limitKey('test-spray', String(i)), { limit: 5, windowSeconds: 60 });
+    for (let i = 0; i < 30; i++)
+      await store.take(limitKey('test-spray', String(i)), { limit: 5, windowSeconds: 60 });
     await store.sweep(10);
     const { rows } = await db.ownerPool.query('SELECT count(*)::int AS n FROM rate_limit_state');
     expect(rows[0].n).toBeLessThanOrEqual(10);
   });
 
-  it('is out of the runtime role\'s reach except through its functions', async () => {
+  it("is out of the runtime role's reach except through its functions", async () => {
     await expect(db.appPool.query('SELECT * FROM rate_limit_state')).rejects.toThrow(/permission denied/);
     await expect(db.appPool.query('DELETE FROM rate_limit_state')).rejects.toThrow(/permission denied/);
   });
@@ -134,7 +136,12 @@ describe('rate limits over HTTP (small limits)', () => {
             registerPerIp: { limit: 2, windowSeconds: 300 },
             registerPerEmail: { limit: 1, windowSeconds: 3600 },
             refreshPerSession: { limit: 2, windowSeconds: 300 },
-            loginUnderAttack: { accountFailures: 3, forgetAfterSeconds: 900, lockSeconds: 60, maxSeconds: 900 },
+            loginUnderAttack: {
+              accountFailures: 3,
+              forgetAfterSeconds: 900,
+              lockSeconds: 60,
+              maxSeconds: 900,
+            },
           },
         }),
       ],
@@ -190,8 +197,7 @@ describe('rate limits over HTTP (small limits)', () => {
   it('an account under attack from many addresses still lets the real user in from a non-failing one', async () => {
     const r = await register(t.app);
     const attackers = [freshIp(), freshIp(), freshIp(), freshIp()];
-    for (const ip of attackers)
-      expect((await login(t.app, r.email, 'guess', ip)).statusCode).toBe(401);
+    for (const ip of attackers) expect((await login(t.app, r.email, 'guess', ip)).statusCode).toBe(401);
     // 4 failures > 3: under attack. Each failing address is now locked after one failure…
     const again = await login(t.app, r.email, 'guess again', attackers[3]);
     expect(again.statusCode).toBe(429);
