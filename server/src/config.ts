@@ -61,6 +61,9 @@ const envSchema = z.object({
   SYNC_MAX_SHAPES_PER_ORG: positive(engine.maxShapesPerOrg),
   SYNC_MAX_ORG_LOG_BYTES: positive(engine.maxOrgLogBytes),
   SYNC_MAX_LOG_BYTES: positive(engine.maxLogBytes),
+  ALLOW_REGISTRATION: booleanFlag.default(true),
+  INVITATION_TTL: seconds(604_800),
+  PASSWORD_RESET_TTL: seconds(86_400),
 });
 
 export type Config = {
@@ -98,6 +101,10 @@ export type Config = {
     maxOrgLogBytes: number;
     maxLogBytes: number;
   };
+  /** false: POST /auth/register is closed (operators create organisations with `npm run admin`). */
+  allowRegistration: boolean;
+  invitationTtl: number;
+  passwordResetTtl: number;
 };
 
 export class ConfigError extends Error {
@@ -174,6 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxOrgLogBytes: values.SYNC_MAX_ORG_LOG_BYTES,
       maxLogBytes: values.SYNC_MAX_LOG_BYTES,
     },
+    allowRegistration: values.ALLOW_REGISTRATION,
+    invitationTtl: values.INVITATION_TTL,
+    passwordResetTtl: values.PASSWORD_RESET_TTL,
   };
 }
 

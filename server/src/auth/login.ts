@@ -2,7 +2,7 @@
 // logging in. A login does the same database and argon2 work whether or not the e-mail exists.
 import { randomUUID } from 'node:crypto';
 import { tenantTransaction } from '../db/tenant.ts';
-import { unauthorized } from '../http/errors.ts';
+import { AppError, unauthorized } from '../http/errors.ts';
 import { insertDefaultStrategies } from './default-strategies.ts';
 import { enforceLimit, openSession, withAccessToken } from './issue-tokens.ts';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.ts';
@@ -28,6 +28,13 @@ export type Registration = {
 };
 export type Credentials = { email: string; password: string };
 
+const registrationClosed = () =>
+  new AppError(
+    403,
+    'REGISTRATION_CLOSED',
+    'Sign-up is closed on this server: ask an administrator of your organisation for an invitation.',
+  );
+
 const invalidCredentials = () =>
   unauthorized('INVALID_CREDENTIALS', 'The e-mail address or password is not correct.');
 
@@ -36,6 +43,7 @@ export async function register(
   input: Registration,
   meta: RequestMeta,
 ): Promise<IssuedTokens> {
+  if (!deps.config.allowRegistration) throw registrationClosed();
   const email = normaliseEmail(input.email);
   enforceLimit(deps, meta, 'register', await deps.limits.registration(meta.ip, email));
   if (await directoryLookup(deps.db, 'email', email)) throw emailTaken();

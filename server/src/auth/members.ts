@@ -1,15 +1,20 @@
-// Owns who belongs to an organisation: the caller's own account (me), listing, adding (with a
-// password, or by invitation), changing and removing members, and accepting an invitation.
-// An organisation always keeps at least one owner; a changed role ends the member's sessions.
+// Owns who belongs to an organisation: the caller's own account (me), listing (users and open
+// invitations), adding (with a password, or by invitation: invitations.ts), changing and
+// removing members. An organisation always keeps at least one owner; a changed role ends the
+// member's sessions.
+//
+// Adding with a password creates an account, as POST /auth/register does: both answer 409 for
+// an address that has an account anywhere (the unique e-mail cannot be hidden there), and both
+// are rate-limited. Inviting never reveals it (see invitations.ts).
 import { tenantTransaction } from '../db/tenant.ts';
 import { conflict, forbidden, unauthorized } from '../http/errors.ts';
 import { contextOf } from '../http/tenant-context.ts';
 import type { AuthContext } from './authenticate.ts';
-import { afterRevocation, enforceLimit, openSession, withAccessToken } from './issue-tokens.ts';
+import { cancelInvitation, type IssuedLink, invite, type MemberRow, openInvitations } from './invitations.ts';
+import { afterRevocation, enforceLimit } from './issue-tokens.ts';
 import { hashPassword } from './passwords.ts';
-import { hashKey, newOpaqueToken, REFRESH_TOKEN_PATTERN, tokenHash } from './refresh-tokens.ts';
 import { revokeSessions } from './revocation.ts';
-import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './service.ts';
+import type { IdentityServiceDeps, RequestMeta } from './service.ts';
 import type { Role } from './tokens.ts';
 import {
   directoryLookup,
@@ -26,8 +31,6 @@ import {
   type UserRow,
 } from './users.ts';
 
-export const INVITATION_TTL_DAYS = 7;
-
 const lastOwner = () =>
   conflict('An organisation needs at least one owner: make someone else owner first.', {
     reason: 'last_owner',
@@ -40,9 +43,8 @@ export type NewMember = {
   password?: string | undefined;
   name?: string | undefined;
 };
-export type AddedMember = { user: UserRow; invitation?: { token: string; expires_at: Date } };
+export type AddedMember = { user: UserRow | MemberRow; invitation?: IssuedLink };
 export type MemberChange = { role?: Role | undefined; name?: string | null | undefined };
-export type InvitationAcceptance = { token: string; password: string };
 
 export async function me(
   deps: IdentityServiceDeps,
@@ -65,13 +67,19 @@ export async function listMembers(deps: IdentityServiceDeps, auth: AuthContext, 
   return tenantTransaction(
     deps.db.appPool,
     contextOf(auth, requestId),
-    async (tx) => {
+    async (tx): Promise<MemberRow[]> => {
       const { rows } = await tx.query(
         `SELECT ${prefixed('u', USER_COLUMNS)},
-                u.password_hash IS NULL AS invitation_pending
-           FROM users u ORDER BY u.created_at, u.email`,
+                u.password_hash IS NULL AS invitation_pending,
+                (SELECT max(i.expires_at) FROM invitations i
+                  WHERE i.user_id = u.id AND i.kind = 'invitation' AND i.accepted_at IS NULL
+                    AND u.password_hash IS NULL) AS invitation_expires_at
+           FROM users u`,
       );
-      return rows as Array<UserRow & { invitation_pending: boolean }>;
+      const members = [...(rows as MemberRow[]), ...(await openInvitations(tx))];
+      return members.sort(
+        (a, b) => a.created_at.getTime() - b.created_at.getTime() || a.email.localeCompare(b.email),
+      );
     },
     { readOnly: true },
   );
@@ -87,25 +95,23 @@ export async function addMember(
     throw forbidden('Only an owner can add another owner.');
   }
   const email = normaliseEmail(input.email);
+  if (input.password === undefined) {
+    const { data, invitation } = await invite(deps, auth, input, email, meta);
+    return { user: data, invitation };
+  }
+  enforceLimit(deps, meta, 'invite', await deps.limits.invitation(auth.userId, auth.orgId));
   if (await directoryLookup(deps.db, 'email', email)) throw emailTaken();
-  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password);
   const result = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
     const user = (
       await tx.query(
         `INSERT INTO users (organization_id, email, name, password_hash, role, confirmed_at)
-           VALUES ($1, $2, $3, $4, $5, CASE WHEN $4::text IS NULL THEN NULL ELSE now() END)
+           VALUES ($1, $2, $3, $4, $5, now())
            RETURNING ${USER_COLUMNS}`,
         [auth.orgId, email, input.name?.trim() || null, passwordHash, input.role],
       )
     ).rows[0] as UserRow;
-    if (passwordHash !== null) return { user };
-    const token = newOpaqueToken();
-    const { rows } = await tx.query(
-      `INSERT INTO invitations (organization_id, user_id, token_hash, invited_by_user_id, expires_at)
-         VALUES ($1, $2, $3, $4, now() + make_interval(days => $5)) RETURNING expires_at`,
-      [auth.orgId, user.id, tokenHash(token), auth.userId, INVITATION_TTL_DAYS],
-    );
-    return { user, invitation: { token, expires_at: rows[0].expires_at as Date } };
+    return { user };
   }).catch(mapEmailConflict);
   meta.log.info(
     {
@@ -113,7 +119,6 @@ export async function addMember(
       by_user_id: auth.userId,
       user_id: result.user.id,
       role: input.role,
-      invited: result.invitation !== undefined,
       org_id: auth.orgId,
     },
     'member added',
@@ -172,6 +177,8 @@ export async function removeMember(
   meta: RequestMeta,
 ): Promise<void> {
   const revoked = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
+    // An open invitation is listed as a member: removing it cancels it.
+    if (await cancelInvitation(tx, memberId)) return [];
     const owners = await lockOwners(tx);
     const target = await lockMember(tx, memberId);
     if (auth.role !== 'owner' && target.role === 'owner') {
@@ -194,60 +201,4 @@ export async function removeMember(
     },
     'member removed',
   );
-}
-
-export async function acceptInvitation(
-  deps: IdentityServiceDeps,
-  input: InvitationAcceptance,
-  meta: RequestMeta,
-): Promise<IssuedTokens> {
-  enforceLimit(deps, meta, 'invitation', await deps.limits.tokenRequest(meta.ip));
-  const invalid = () => {
-    deps.metrics.failures.inc({ reason: 'invalid_invitation' });
-    meta.log.info({ event: 'auth.invitation_accept', result: 'invalid', ip: meta.ip }, 'invitation refused');
-    return unauthorized('INVALID_TOKEN', 'This invitation is not valid, was already used, or has expired.');
-  };
-  if (!REFRESH_TOKEN_PATTERN.test(input.token)) throw invalid();
-  const hash = tokenHash(input.token);
-  const entry = await directoryLookup(deps.db, 'invitation', hashKey(hash));
-  if (!entry) throw invalid();
-  const passwordHash = await hashPassword(input.password);
-  const issued = await tenantTransaction(
-    deps.db.appPool,
-    { orgId: entry.organization_id, requestId: meta.requestId },
-    async (tx) => {
-      const { rows } = await tx.query(
-        `SELECT id, user_id FROM invitations
-          WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() FOR UPDATE`,
-        [hash],
-      );
-      if (!rows[0]) return undefined;
-      await tx.query('UPDATE invitations SET accepted_at = now() WHERE id = $1', [rows[0].id]);
-      const user = (
-        await tx.query(
-          `UPDATE users SET password_hash = $2, confirmed_at = COALESCE(confirmed_at, now())
-            WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-          [rows[0].user_id, passwordHash],
-        )
-      ).rows[0] as UserRow | undefined;
-      if (!user) return undefined;
-      return {
-        user,
-        organization: await loadOrganization(tx),
-        ...(await openSession(deps, tx, user, meta)),
-      };
-    },
-  );
-  if (!issued) throw invalid();
-  meta.log.info(
-    {
-      event: 'auth.invitation_accept',
-      result: 'ok',
-      user_id: issued.user.id,
-      org_id: issued.user.organization_id,
-      ip: meta.ip,
-    },
-    'invitation accepted',
-  );
-  return withAccessToken(deps, issued);
 }

@@ -29,7 +29,9 @@ export type RevocationReason =
   | 'reuse_detected'
   | 'member_removed'
   | 'role_changed'
-  | 'password_changed';
+  | 'password_changed'
+  | 'password_reset'
+  | 'admin';
 
 type Entry = { revoked: boolean; until: number };
 
@@ -198,19 +200,20 @@ export async function revokeSessions(
   reason: RevocationReason,
   where: 'id' | 'user',
   value: string,
+  exceptSessionId?: string,
 ): Promise<string[]> {
   const column = where === 'id' ? 'id' : 'user_id';
   const { rows } = await tx.query(
     `WITH revoked AS (
        UPDATE sessions SET revoked_at = now(), revoked_reason = $1
-       WHERE ${column} = $2 AND revoked_at IS NULL
+       WHERE ${column} = $2 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)
        RETURNING id
      ), tokens AS (
        UPDATE refresh_tokens SET revoked_at = now()
        WHERE session_id IN (SELECT id FROM revoked) AND revoked_at IS NULL
      )
      SELECT id, pg_notify($3, id::text) FROM revoked`,
-    [reason, value, REVOCATION_CHANNEL],
+    [reason, value, REVOCATION_CHANNEL, exceptSessionId ?? null],
   );
   return rows.map((row) => row.id as string);
 }

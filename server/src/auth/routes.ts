@@ -61,6 +61,9 @@ const memberPatch = z
   });
 const memberParams = z.object({ id: z.uuid({ message: 'must be a uuid' }) });
 const acceptBody = z.object({ token: z.string().min(1).max(512), password: newPassword }).strict();
+const passwordChangeBody = z
+  .object({ current_password: z.string().min(1).max(PASSWORD_MAX), new_password: newPassword })
+  .strict();
 
 /** OpenAPI tags, summary and (for Bearer routes) the security requirement. */
 const doc = (summary: string, bearer = false) => ({
@@ -104,6 +107,16 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
   const checkCookieMode = (request: FastifyRequest) => {
     if (wantsCookieMode(request)) assertCsrfSafe(request, config.publicOrigin);
   };
+
+  app.get(
+    '/auth/config',
+    { schema: doc('Public settings the sign-up and password forms need') },
+    async () => ({
+      registration_open: config.allowRegistration,
+      password_min_length: PASSWORD_MIN,
+      password_max_length: PASSWORD_MAX,
+    }),
+  );
 
   app.post(
     '/auth/register',
@@ -254,8 +267,65 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
   );
 
   app.post(
+    '/auth/members/:id/invitation',
+    {
+      schema: {
+        ...doc('Re-send an open or expired invitation: a new token, the old one stops working', true),
+        params: memberParams,
+      },
+      onRequest: [authenticate, requireRole('admin')],
+    },
+    async (request, reply) => {
+      const { data, invitation } = await service.resendInvitation(
+        authOf(request),
+        request.params.id,
+        meta(request),
+      );
+      reply.header('cache-control', 'no-store');
+      return reply.code(201).send({ data, invitation });
+    },
+  );
+
+  app.post(
+    '/auth/members/:id/password-reset',
+    {
+      schema: {
+        ...doc('Make a one-time link with which the member sets a new password', true),
+        params: memberParams,
+      },
+      onRequest: [authenticate, requireRole('admin')],
+    },
+    async (request, reply) => {
+      const { data, reset } = await service.createPasswordReset(
+        authOf(request),
+        request.params.id,
+        meta(request),
+      );
+      reply.header('cache-control', 'no-store');
+      return reply.code(201).send({ data, reset });
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      schema: {
+        ...doc('Change your own password (the current one is required); ends your other sessions', true),
+        body: passwordChangeBody,
+      },
+      onRequest: authenticate,
+    },
+    async (request) => ({ data: await service.changePassword(authOf(request), request.body, meta(request)) }),
+  );
+
+  app.post(
     '/auth/invitations/accept',
-    { schema: { ...doc('Set a password with an invitation token; returns a token pair'), body: acceptBody } },
+    {
+      schema: {
+        ...doc('Set a password with an invitation or password-reset token; returns a token pair'),
+        body: acceptBody,
+      },
+    },
     async (request, reply) => {
       checkCookieMode(request);
       const issued = await service.acceptInvitation(request.body, meta(request));

@@ -1,6 +1,7 @@
 // Owns the identity service's contract: what routes.ts calls (registration, login, refresh-token
-// rotation with reuse detection, logout, invitations and member management) and what it needs.
-// The behaviour lives by idea beside it — login.ts, sessions.ts, members.ts, with the shared
+// rotation with reuse detection, logout, invitations and member management, the own account)
+// and what it needs. The behaviour lives by idea beside it — login.ts, sessions.ts, members.ts,
+// invitations.ts, account.ts, with the shared
 // steps in issue-tokens.ts and users.ts. Every tenant row is read and written inside
 // tenantTransaction as the runtime role; the tenant of a login or refresh is found first
 // through directory_lookup (e-mail or token hash → organisation).
@@ -9,11 +10,16 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { AuthContext } from './authenticate.ts';
 import { type Credentials, login, type Registration, register } from './login.ts';
+import { changePassword, type PasswordChange } from './account.ts';
+import {
+  acceptInvitation,
+  createPasswordReset,
+  type InvitationAcceptance,
+  resendInvitation,
+} from './invitations.ts';
 import {
   type AddedMember,
-  acceptInvitation,
   addMember,
-  type InvitationAcceptance,
   listMembers,
   type MemberChange,
   me,
@@ -28,7 +34,6 @@ import { logout, logoutByRefreshToken, refresh } from './sessions.ts';
 import type { TokenSettings } from './tokens.ts';
 import type { OrganizationRow, UserRow } from './users.ts';
 
-export { INVITATION_TTL_DAYS } from './members.ts';
 export { REFRESH_GRACE_SECONDS } from './sessions.ts';
 export { normaliseEmail, type OrganizationRow, slugFor, type UserRow } from './users.ts';
 
@@ -110,5 +115,19 @@ export class IdentityService {
 
   acceptInvitation(input: InvitationAcceptance, meta: RequestMeta): Promise<IssuedTokens> {
     return acceptInvitation(this.deps, input, meta);
+  }
+
+  /** A new token for an open invitation (the old one dies). */
+  resendInvitation(auth: AuthContext, memberId: string, meta: RequestMeta) {
+    return resendInvitation(this.deps, auth, memberId, meta);
+  }
+
+  /** A one-time link with which a member sets a new password. */
+  createPasswordReset(auth: AuthContext, memberId: string, meta: RequestMeta) {
+    return createPasswordReset(this.deps, auth, memberId, meta);
+  }
+
+  changePassword(auth: AuthContext, input: PasswordChange, meta: RequestMeta) {
+    return changePassword(this.deps, auth, input, meta);
   }
 }

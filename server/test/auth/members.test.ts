@@ -147,9 +147,7 @@ describe('POST /auth/members', () => {
     const { data, invitation } = response.json();
     const { tenantTransaction } = await import('../../src/db/tenant.ts');
     await tenantTransaction(t.db.appPool, { orgId: owner.orgId }, (tx) =>
-      tx.query(`UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE user_id = $1`, [
-        data.id,
-      ]),
+      tx.query(`UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id = $1`, [data.id]),
     );
     const accepted = await t.app.inject({
       method: 'POST',

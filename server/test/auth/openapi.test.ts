@@ -26,6 +26,10 @@ describe('identity in the OpenAPI document', () => {
       ['/auth/members/{id}', 'patch'],
       ['/auth/members/{id}', 'delete'],
       ['/auth/invitations/accept', 'post'],
+      ['/auth/members/{id}/invitation', 'post'],
+      ['/auth/members/{id}/password-reset', 'post'],
+      ['/auth/password', 'post'],
+      ['/auth/config', 'get'],
     ];
     for (const [path, method] of routes) {
       expect(paths[path]?.[method]?.tags, `${method} ${path}`).toEqual(['identity']);

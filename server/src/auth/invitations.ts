@@ -1,0 +1,310 @@
+// Owns one-time links that let someone set a password: invitations (a new member) and password
+// resets (an existing member, made by an owner or admin). Tokens are returned once and stored
+// only as hashes; they expire (INVITATION_TTL, PASSWORD_RESET_TTL) and work once.
+//
+// An invitation carries the e-mail, role and name; the user row is created only when it is
+// accepted. So inviting an address answers the same whether or not that address has an account
+// in another organisation (no enumeration), and an unaccepted invitation holds no address (no
+// squatting): it expires, and any organisation may invite the address meanwhile. The first
+// acceptance wins; a later one is refused like a used link.
+import { tenantTransaction, type Tx } from '../db/tenant.ts';
+import { conflict, forbidden, notFound, unauthorized } from '../http/errors.ts';
+import { contextOf } from '../http/tenant-context.ts';
+import type { AuthContext } from './authenticate.ts';
+import { afterRevocation, enforceLimit, openSession, withAccessToken } from './issue-tokens.ts';
+import { hashPassword } from './passwords.ts';
+import { hashKey, newOpaqueToken, REFRESH_TOKEN_PATTERN, tokenHash } from './refresh-tokens.ts';
+import { revokeSessions } from './revocation.ts';
+import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './service.ts';
+import type { Role } from './tokens.ts';
+import { directoryLookup, loadOrganization, lockMember, USER_COLUMNS, type UserRow } from './users.ts';
+
+export type NewInvitation = { email: string; role: Role; name?: string | undefined };
+export type IssuedLink = { token: string; expires_at: Date };
+/** A member as listed: a user, or an open invitation (id = the invitation's id). */
+export type MemberRow = UserRow & { invitation_pending: boolean; invitation_expires_at: Date | null };
+export type InvitationAcceptance = { token: string; password: string };
+
+const PENDING_COLUMNS = `id, organization_id, email, name, role, NULL::timestamptz AS confirmed_at,
+  created_at, created_at AS updated_at, true AS invitation_pending, expires_at AS invitation_expires_at`;
+
+const alreadyMember = () =>
+  conflict('This address is already a member of your organisation.', { field: 'email' });
+const alreadyInvited = (invitationId: string) =>
+  conflict('This address already has an open invitation: re-send it instead.', {
+    field: 'email',
+    reason: 'already_invited',
+    member_id: invitationId,
+  });
+
+/** Owners and admins invite, re-send and reset, within limits per actor and per organisation. */
+async function checkInviteLimit(deps: IdentityServiceDeps, auth: AuthContext, meta: RequestMeta) {
+  enforceLimit(deps, meta, 'invite', await deps.limits.invitation(auth.userId, auth.orgId));
+}
+
+async function insertLink(
+  tx: Tx,
+  values: {
+    id?: string;
+    orgId: string;
+    kind: 'invitation' | 'password_reset';
+    userId: string | null;
+    email: string | null;
+    role: Role | null;
+    name: string | null;
+    invitedBy: string;
+    ttlSeconds: number;
+  },
+) {
+  const token = newOpaqueToken();
+  const { rows } = await tx.query(
+    `INSERT INTO invitations (id, organization_id, kind, user_id, email, role, name, token_hash,
+                              invited_by_user_id, expires_at)
+     VALUES (COALESCE($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))
+     RETURNING ${PENDING_COLUMNS}`,
+    [
+      values.id ?? null,
+      values.orgId,
+      values.kind,
+      values.userId,
+      values.email,
+      values.role,
+      values.name,
+      tokenHash(token),
+      values.invitedBy,
+      values.ttlSeconds,
+    ],
+  );
+  const row = rows[0] as MemberRow;
+  return { row, link: { token, expires_at: row.invitation_expires_at as Date } };
+}
+
+export async function invite(
+  deps: IdentityServiceDeps,
+  auth: AuthContext,
+  input: NewInvitation,
+  email: string,
+  meta: RequestMeta,
+): Promise<{ data: MemberRow; invitation: IssuedLink }> {
+  await checkInviteLimit(deps, auth, meta);
+  const result = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
+    // RLS shows this organisation's users only: another organisation's account stays invisible.
+    const member = await tx.query('SELECT id FROM users WHERE email = $1', [email]);
+    if (member.rowCount) throw alreadyMember();
+    await tx.query(
+      `DELETE FROM invitations WHERE email = $1 AND accepted_at IS NULL AND expires_at <= now()`,
+      [email],
+    );
+    const open = await tx.query('SELECT id FROM invitations WHERE email = $1 AND accepted_at IS NULL', [
+      email,
+    ]);
+    if (open.rowCount) throw alreadyInvited(open.rows[0].id);
+    return insertLink(tx, {
+      orgId: auth.orgId,
+      kind: 'invitation',
+      userId: null,
+      email,
+      role: input.role,
+      name: input.name?.trim() || null,
+      invitedBy: auth.userId,
+      ttlSeconds: deps.config.invitationTtl,
+    });
+  }).catch((error: { code?: string; constraint?: string }) => {
+    if (error.code === '23505' && error.constraint === 'invitations_open_email_idx') {
+      throw conflict('This address already has an open invitation: re-send it instead.', { field: 'email' });
+    }
+    throw error;
+  });
+  meta.log.info(
+    { event: 'auth.member_invited', by_user_id: auth.userId, invitation_id: result.row.id, role: input.role },
+    'member invited',
+  );
+  return { data: result.row, invitation: result.link };
+}
+
+/** A new token for an open (or expired) invitation; the old token stops working. */
+export async function resendInvitation(
+  deps: IdentityServiceDeps,
+  auth: AuthContext,
+  memberId: string,
+  meta: RequestMeta,
+): Promise<{ data: MemberRow; invitation: IssuedLink }> {
+  await checkInviteLimit(deps, auth, meta);
+  const result = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
+    const { rows } = await tx.query(
+      `DELETE FROM invitations
+        WHERE id = (SELECT id FROM invitations
+                     WHERE kind = 'invitation' AND accepted_at IS NULL AND (id = $1 OR user_id = $1)
+                     ORDER BY created_at DESC LIMIT 1 FOR UPDATE)
+        RETURNING id, user_id, email, role, name`,
+      [memberId],
+    );
+    const old = rows[0];
+    if (!old) throw notFound('Open invitation');
+    if (old.role === 'owner' && auth.role !== 'owner') throw forbidden('Only an owner can invite an owner.');
+    // A row from before migration 072 points at a waiting user: keep it that way.
+    const legacy = old.user_id ? await lockMember(tx, old.user_id) : undefined;
+    return insertLink(tx, {
+      id: old.id,
+      orgId: auth.orgId,
+      kind: 'invitation',
+      userId: old.user_id,
+      email: old.email,
+      role: old.role,
+      name: old.name,
+      invitedBy: auth.userId,
+      ttlSeconds: deps.config.invitationTtl,
+    }).then(({ row, link }) => ({
+      row: legacy ? { ...row, ...legacy, invitation_pending: true } : row,
+      link,
+    }));
+  });
+  meta.log.info(
+    { event: 'auth.invitation_resent', by_user_id: auth.userId, invitation_id: result.row.id },
+    'invitation re-sent',
+  );
+  return { data: result.row, invitation: result.link };
+}
+
+/** A one-time link with which a member sets a new password; accepting it ends their sessions. */
+export async function createPasswordReset(
+  deps: IdentityServiceDeps,
+  auth: AuthContext,
+  memberId: string,
+  meta: RequestMeta,
+): Promise<{ data: UserRow; reset: IssuedLink }> {
+  await checkInviteLimit(deps, auth, meta);
+  const result = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
+    const member = await lockMember(tx, memberId);
+    if (member.role === 'owner' && auth.role !== 'owner') {
+      throw forbidden('Only an owner can reset an owner’s password.');
+    }
+    await tx.query(
+      `DELETE FROM invitations WHERE user_id = $1 AND kind = 'password_reset' AND accepted_at IS NULL`,
+      [memberId],
+    );
+    const { link } = await insertLink(tx, {
+      orgId: auth.orgId,
+      kind: 'password_reset',
+      userId: memberId,
+      email: null,
+      role: null,
+      name: null,
+      invitedBy: auth.userId,
+      ttlSeconds: deps.config.passwordResetTtl,
+    });
+    return { data: member, reset: link };
+  });
+  meta.log.info(
+    { event: 'auth.password_reset_link', by_user_id: auth.userId, user_id: memberId },
+    'password reset link made',
+  );
+  return result;
+}
+
+/** Open invitations, listed beside the users by listMembers. */
+export async function openInvitations(tx: Tx): Promise<MemberRow[]> {
+  const { rows } = await tx.query(
+    `SELECT ${PENDING_COLUMNS} FROM invitations
+      WHERE kind = 'invitation' AND accepted_at IS NULL AND user_id IS NULL`,
+  );
+  return rows;
+}
+
+/** Cancels an open invitation by its id; false when there is none. */
+export async function cancelInvitation(tx: Tx, invitationId: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `DELETE FROM invitations WHERE id = $1 AND kind = 'invitation' AND accepted_at IS NULL AND user_id IS NULL`,
+    [invitationId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function acceptInvitation(
+  deps: IdentityServiceDeps,
+  input: InvitationAcceptance,
+  meta: RequestMeta,
+): Promise<IssuedTokens> {
+  enforceLimit(deps, meta, 'invitation', await deps.limits.tokenRequest(meta.ip));
+  const invalid = (reason: string) => {
+    deps.metrics.failures.inc({ reason: 'invalid_invitation' });
+    meta.log.info(
+      { event: 'auth.invitation_accept', result: 'invalid', reason, ip: meta.ip },
+      'invitation refused',
+    );
+    // The same answer when the address meanwhile has an account: the token holder may be the
+    // inviting admin, who must not learn that way which addresses have accounts.
+    return unauthorized('INVALID_TOKEN', 'This invitation is not valid, was already used, or has expired.');
+  };
+  if (!REFRESH_TOKEN_PATTERN.test(input.token)) throw invalid('malformed');
+  const hash = tokenHash(input.token);
+  const entry = await directoryLookup(deps.db, 'invitation', hashKey(hash));
+  if (!entry) throw invalid('unknown');
+  const passwordHash = await hashPassword(input.password);
+  const outcome = await tenantTransaction(
+    deps.db.appPool,
+    { orgId: entry.organization_id, requestId: meta.requestId },
+    async (tx) => {
+      const { rows } = await tx.query(
+        `SELECT id, kind, user_id, email, role, name FROM invitations
+          WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() FOR UPDATE`,
+        [hash],
+      );
+      const link = rows[0];
+      if (!link) return { kind: 'invalid' as const, reason: 'used_or_expired' };
+      await tx.query('UPDATE invitations SET accepted_at = now() WHERE id = $1', [link.id]);
+      let user: UserRow | undefined;
+      let revoked: string[] = [];
+      if (link.user_id) {
+        user = (
+          await tx.query(
+            `UPDATE users SET password_hash = $2, confirmed_at = COALESCE(confirmed_at, now())
+              WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+            [link.user_id, passwordHash],
+          )
+        ).rows[0];
+        if (link.kind === 'password_reset')
+          revoked = await revokeSessions(tx, 'password_reset', 'user', link.user_id);
+      } else {
+        if (await directoryLookup(deps.db, 'email', link.email))
+          return { kind: 'invalid' as const, reason: 'email_taken' };
+        user = (
+          await tx.query(
+            // The member keeps the id it was listed under while invited.
+            `INSERT INTO users (id, organization_id, email, name, password_hash, role, confirmed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING ${USER_COLUMNS}`,
+            [link.id, entry.organization_id, link.email, link.name, passwordHash, link.role],
+          )
+        ).rows[0];
+        await tx.query('UPDATE invitations SET user_id = $2 WHERE id = $1', [link.id, user!.id]);
+      }
+      if (!user) return { kind: 'invalid' as const, reason: 'no_user' };
+      const session = await openSession(deps, tx, user, meta);
+      return {
+        kind: 'ok' as const,
+        revoked,
+        issued: { user, organization: await loadOrganization(tx), ...session },
+      };
+    },
+  ).catch((error: { code?: string; constraint?: string }) => {
+    // Two organisations' invitations for one address accepted at the same moment: one wins.
+    if (error.code === '23505' && error.constraint === 'users_email_key') {
+      return { kind: 'invalid' as const, reason: 'email_taken' };
+    }
+    throw error;
+  });
+  if (outcome.kind === 'invalid') throw invalid(outcome.reason);
+  afterRevocation(deps, outcome.revoked, 'password_reset');
+  meta.log.info(
+    {
+      event: 'auth.invitation_accept',
+      result: 'ok',
+      user_id: outcome.issued.user.id,
+      org_id: outcome.issued.user.organization_id,
+      sessions_revoked: outcome.revoked.length,
+      ip: meta.ip,
+    },
+    'invitation accepted',
+  );
+  return withAccessToken(deps, outcome.issued);
+}
