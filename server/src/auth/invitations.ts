@@ -7,23 +7,20 @@
 // in another organisation (no enumeration), and an unaccepted invitation holds no address (no
 // squatting): it expires, and any organisation may invite the address meanwhile. The first
 // acceptance wins; a later one is refused like a used link.
-import { tenantTransaction, type Tx } from '../db/tenant.ts';
-import { conflict, forbidden, notFound, unauthorized } from '../http/errors.ts';
+import { type Tx, tenantTransaction } from '../db/tenant.ts';
+import { conflict, forbidden, notFound } from '../http/errors.ts';
 import { contextOf } from '../http/tenant-context.ts';
 import type { AuthContext } from './authenticate.ts';
-import { afterRevocation, enforceLimit, openSession, withAccessToken } from './issue-tokens.ts';
-import { hashPassword } from './passwords.ts';
-import { hashKey, newOpaqueToken, REFRESH_TOKEN_PATTERN, tokenHash } from './refresh-tokens.ts';
-import { revokeSessions } from './revocation.ts';
-import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './service.ts';
+import { enforceLimit } from './issue-tokens.ts';
+import { newOpaqueToken, tokenHash } from './refresh-tokens.ts';
+import type { IdentityServiceDeps, RequestMeta } from './service.ts';
 import type { Role } from './tokens.ts';
-import { directoryLookup, loadOrganization, lockMember, USER_COLUMNS, type UserRow } from './users.ts';
+import { lockMember, type UserRow } from './users.ts';
 
 export type NewInvitation = { email: string; role: Role; name?: string | undefined };
 export type IssuedLink = { token: string; expires_at: Date };
 /** A member as listed: a user, or an open invitation (id = the invitation's id). */
 export type MemberRow = UserRow & { invitation_pending: boolean; invitation_expires_at: Date | null };
-export type InvitationAcceptance = { token: string; password: string };
 
 const PENDING_COLUMNS = `id, organization_id, email, name, role, NULL::timestamptz AS confirmed_at,
   created_at, created_at AS updated_at, true AS invitation_pending, expires_at AS invitation_expires_at`;
@@ -218,93 +215,4 @@ export async function cancelInvitation(tx: Tx, invitationId: string): Promise<bo
     [invitationId],
   );
   return (rowCount ?? 0) > 0;
-}
-
-export async function acceptInvitation(
-  deps: IdentityServiceDeps,
-  input: InvitationAcceptance,
-  meta: RequestMeta,
-): Promise<IssuedTokens> {
-  enforceLimit(deps, meta, 'invitation', await deps.limits.tokenRequest(meta.ip));
-  const invalid = (reason: string) => {
-    deps.metrics.failures.inc({ reason: 'invalid_invitation' });
-    meta.log.info(
-      { event: 'auth.invitation_accept', result: 'invalid', reason, ip: meta.ip },
-      'invitation refused',
-    );
-    // The same answer when the address meanwhile has an account: the token holder may be the
-    // inviting admin, who must not learn that way which addresses have accounts.
-    return unauthorized('INVALID_TOKEN', 'This invitation is not valid, was already used, or has expired.');
-  };
-  if (!REFRESH_TOKEN_PATTERN.test(input.token)) throw invalid('malformed');
-  const hash = tokenHash(input.token);
-  const entry = await directoryLookup(deps.db, 'invitation', hashKey(hash));
-  if (!entry) throw invalid('unknown');
-  const passwordHash = await hashPassword(input.password);
-  const outcome = await tenantTransaction(
-    deps.db.appPool,
-    { orgId: entry.organization_id, requestId: meta.requestId },
-    async (tx) => {
-      const { rows } = await tx.query(
-        `SELECT id, kind, user_id, email, role, name FROM invitations
-          WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() FOR UPDATE`,
-        [hash],
-      );
-      const link = rows[0];
-      if (!link) return { kind: 'invalid' as const, reason: 'used_or_expired' };
-      await tx.query('UPDATE invitations SET accepted_at = now() WHERE id = $1', [link.id]);
-      let user: UserRow | undefined;
-      let revoked: string[] = [];
-      if (link.user_id) {
-        user = (
-          await tx.query(
-            `UPDATE users SET password_hash = $2, confirmed_at = COALESCE(confirmed_at, now())
-              WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-            [link.user_id, passwordHash],
-          )
-        ).rows[0];
-        if (link.kind === 'password_reset')
-          revoked = await revokeSessions(tx, 'password_reset', 'user', link.user_id);
-      } else {
-        if (await directoryLookup(deps.db, 'email', link.email))
-          return { kind: 'invalid' as const, reason: 'email_taken' };
-        user = (
-          await tx.query(
-            // The member keeps the id it was listed under while invited.
-            `INSERT INTO users (id, organization_id, email, name, password_hash, role, confirmed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING ${USER_COLUMNS}`,
-            [link.id, entry.organization_id, link.email, link.name, passwordHash, link.role],
-          )
-        ).rows[0];
-        await tx.query('UPDATE invitations SET user_id = $2 WHERE id = $1', [link.id, user!.id]);
-      }
-      if (!user) return { kind: 'invalid' as const, reason: 'no_user' };
-      const session = await openSession(deps, tx, user, meta);
-      return {
-        kind: 'ok' as const,
-        revoked,
-        issued: { user, organization: await loadOrganization(tx), ...session },
-      };
-    },
-  ).catch((error: { code?: string; constraint?: string }) => {
-    // Two organisations' invitations for one address accepted at the same moment: one wins.
-    if (error.code === '23505' && error.constraint === 'users_email_key') {
-      return { kind: 'invalid' as const, reason: 'email_taken' };
-    }
-    throw error;
-  });
-  if (outcome.kind === 'invalid') throw invalid(outcome.reason);
-  afterRevocation(deps, outcome.revoked, 'password_reset');
-  meta.log.info(
-    {
-      event: 'auth.invitation_accept',
-      result: 'ok',
-      user_id: outcome.issued.user.id,
-      org_id: outcome.issued.user.organization_id,
-      sessions_revoked: outcome.revoked.length,
-      ip: meta.ip,
-    },
-    'invitation accepted',
-  );
-  return withAccessToken(deps, outcome.issued);
 }

@@ -1,11 +1,12 @@
-// Owns the identity service's HTTP surface: /auth/* and GET /api/me. Routes stay thin:
+// Owns the identity service's HTTP surface: /auth/* and GET /api/me (the member and account
+// routes are in member-routes.ts). Routes stay thin:
 // validate, call the service, shape the answer (and the refresh cookie in cookie mode).
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
 import { AppError, unauthorized, validationError } from '../http/errors.ts';
-import { authOf, bearerToken, requireRole } from './authenticate.ts';
+import { authOf, bearerToken } from './authenticate.ts';
 import {
   assertCsrfSafe,
   clearRefreshCookie,
@@ -13,20 +14,10 @@ import {
   setRefreshCookie,
   wantsCookieMode,
 } from './cookies.ts';
+import { registerMemberRoutes } from './member-routes.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts';
-import type { IdentityService, IssuedTokens, RequestMeta } from './service.ts';
-import { ROLES } from './tokens.ts';
-
-// PostgreSQL text cannot hold NUL (it would be a 500): refused here, like other control characters.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-const noControl = { message: 'must not contain control characters' };
-const email = z.email({ message: 'must be an e-mail address' }).max(254);
-const newPassword = z
-  .string()
-  .min(PASSWORD_MIN, { message: `must be at least ${PASSWORD_MIN} characters` })
-  .max(PASSWORD_MAX, { message: `must be at most ${PASSWORD_MAX} characters` });
-const personName = z.string().trim().max(200).regex(NO_CONTROL, noControl);
+import { doc, email, NO_CONTROL, newPassword, noControl, personName, requestMeta } from './schemas.ts';
+import type { IdentityService, IssuedTokens } from './service.ts';
 
 const registerBody = z
   .object({
@@ -50,27 +41,7 @@ const refreshBody = z
 const scope = z.enum(['local', 'global']);
 const logoutQuery = z.object({ scope: scope.optional() }).strict();
 const logoutBody = z.object({ scope: scope.optional() }).strict().optional().nullable();
-const memberBody = z
-  .object({ email, role: z.enum(ROLES), password: newPassword.optional(), name: personName.optional() })
-  .strict();
-const memberPatch = z
-  .object({ role: z.enum(ROLES).optional(), name: personName.nullable().optional() })
-  .strict()
-  .refine((body) => body.role !== undefined || body.name !== undefined, {
-    message: 'send role and/or name',
-  });
-const memberParams = z.object({ id: z.uuid({ message: 'must be a uuid' }) });
 const acceptBody = z.object({ token: z.string().min(1).max(512), password: newPassword }).strict();
-const passwordChangeBody = z
-  .object({ current_password: z.string().min(1).max(PASSWORD_MAX), new_password: newPassword })
-  .strict();
-
-/** OpenAPI tags, summary and (for Bearer routes) the security requirement. */
-const doc = (summary: string, bearer = false) => ({
-  tags: ['identity'],
-  summary,
-  ...(bearer ? { security: [{ bearerAuth: [] }] } : {}),
-});
 
 export type IdentityRouteDeps = {
   config: Config;
@@ -79,12 +50,7 @@ export type IdentityRouteDeps = {
 };
 
 export function registerIdentityRoutes(app: App, { config, service, authenticate }: IdentityRouteDeps) {
-  const meta = (request: FastifyRequest): RequestMeta => ({
-    ip: request.ip,
-    userAgent: request.headers['user-agent'],
-    requestId: request.id,
-    log: request.log,
-  });
+  const meta = requestMeta;
 
   /** The token answer; in cookie mode the refresh token goes into the cookie, not the body. */
   const tokenAnswer = (request: FastifyRequest, reply: FastifyReply, issued: IssuedTokens) => {
@@ -219,104 +185,7 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
     },
   );
 
-  app.get(
-    '/auth/members',
-    { onRequest: authenticate, schema: doc('List the organisation’s members', true) },
-    async (request) => ({
-      data: await service.listMembers(authOf(request), request.id),
-    }),
-  );
-
-  app.post(
-    '/auth/members',
-    {
-      schema: {
-        ...doc('Add a member (with a password, or get an invitation token)', true),
-        body: memberBody,
-      },
-      onRequest: [authenticate, requireRole('admin')],
-    },
-    async (request, reply) => {
-      const { user, invitation } = await service.addMember(authOf(request), request.body, meta(request));
-      reply.header('cache-control', 'no-store');
-      return reply.code(201).send(invitation ? { data: user, invitation } : { data: user });
-    },
-  );
-
-  app.patch(
-    '/auth/members/:id',
-    {
-      schema: { ...doc('Change a member’s role or name', true), params: memberParams, body: memberPatch },
-      onRequest: [authenticate, requireRole('admin')],
-    },
-    async (request) => ({
-      data: await service.updateMember(authOf(request), request.params.id, request.body, meta(request)),
-    }),
-  );
-
-  app.delete(
-    '/auth/members/:id',
-    {
-      schema: { ...doc('Remove a member (their sessions end)', true), params: memberParams },
-      onRequest: [authenticate, requireRole('admin')],
-    },
-    async (request, reply) => {
-      await service.removeMember(authOf(request), request.params.id, meta(request));
-      return reply.code(204).send();
-    },
-  );
-
-  app.post(
-    '/auth/members/:id/invitation',
-    {
-      schema: {
-        ...doc('Re-send an open or expired invitation: a new token, the old one stops working', true),
-        params: memberParams,
-      },
-      onRequest: [authenticate, requireRole('admin')],
-    },
-    async (request, reply) => {
-      const { data, invitation } = await service.resendInvitation(
-        authOf(request),
-        request.params.id,
-        meta(request),
-      );
-      reply.header('cache-control', 'no-store');
-      return reply.code(201).send({ data, invitation });
-    },
-  );
-
-  app.post(
-    '/auth/members/:id/password-reset',
-    {
-      schema: {
-        ...doc('Make a one-time link with which the member sets a new password', true),
-        params: memberParams,
-      },
-      onRequest: [authenticate, requireRole('admin')],
-    },
-    async (request, reply) => {
-      const { data, reset } = await service.createPasswordReset(
-        authOf(request),
-        request.params.id,
-        meta(request),
-      );
-      reply.header('cache-control', 'no-store');
-      return reply.code(201).send({ data, reset });
-    },
-  );
-
-  app.post(
-    '/auth/password',
-    {
-      schema: {
-        ...doc('Change your own password (the current one is required); ends your other sessions', true),
-        body: passwordChangeBody,
-      },
-      onRequest: authenticate,
-    },
-    async (request) => ({ data: await service.changePassword(authOf(request), request.body, meta(request)) }),
-  );
+  registerMemberRoutes(app, { service, authenticate });
 
   app.post(
     '/auth/invitations/accept',

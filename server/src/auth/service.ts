@@ -8,15 +8,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import type { AuthContext } from './authenticate.ts';
-import { type Credentials, login, type Registration, register } from './login.ts';
 import { changePassword, type PasswordChange } from './account.ts';
-import {
-  acceptInvitation,
-  createPasswordReset,
-  type InvitationAcceptance,
-  resendInvitation,
-} from './invitations.ts';
+import type { AuthContext } from './authenticate.ts';
+import { acceptInvitation, type InvitationAcceptance } from './invitation-acceptance.ts';
+import { createPasswordReset, resendInvitation } from './invitations.ts';
+import { type Credentials, login, type Registration, register } from './login.ts';
 import {
   type AddedMember,
   addMember,

@@ -1,5 +1,5 @@
 // Helpers for the identity tests: register through the real HTTP routes, read JSON answers.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { App } from '../../src/app.ts';
 import { identityFeature } from '../../src/auth/feature.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -15,11 +15,14 @@ export type Registered = {
   body: Record<string, any>;
 };
 
-let ipCounter = 0;
-/** A fresh client address, so tests do not share per-IP rate limits unless they mean to. */
+/**
+ * A fresh client address, so tests do not share rate limits unless they mean to. Limits live in
+ * the database, shared by every test file of a run: each address is a random IPv6 /64 (limits
+ * count an IPv6 address by its /64), so no two files ever draw the same one.
+ */
 export function freshIp(): string {
-  ipCounter += 1;
-  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+  const group = () => randomBytes(2).toString('hex');
+  return `fd${randomBytes(1).toString('hex')}:${group()}:${group()}:${group()}::1`;
 }
 
 export const uniqueEmail = (label = 'user') => `${label}-${randomUUID().slice(0, 8)}@example.test`;

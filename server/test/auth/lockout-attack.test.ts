@@ -40,6 +40,8 @@ function loginFrom(base: string, from: string, email: string, password: string):
 }
 
 const clock = new ManualClock(new Date('2031-03-01T09:00:00Z'));
+/** Each test runs dozens of argon2 verifications: generous on a loaded machine. */
+const SLOW = 120_000;
 const advanceSeconds = (seconds: number) => clock.set(new Date(clock.now().getTime() + seconds * 1000));
 
 describe('lock-out under the issue 11 attack (real HTTP, 127.0.0.x sources)', () => {
@@ -57,7 +59,7 @@ describe('lock-out under the issue 11 attack (real HTTP, 127.0.0.x sources)', ()
   afterAll(async () => {
     await first?.close();
     await second?.close();
-  });
+  }, SLOW);
 
   it('the real user signs in from their own address while the attack goes on', async () => {
     const victim = await register(first.app);
@@ -79,7 +81,7 @@ describe('lock-out under the issue 11 attack (real HTTP, 127.0.0.x sources)', ()
     }
     expect(user).toEqual(Array(10).fill(200));
     expect(attacker).toEqual(Array(10).fill(401));
-  });
+  }, SLOW);
 
   it('an address that keeps failing is refused, on either process, for at most the promised time at first', async () => {
     const victim = await register(first.app);
@@ -94,7 +96,7 @@ describe('lock-out under the issue 11 attack (real HTTP, 127.0.0.x sources)', ()
     expect(Number(locked.headers['retry-after'])).toBe(60);
     advanceSeconds(60);
     expect((await loginFrom(secondBase, '127.0.1.99', victim.email, victim.password)).status).toBe(200);
-  });
+  }, SLOW);
 
   it('two processes share the per-address lock-out: 5 free failures in total, not 5 each', async () => {
     const victim = await register(first.app);
@@ -106,5 +108,5 @@ describe('lock-out under the issue 11 attack (real HTTP, 127.0.0.x sources)', ()
     }
     // Failures 1–6 are checked (the 6th sets a 1 s lock); from then on both refuse.
     expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
-  });
+  }, SLOW);
 });
