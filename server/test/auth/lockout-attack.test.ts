@@ -61,52 +61,64 @@ describe('lock-out under the issue 11 attack (real HTTP, 127.0.0.x sources)', ()
     await second?.close();
   }, SLOW);
 
-  it('the real user signs in from their own address while the attack goes on', async () => {
-    const victim = await register(first.app);
-    const realUser = '127.0.0.200';
-    // 20 failures from 4 addresses (on one process, as on a plain `npm start`).
-    for (let i = 0; i < 20; i++) {
-      const answer = await loginFrom(firstBase, `127.0.0.${10 + (i % 4)}`, victim.email, `guess ${i}`);
-      expect(answer.status).toBe(401);
-    }
-    // Then about one failure a minute from a fresh address, for ten minutes; the real user
-    // tries right after each one, through either process.
-    const attacker: number[] = [];
-    const user: number[] = [];
-    for (let minute = 0; minute < 10; minute++) {
-      attacker.push((await loginFrom(firstBase, `127.0.0.${50 + minute}`, victim.email, 'guess')).status);
-      const base = minute % 2 ? firstBase : secondBase;
-      user.push((await loginFrom(base, realUser, victim.email, victim.password)).status);
+  it(
+    'the real user signs in from their own address while the attack goes on',
+    async () => {
+      const victim = await register(first.app);
+      const realUser = '127.0.0.200';
+      // 20 failures from 4 addresses (on one process, as on a plain `npm start`).
+      for (let i = 0; i < 20; i++) {
+        const answer = await loginFrom(firstBase, `127.0.0.${10 + (i % 4)}`, victim.email, `guess ${i}`);
+        expect(answer.status).toBe(401);
+      }
+      // Then about one failure a minute from a fresh address, for ten minutes; the real user
+      // tries right after each one, through either process.
+      const attacker: number[] = [];
+      const user: number[] = [];
+      for (let minute = 0; minute < 10; minute++) {
+        attacker.push((await loginFrom(firstBase, `127.0.0.${50 + minute}`, victim.email, 'guess')).status);
+        const base = minute % 2 ? firstBase : secondBase;
+        user.push((await loginFrom(base, realUser, victim.email, victim.password)).status);
+        advanceSeconds(60);
+      }
+      expect(user).toEqual(Array(10).fill(200));
+      expect(attacker).toEqual(Array(10).fill(401));
+    },
+    SLOW,
+  );
+
+  it(
+    'an address that keeps failing is refused, on either process, for at most the promised time at first',
+    async () => {
+      const victim = await register(first.app);
+      for (let i = 0; i < 21; i++) {
+        await loginFrom(firstBase, `127.0.1.${i % 4}`, victim.email, `guess ${i}`);
+      }
+      // Under attack: a fresh address fails once and is locked for 60 s — on the other process too.
+      expect((await loginFrom(firstBase, '127.0.1.99', victim.email, 'wrong')).status).toBe(401);
+      const locked = await loginFrom(secondBase, '127.0.1.99', victim.email, victim.password);
+      expect(locked.status).toBe(429);
+      expect(JSON.parse(locked.body)).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(Number(locked.headers['retry-after'])).toBe(60);
       advanceSeconds(60);
-    }
-    expect(user).toEqual(Array(10).fill(200));
-    expect(attacker).toEqual(Array(10).fill(401));
-  }, SLOW);
+      expect((await loginFrom(secondBase, '127.0.1.99', victim.email, victim.password)).status).toBe(200);
+    },
+    SLOW,
+  );
 
-  it('an address that keeps failing is refused, on either process, for at most the promised time at first', async () => {
-    const victim = await register(first.app);
-    for (let i = 0; i < 21; i++) {
-      await loginFrom(firstBase, `127.0.1.${i % 4}`, victim.email, `guess ${i}`);
-    }
-    // Under attack: a fresh address fails once and is locked for 60 s — on the other process too.
-    expect((await loginFrom(firstBase, '127.0.1.99', victim.email, 'wrong')).status).toBe(401);
-    const locked = await loginFrom(secondBase, '127.0.1.99', victim.email, victim.password);
-    expect(locked.status).toBe(429);
-    expect(JSON.parse(locked.body)).toMatchObject({ code: 'RATE_LIMITED' });
-    expect(Number(locked.headers['retry-after'])).toBe(60);
-    advanceSeconds(60);
-    expect((await loginFrom(secondBase, '127.0.1.99', victim.email, victim.password)).status).toBe(200);
-  }, SLOW);
-
-  it('two processes share the per-address lock-out: 5 free failures in total, not 5 each', async () => {
-    const victim = await register(first.app);
-    const attacker = '127.0.2.7';
-    const statuses: number[] = [];
-    for (let i = 0; i < 8; i++) {
-      const base = i % 2 === 0 ? firstBase : secondBase;
-      statuses.push((await loginFrom(base, attacker, victim.email, `guess ${i}`)).status);
-    }
-    // Failures 1–6 are checked (the 6th sets a 1 s lock); from then on both refuse.
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
-  }, SLOW);
+  it(
+    'two processes share the per-address lock-out: 5 free failures in total, not 5 each',
+    async () => {
+      const victim = await register(first.app);
+      const attacker = '127.0.2.7';
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const base = i % 2 === 0 ? firstBase : secondBase;
+        statuses.push((await loginFrom(base, attacker, victim.email, `guess ${i}`)).status);
+      }
+      // Failures 1–6 are checked (the 6th sets a 1 s lock); from then on both refuse.
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
+    },
+    SLOW,
+  );
 });
