@@ -2,8 +2,8 @@
 // The production path end to end, as an operator runs it, on a copy of this tree:
 //   npm ci → npm run build → npm ci --omit=dev → NODE_ENV=production npm start
 // against the machine's PostgreSQL on 127.0.0.1:5432 (a database of its own, dropped after),
-// then /health must answer 200 and / must serve the built web app, with no devDependency
-// installed. Also: production without DATABASE_URL is refused in one line naming EMBEDDED_DB.
+// then /health must answer 200, / must serve the built web app and `npm run db:status` must
+// work, with no devDependency installed. Also: production without DATABASE_URL is refused in one line naming EMBEDDED_DB.
 // With wal_level other than logical on 5432, the server runs in proxy mode against a stand-in
 // Electric health route (the built-in engine needs logical WAL); it says which.
 // Slow (two installs and a build), so `.ci/run` runs it apart from `npm test`. Prints
@@ -120,6 +120,12 @@ try {
       `${page.status}`,
     );
   }
+  const status = spawnSync('npm', ['run', 'db:status', '--silent'], { cwd: tree, encoding: 'utf8', env });
+  check(
+    'npm run db:status runs the production build',
+    status.status === 0 && /applied/.test(status.stdout),
+    status.stderr.trim(),
+  );
 } catch (error) {
   check('production check ran', false, error.message);
 } finally {

@@ -2,7 +2,7 @@
 // `npm start`, the one command in both modes:
 //   production (NODE_ENV=production): runs the build from `npm run build` (dist/main.js, web/build)
 //     with production dependencies only; refuses in one line when there is no build.
-//   development: rebuilds the web app only when its sources changed since the last build (a hash
+//   development: rebuilds the web app (for the main server) only when its sources changed since the last build (a hash
 //     of web sources, the shared model and the lock file, kept in web/build), then runs the server
 //     from its TypeScript sources through tsx. Either way the server runs in this process, so
 //     signals reach it directly.
@@ -13,7 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { isWebBuildCurrent, writeWebBuildStamp } from './web-build-stamp.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
-const entry = process.argv[2] === 'auth' ? 'main-auth' : 'main';
+// `npm start` runs main; `start:auth`, `db:migrate` and `db:status` name another entry point
+// (main-auth, db/cli), taken off argv so the entry reads its own arguments from argv[2] on.
+const ENTRIES = ['main', 'main-auth', 'db/cli'];
+const entry = ENTRIES.includes(process.argv[2]) ? process.argv.splice(2, 1)[0] : 'main';
 
 if (process.env.NODE_ENV === 'production') {
   const bundle = path.join(root, 'dist', `${entry}.js`);
