@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.ts';
 import type { Metrics } from './metrics.ts';
+import { withTimeout } from './with-timeout.ts';
 
 /** A component that can report whether it is working (the sync engine registers one). */
 export type HealthCheck = { name: string; check: () => Promise<{ ok: boolean; detail?: unknown }> };
@@ -51,13 +52,4 @@ export function registerOpsRoutes(app: FastifyInstance, metrics: Metrics, checks
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref(),
-    ),
-  ]);
 }

@@ -8,6 +8,7 @@ import type { HealthCheck } from '../../ops/health.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
 import { type ShapeDefinition, type ShapeRequester, type ShapeUpstream, TooManyShapes } from '../upstream.ts';
+import { ReplicationLag } from './lag.ts';
 import { LiveSubscribers } from './live.ts';
 import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
 import { defaultEngineOptions, type EngineOptions } from './options.ts';
@@ -27,6 +28,7 @@ import {
 import { ShapeRegistry } from './registry.ts';
 import { ReplicationStream, type Transaction } from './replication.ts';
 import { columnsOf, type Replica, type ShapeLog } from './shape-log.ts';
+import { type WalStatus, WalStatusReader } from './wal-status.ts';
 
 export { defaultEngineOptions, type EngineOptions } from './options.ts';
 
@@ -57,13 +59,21 @@ export class ShapeEngine implements ShapeUpstream {
   private readonly metrics: EngineMetrics;
   private readonly registry: ShapeRegistry;
   private readonly live: LiveSubscribers;
+  private readonly lag = new ReplicationLag();
+  private readonly walStatus: WalStatusReader;
+  /** The last stream's slot and WAL position, kept after it fails (the lag keeps growing from there). */
+  private lastSlot: string | undefined;
+  private lastPosition = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...defaultEngineOptions, ...deps.options };
+    this.walStatus = new WalStatusReader(deps.db.ownerPool);
     this.metrics = createEngineMetrics(deps.metrics.registry, {
       shapes: () => this.registry.size,
       live: () => this.live.count,
       bytes: () => this.registry.bytes,
+      wal: () => (this.lastSlot === undefined ? undefined : this.walStatus.read(this.stream?.slotName)),
+      lagSeconds: (wal) => this.lagSeconds(wal),
     });
     this.registry = new ShapeRegistry({
       db: deps.db,
@@ -116,6 +126,8 @@ export class ShapeEngine implements ShapeUpstream {
           throw new Error('sync engine stood down while starting');
         }
         this.stream = stream;
+        this.lastSlot = stream.slotName;
+        this.lag.started(Date.now());
         this.state = 'running';
         this.lastError = undefined;
         this.deps.log.info({ slot: stream.slotName }, 'sync engine: replication started');
@@ -159,6 +171,7 @@ export class ShapeEngine implements ShapeUpstream {
     this.starting = undefined; // a start in progress sees the new generation and ends its stream
     this.state = 'idle';
     this.lastError = undefined;
+    this.lastSlot = undefined; // a follower reads no WAL: no lag to report
     this.registry.resetAll();
     this.live.closeAll();
     await stream?.stop();
@@ -177,8 +190,16 @@ export class ShapeEngine implements ShapeUpstream {
     }, this.options.restartDelayMs).unref();
   }
 
+  /** 0 unless the engine has run and the server holds WAL it has not read (see lag.ts). */
+  private lagSeconds(wal: WalStatus | undefined): number {
+    if (this.lastSlot === undefined || this.state === 'stopped') return 0;
+    if (this.stream) this.lastPosition = this.stream.position;
+    return this.lag.seconds(Date.now(), wal?.serverLsn, this.lastPosition);
+  }
+
   private onReplicationError(stream: ReplicationStream, error: Error) {
     if (stream !== this.stream) return;
+    this.lastPosition = stream.position;
     this.stream = undefined;
     void stream.stop();
     this.markFailed(error);
@@ -186,7 +207,7 @@ export class ShapeEngine implements ShapeUpstream {
 
   private onTransaction(tx: Transaction) {
     const now = Date.now();
-    this.metrics.lag.set(Math.max(0, (now - tx.commitTime) / 1000));
+    this.lag.processed(tx.commitTime);
     this.metrics.changes.inc(tx.changes.length);
     this.changesProcessed += tx.changes.length;
     this.registry.receive(tx, now);

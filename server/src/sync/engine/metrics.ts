@@ -1,15 +1,25 @@
-// Owns the built-in engine's Prometheus metrics, registered on the app's registry.
+// Owns the built-in engine's Prometheus metrics, registered on the app's registry. The gauges
+// that describe replication (lag, WAL held by the slot) are computed at scrape time, so a
+// stalled stream shows its real state rather than the last value it happened to set.
 import client from 'prom-client';
+import type { WalStatus } from './wal-status.ts';
 
 export type EngineMetrics = ReturnType<typeof createEngineMetrics>;
 
 /** Why a shape log was evicted (its clients get 409 and refetch). */
 export type EvictionReason = 'idle' | 'budget' | 'cap' | 'reset';
 
-export function createEngineMetrics(
-  registry: client.Registry,
-  read: { shapes: () => number; live: () => number; bytes: () => number },
-) {
+export type EngineReadings = {
+  shapes: () => number;
+  live: () => number;
+  bytes: () => number;
+  /** Replication lag in seconds, given the server's WAL status (undefined: not reachable). */
+  lagSeconds: (wal: WalStatus | undefined) => number;
+  /** The server's WAL status, or undefined when the engine has no stream to describe. */
+  wal: () => Promise<WalStatus | undefined> | undefined;
+};
+
+export function createEngineMetrics(registry: client.Registry, read: EngineReadings) {
   const registers = [registry];
   new client.Gauge({
     name: 'sync_engine_active_shapes',
@@ -35,6 +45,34 @@ export function createEngineMetrics(
       this.set(read.bytes());
     },
   });
+  new client.Gauge({
+    name: 'sync_engine_replication_lag_seconds',
+    help:
+      'Now minus the commit time of the last processed transaction while the server holds WAL the ' +
+      'engine has not read (grows while the stream is stalled or down); 0 when caught up',
+    registers,
+    async collect() {
+      this.set(read.lagSeconds(await read.wal()));
+    },
+  });
+  new client.Gauge({
+    name: 'sync_engine_slot_retained_wal_bytes',
+    help: "WAL kept from recycling by this engine's replication slot (pg_replication_slots.restart_lsn)",
+    registers,
+    async collect() {
+      const wal = await read.wal();
+      if (wal) this.set(wal.retainedBytes);
+    },
+  });
+  new client.Gauge({
+    name: 'sync_engine_max_slot_wal_keep_size_bytes',
+    help: 'The server setting max_slot_wal_keep_size in bytes (-1: unlimited), the ceiling for slot WAL',
+    registers,
+    async collect() {
+      const wal = await read.wal();
+      if (wal) this.set(wal.keepSizeBytes);
+    },
+  });
   return {
     evicted: new client.Counter({
       name: 'sync_shape_logs_evicted_total',
@@ -57,11 +95,6 @@ export function createEngineMetrics(
     changes: new client.Counter({
       name: 'sync_engine_changes_processed_total',
       help: 'Row changes read from logical replication (rate() gives changes per second)',
-      registers,
-    }),
-    lag: new client.Gauge({
-      name: 'sync_engine_replication_lag_seconds',
-      help: 'Commit-to-processing delay of the last replicated transaction',
       registers,
     }),
     snapshotSeconds: new client.Histogram({

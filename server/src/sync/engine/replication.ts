@@ -49,6 +49,9 @@ export function lsnToNumber(lsn: string | null | undefined): number {
 
 /** pgoutput plugin that creates a temporary slot on the replication connection first. */
 class TemporarySlotPlugin extends PgoutputPlugin {
+  /** WAL position the slot became consistent at: the stream has read everything before it. */
+  consistentPoint = 0;
+
   override parse(buffer: Buffer): Pgoutput.Message {
     const message = super.parse(buffer);
     // Keep PostgreSQL's text format: the engine sends text to clients, as Electric does.
@@ -57,9 +60,10 @@ class TemporarySlotPlugin extends PgoutputPlugin {
   }
 
   override async start(client: pg.Client, slotName: string, lastLsn: string): Promise<unknown> {
-    await client.query(
+    const { rows } = await client.query(
       `CREATE_REPLICATION_SLOT "${slotName}" TEMPORARY LOGICAL pgoutput (SNAPSHOT 'nothing')`,
     );
+    this.consistentPoint = lsnToNumber(rows[0]?.consistent_point);
     return super.start(client, slotName, lastLsn);
   }
 }
@@ -73,7 +77,9 @@ export class ReplicationStream {
   private readonly relationColumns = new Map<string, string>();
   private stopped = false;
   lastCommitEndLsn = 0;
+  /** Highest WAL position the walsender reported (keepalives carry how far it has read). */
   serverLsn = 0;
+  private plugin: TemporarySlotPlugin | undefined;
 
   constructor(
     private readonly connectionString: string,
@@ -93,6 +99,7 @@ export class ReplicationStream {
     );
     this.service = service;
     const plugin = new TemporarySlotPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] });
+    this.plugin = plugin;
     service.on('data', (_lsn: string, message: Pgoutput.Message) => this.onMessage(message));
     service.on('heartbeat', (lsn: string) => {
       this.serverLsn = Math.max(this.serverLsn, lsnToNumber(lsn));
@@ -115,6 +122,11 @@ export class ReplicationStream {
     service.on('error', (error: Error) => {
       if (!this.stopped) this.fail(error);
     });
+  }
+
+  /** How far this engine has read the WAL: every transaction committed before it is processed. */
+  get position(): number {
+    return Math.max(this.lastCommitEndLsn, this.serverLsn, this.plugin?.consistentPoint ?? 0);
   }
 
   private failed = false;
