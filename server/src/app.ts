@@ -78,6 +78,7 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
   });
   installErrorHandler(app, deps.metrics);
   deps.metrics.watchPool('app', deps.db.appPool);
+  deps.metrics.watchPool('owner', deps.db.ownerPool);
 
   const healthChecks: HealthCheck[] = [databaseHealth(deps.db)];
   const closers: Array<() => Promise<void>> = [];

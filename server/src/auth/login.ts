@@ -103,7 +103,7 @@ export async function login(
       ]);
       return rows[0] as (UserRow & { password_hash: string | null }) | undefined;
     },
-    { readOnly: true },
+    { readOnly: true, operation: 'auth_lookup' },
   );
   const ok = found?.password_hash
     ? await verifyPassword(found.password_hash, input.password)

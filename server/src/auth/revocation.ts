@@ -131,7 +131,7 @@ export class RevocationCache {
                   EXISTS (SELECT 1 FROM users u WHERE u.id = $2) AS user_exists`,
           [claims.sessionId, claims.userId],
         ),
-      { readOnly: true },
+      { readOnly: true, operation: 'auth_lookup' },
     );
     const row = rows[0];
     if (row.session_live === null) return !row.user_exists;

@@ -15,13 +15,17 @@ export async function sweepDeadSessions(db: Database, retentionSeconds: number):
   const { rows } = await db.appPool.query('SELECT id FROM organization_ids() AS id');
   let deleted = 0;
   for (const { id } of rows as Array<{ id: string }>) {
-    const result = await tenantTransaction(db.appPool, { orgId: id }, (tx) =>
-      tx.query(
-        `DELETE FROM sessions
-          WHERE (revoked_at IS NOT NULL AND revoked_at < now() - make_interval(secs => $1))
-             OR expires_at < now() - make_interval(secs => $1)`,
-        [retentionSeconds],
-      ),
+    const result = await tenantTransaction(
+      db.appPool,
+      { orgId: id },
+      (tx) =>
+        tx.query(
+          `DELETE FROM sessions
+            WHERE (revoked_at IS NOT NULL AND revoked_at < now() - make_interval(secs => $1))
+               OR expires_at < now() - make_interval(secs => $1)`,
+          [retentionSeconds],
+        ),
+      { operation: 'sweep' },
     );
     deleted += result.rowCount ?? 0;
   }

@@ -3,6 +3,7 @@
 // member locks that keep an organisation with at least one owner, and e-mail rules.
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import { timed } from '../db/query-timing.ts';
 import type { Tx } from '../db/tenant.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import type { Role } from './tokens.ts';
@@ -29,10 +30,9 @@ export async function directoryLookup(
   kind: 'email' | 'refresh_token' | 'invitation',
   key: string,
 ) {
-  const { rows } = await db.appPool.query('SELECT organization_id, entity_id FROM directory_lookup($1, $2)', [
-    kind,
-    key,
-  ]);
+  const { rows } = await timed(db.appPool, 'auth_lookup', () =>
+    db.appPool.query('SELECT organization_id, entity_id FROM directory_lookup($1, $2)', [kind, key]),
+  );
   return rows[0] as { organization_id: string; entity_id: string } | undefined;
 }
 

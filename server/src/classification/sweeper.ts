@@ -59,8 +59,11 @@ export function createSweeper(options: {
         let failed = 0;
         for (const { id } of orgs.rows) {
           try {
-            const result = await tenantTransaction(pool, { orgId: id, requestId: 'time-sweep' }, (tx) =>
-              sweepOrganization(tx, now),
+            const result = await tenantTransaction(
+              pool,
+              { orgId: id, requestId: 'time-sweep' },
+              (tx) => sweepOrganization(tx, now),
+              { operation: 'sweep' },
             );
             moved += result.moved.length;
           } catch (error) {

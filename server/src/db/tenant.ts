@@ -3,6 +3,7 @@
 // id) set transaction-locally. The settings vanish at COMMIT/ROLLBACK, so nothing leaks into
 // the next request that borrows the connection.
 import type pg from 'pg';
+import { type DbOperation, timed } from './query-timing.ts';
 
 export type TenantContext = {
   orgId: string;
@@ -13,6 +14,8 @@ export type TenantContext = {
 export type TransactionOptions = {
   isolation?: 'read committed' | 'repeatable read' | 'serializable';
   readOnly?: boolean;
+  /** Label of db_query_duration_seconds (default tenant_tx): the time from BEGIN to COMMIT. */
+  operation?: DbOperation;
 };
 
 export type Tx = pg.PoolClient;
@@ -32,16 +35,18 @@ export async function tenantTransaction<T>(
     ]
       .filter(Boolean)
       .join(' ');
-    await client.query(`BEGIN ${mode}`);
-    await client.query(
-      `SELECT set_config('app.current_org_id', $1, true),
-              set_config('app.current_user_id', $2, true),
-              set_config('app.request_id', $3, true)`,
-      [context.orgId, context.userId ?? '', context.requestId ?? ''],
-    );
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
+    return await timed(pool, options.operation ?? 'tenant_tx', async () => {
+      await client.query(`BEGIN ${mode}`);
+      await client.query(
+        `SELECT set_config('app.current_org_id', $1, true),
+                set_config('app.current_user_id', $2, true),
+                set_config('app.request_id', $3, true)`,
+        [context.orgId, context.userId ?? '', context.requestId ?? ''],
+      );
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    });
   } catch (error) {
     try {
       await client.query('ROLLBACK');

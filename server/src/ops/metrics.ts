@@ -1,7 +1,9 @@
-// Owns the Prometheus registry. Each feature registers its own metrics on `metrics.registry`
-// (see registerMetric); the shared HTTP and database metrics live here.
+// Owns the Prometheus registry. Each feature registers its own metrics on `metrics.registry`;
+// the shared HTTP and database metrics live here: request durations, RLS refusals, pool
+// connections by pool and state (read at scrape time), and database work by operation.
 import type pg from 'pg';
 import client from 'prom-client';
+import { observeQueries } from '../db/query-timing.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -18,28 +20,51 @@ export function createMetrics() {
   });
   const rlsViolations = new client.Counter({
     name: 'rls_violations_total',
-    help: 'Statements refused by row-level security (SQLSTATE 42501)',
+    help:
+      'Writes refused by a row-level security WITH CHECK policy (SQLSTATE 42501): a code path tried ' +
+      "to write another organisation's row. Reads hidden by RLS are not errors and are not counted",
     registers: [registry],
+  });
+  const queryDuration = new client.Histogram({
+    name: 'db_query_duration_seconds',
+    help: 'Database work by operation: a tenant transaction from BEGIN to COMMIT, or one direct read',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const pools = new Map<string, pg.Pool>();
+  new client.Gauge({
+    name: 'db_pool_connections',
+    help: 'Connections of each database pool by state (total, idle) and callers waiting for one (waiting)',
+    labelNames: ['pool', 'state'] as const,
+    registers: [registry],
+    collect() {
+      for (const [name, pool] of pools) {
+        this.set({ pool: name, state: 'total' }, pool.totalCount);
+        this.set({ pool: name, state: 'idle' }, pool.idleCount);
+        this.set({ pool: name, state: 'waiting' }, pool.waitingCount);
+      }
+    },
+  });
+  new client.Gauge({
+    name: 'db_pool_max_connections',
+    help: 'The size limit of each database pool',
+    labelNames: ['pool'] as const,
+    registers: [registry],
+    collect() {
+      for (const [name, pool] of pools) this.set({ pool: name }, pool.options.max ?? 10);
+    },
   });
 
   return {
     registry,
     httpDuration,
     rlsViolations,
-    /** Gauges of a pool's connections, read at scrape time. */
-    watchPool(name: string, pool: pg.Pool) {
-      const labels = ['state'] as const;
-      new client.Gauge({
-        name: `db_pool_${name}_connections`,
-        help: `Connections of the ${name} database pool by state`,
-        labelNames: labels,
-        registers: [registry],
-        collect() {
-          this.set({ state: 'total' }, pool.totalCount);
-          this.set({ state: 'idle' }, pool.idleCount);
-          this.set({ state: 'waiting' }, pool.waitingCount);
-        },
-      });
+    queryDuration,
+    /** Exports the pool's connection gauges and times its work in db_query_duration_seconds. */
+    watchPool(name: 'app' | 'owner', pool: pg.Pool) {
+      pools.set(name, pool);
+      observeQueries(pool, (operation, seconds) => queryDuration.observe({ operation }, seconds));
     },
   };
 }

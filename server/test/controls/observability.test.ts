@@ -55,7 +55,9 @@ it('labels request durations by route pattern and status', async () => {
     /http_request_duration_seconds_count\{method="GET",route="\/api\/controls\/:id",status="404"\} \d+/,
   );
   expect(metrics).not.toContain(c.id);
-  expect(metrics).toMatch(/db_pool_app_connections\{state="total"\}/);
+  expect(metrics).toMatch(/db_pool_connections\{pool="app",state="total"\} \d+/);
+  expect(metrics).toMatch(/db_pool_connections\{pool="owner",state="waiting"\} \d+/);
+  expect(metrics).toMatch(/db_query_duration_seconds_count\{operation="tenant_tx"\} [1-9]/);
 });
 
 it('a row-level security refusal is a 404 for the client, counted in rls_violations_total', async () => {

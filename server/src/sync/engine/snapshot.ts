@@ -77,6 +77,6 @@ export async function readSnapshot(
       });
       return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: result.rows.map((row) => row[0]) };
     },
-    { isolation: 'repeatable read', readOnly: true },
+    { isolation: 'repeatable read', readOnly: true, operation: 'snapshot' },
   );
 }
