@@ -6,7 +6,7 @@ export type AuthMetrics = ReturnType<typeof createAuthMetrics>;
 
 export function createAuthMetrics(metrics: Metrics) {
   const registers = [metrics.registry];
-  return {
+  const counters = {
     failures: new client.Counter({
       name: 'auth_failures_total',
       help: 'Refused authentication attempts and tokens, by reason',
@@ -32,4 +32,10 @@ export function createAuthMetrics(metrics: Metrics) {
       registers,
     }),
   };
+  // Series alerts look for start at 0, so the first occurrence is an increase Prometheus sees.
+  for (const reason of ['invalid_credentials', 'rate_limited', 'missing_token'])
+    counters.failures.inc({ reason }, 0);
+  for (const result of ['ok', 'reused', 'invalid']) counters.refreshes.inc({ result }, 0);
+  for (const result of ['ok', 'failed', 'rate_limited']) counters.logins.inc({ result }, 0);
+  return counters;
 }

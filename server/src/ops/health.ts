@@ -1,11 +1,18 @@
-// Owns GET /health (200 ok, 503 when the database or the sync engine is down) and GET /metrics.
+// Owns GET /health (200 ok, 503 when the database or the sync engine is down), GET /metrics,
+// and health_check_up{check}: the same checks run at scrape time, so alerts see what the load
+// balancer sees.
 import type { FastifyInstance } from 'fastify';
+import client from 'prom-client';
 import type { Database } from '../db/database.ts';
 import type { Metrics } from './metrics.ts';
 import { withTimeout } from './with-timeout.ts';
 
 /** A component that can report whether it is working (the sync engine registers one). */
 export type HealthCheck = { name: string; check: () => Promise<{ ok: boolean; detail?: unknown }> };
+
+type CheckResult = { ok: boolean; report: unknown };
+
+const CHECK_TIMEOUT_MS = 3000;
 
 export function databaseHealth(db: Database): HealthCheck {
   return {
@@ -17,33 +24,40 @@ export function databaseHealth(db: Database): HealthCheck {
   };
 }
 
+async function runCheck({ check }: HealthCheck): Promise<CheckResult> {
+  try {
+    const result = await withTimeout(check(), CHECK_TIMEOUT_MS);
+    const state = result.ok ? 'ok' : 'down';
+    return {
+      ok: result.ok,
+      report: result.detail === undefined ? state : { ok: result.ok, ...Object(result.detail) },
+    };
+  } catch (error) {
+    return { ok: false, report: { ok: false, error: (error as Error).message } };
+  }
+}
+
 export function registerOpsRoutes(app: FastifyInstance, metrics: Metrics, checks: HealthCheck[]) {
+  new client.Gauge({
+    name: 'health_check_up',
+    help: 'Each /health check at scrape time: 1 working, 0 down (database, sync_engine)',
+    labelNames: ['check'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      const results = await Promise.all(checks.map(runCheck));
+      checks.forEach(({ name }, i) => this.set({ check: name }, results[i]?.ok ? 1 : 0));
+    },
+  });
+
   app.get('/health', { logLevel: 'warn' }, async (_request, reply) => {
-    const results: Record<string, unknown> = {};
-    let healthy = true;
-    await Promise.all(
-      checks.map(async ({ name, check }) => {
-        try {
-          const result = await withTimeout(check(), 3000);
-          results[name] =
-            result.detail === undefined
-              ? result.ok
-                ? 'ok'
-                : 'down'
-              : { ok: result.ok, ...Object(result.detail) };
-          healthy &&= result.ok;
-        } catch (error) {
-          results[name] = { ok: false, error: (error as Error).message };
-          healthy = false;
-        }
-      }),
-    );
+    const results = await Promise.all(checks.map(runCheck));
+    const healthy = results.every((result) => result.ok);
     return reply
       .code(healthy ? 200 : 503)
       .header('cache-control', 'no-store')
       .send({
         status: healthy ? 'ok' : 'unavailable',
-        checks: results,
+        checks: Object.fromEntries(checks.map(({ name }, i) => [name, results[i]?.report])),
         uptime_seconds: Math.round(process.uptime()),
       });
   });

@@ -1,6 +1,7 @@
 // Owns the Prometheus registry. Each feature registers its own metrics on `metrics.registry`;
 // the shared HTTP and database metrics live here: request durations, RLS refusals, pool
 // connections by pool and state (read at scrape time), and database work by operation.
+import { getHeapStatistics } from 'node:v8';
 import type pg from 'pg';
 import client from 'prom-client';
 import { observeQueries } from '../db/query-timing.ts';
@@ -10,6 +11,14 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export function createMetrics() {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
+  new client.Gauge({
+    name: 'nodejs_heap_size_limit_bytes',
+    help: "V8's heap size limit (--max-old-space-size): the process's memory budget for the JS heap",
+    registers: [registry],
+    collect() {
+      this.set(getHeapStatistics().heap_size_limit);
+    },
+  });
 
   const httpDuration = new client.Histogram({
     name: 'http_request_duration_seconds',
