@@ -45,7 +45,7 @@ export function registerOpsRoutes(app: FastifyInstance, metrics: Metrics, checks
     registers: [metrics.registry],
     async collect() {
       const results = await Promise.all(checks.map(runCheck));
-      checks.forEach(({ name }, i) => this.set({ check: name }, results[i]?.ok ? 1 : 0));
+      for (const [i, { name }] of checks.entries()) this.set({ check: name }, results[i]?.ok ? 1 : 0);
     },
   });
 
