@@ -46,7 +46,7 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics) {
     if (appError) {
       if ((error as PgError).code === '42501') {
         request.log.warn(
-          { err: error, route: request.routeOptions.url },
+          { event: 'security.rls_refused', err: error, route: request.routeOptions.url },
           'row-level security refused a statement',
         );
       }
