@@ -14,7 +14,6 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
  * `admission`; `cluster`: leader election). The lead removes each name once its branch lands.
  */
 const PENDING_FROM_OTHER_BRANCHES = new Set([
-  'sync_engine_leader', // cluster
   'sync_shape_log_bytes', // sync-limits
   'sync_shape_logs_evicted_total', // sync-limits
   'sync_snapshot_queue_depth', // admission
