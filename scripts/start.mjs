@@ -13,9 +13,9 @@ import { pathToFileURL } from 'node:url';
 import { isWebBuildCurrent, writeWebBuildStamp } from './web-build-stamp.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
-// `npm start` runs main; `start:auth`, `db:migrate` and `db:status` name another entry point
-// (main-auth, db/cli), taken off argv so the entry reads its own arguments from argv[2] on.
-const ENTRIES = ['main', 'main-auth', 'db/cli'];
+// `npm start` runs main; `start:auth`, `db:migrate`, `db:status` and `admin` name another entry
+// point (main-auth, db/cli, admin/cli), taken off argv so the entry reads its own arguments from argv[2] on.
+const ENTRIES = ['main', 'main-auth', 'db/cli', 'admin/cli'];
 const entry = ENTRIES.includes(process.argv[2]) ? process.argv.splice(2, 1)[0] : 'main';
 
 if (process.env.NODE_ENV === 'production') {
