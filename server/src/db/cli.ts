@@ -8,7 +8,8 @@ import { migrationStatus } from './migrate.ts';
 const GLOBAL_TABLES: Record<string, string> = {
   directory: 'global lookup keys; runtime role has no grant, read only via directory_lookup()',
   schema_migrations: 'migration record; runtime role has no grant',
-  rate_limit_state: 'shared rate limits; runtime role has no grant, reached only via rate_limit_*() functions',
+  rate_limit_state:
+    'shared rate limits; runtime role has no grant, reached only via rate_limit_*() functions',
 };
 
 type TableRow = { table: string; enabled: boolean; forced: boolean; policies: string[] };
