@@ -40,7 +40,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npm run build:web && npx tsx server/src/main.ts',
+    // npm start: the web app is rebuilt only when its sources changed (scripts/web-build-stamp.mjs).
+    command: 'npm start',
     cwd: root,
     url: `http://localhost:${port}/health`,
     timeout: 240_000,
