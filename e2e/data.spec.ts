@@ -15,7 +15,10 @@ test('a write the server refuses is rolled back with a message', async ({ page, 
   await expect(page.getByRole('cell', { name: /^our crew$/i })).toHaveCount(1);
 });
 
-test('CSV import adds controls and export downloads the register', async ({ page, request }) => {
+test('CSV import is checked first (dry run), imports on confirmation, and export downloads the register', async ({
+  page,
+  request,
+}) => {
   const owner = await registerAccount(request, 'Csv');
   await signIn(page, owner.email, owner.password);
   await page.getByRole('link', { name: 'Register' }).click();
@@ -26,16 +29,28 @@ test('CSV import adds controls and export downloads the register', async ({ page
       'name,control_type,functional_range\nEye wash station,physical,narrow\nHot work permit,procedural,wide\n',
     ),
   });
+  // The dry run writes nothing: the file waits for confirmation.
+  await expect(page.getByTestId('import-ready')).toContainText('2 controls ready to import');
+  await expect(page.getByRole('link', { name: 'Eye wash station' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Import 2' }).click();
   await expect(page.getByRole('link', { name: 'Eye wash station' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Hot work permit' })).toBeVisible();
 
-  // A bad file: nothing is written and the person is told which line is wrong.
+  // A bad file: nothing is written and every problem is listed by line (not cut to three),
+  // and downloadable.
+  const bad = Array.from({ length: 5 }, (_, i) => `Broken ${i},not-a-type,narrow`).join('\n');
   await page.locator('input[type="file"]').setInputFiles({
     name: 'bad.csv',
     mimeType: 'text/csv',
-    buffer: Buffer.from('name,control_type,functional_range\nBroken,not-a-type,narrow\n'),
+    buffer: Buffer.from(`name,control_type,functional_range\n${bad}\n`),
   });
-  await expect(page.getByRole('alert')).toContainText('Line 2');
+  const problems = page.getByTestId('import-problems');
+  await expect(page.getByRole('alert')).toContainText('5 problems');
+  for (const line of [2, 3, 4, 5, 6]) await expect(problems).toContainText(`Line ${line}:`);
+  const problemFile = page.waitForEvent('download');
+  await problems.getByRole('button', { name: 'Download the problems (CSV)' }).click();
+  const problemText = readFileSync(await (await problemFile).path(), 'utf8');
+  expect(problemText.split('\r\n').filter(Boolean)).toHaveLength(6);
   await expect(page.getByTestId('register-row')).toHaveCount(2);
 
   const download = page.waitForEvent('download');

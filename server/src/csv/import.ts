@@ -125,8 +125,11 @@ export function parseImport(text: string): ImportRow[] {
   return rows;
 }
 
-/** Validates the whole file (shape, then provider names), then creates every control. */
-export async function importControls(tx: Tx, text: string, now: Date): Promise<number> {
+/**
+ * Validates the whole file (shape, then provider names), then creates every control — or,
+ * as a dry run, stops there and writes nothing. Either way a bad file is a 400 with every problem.
+ */
+export async function importControls(tx: Tx, text: string, now: Date, dryRun = false): Promise<number> {
   const rows = parseImport(text);
   const names = [
     ...new Set(rows.flatMap((row) => (row.provider === null ? [] : [row.provider.toLowerCase()]))),
@@ -140,6 +143,7 @@ export async function importControls(tx: Tx, text: string, now: Date): Promise<n
     .filter((row) => row.provider !== null && !providerId.has(row.provider.toLowerCase()))
     .map((row) => ({ line: row.line, problem: `No provider named "${row.provider}" in this organisation.` }));
   if (errors.length > 0) rejected(errors);
+  if (dryRun) return rows.length;
   await createControls(
     tx,
     rows.map((row) => ({

@@ -11,6 +11,8 @@ import { exportControlsCsv } from './export.ts';
 import { importControls } from './import.ts';
 
 const exportQuery = z.object({ format: z.enum(['csv']).default('csv') }).strict();
+/** dry_run=true checks the whole file and writes nothing. */
+const importQuery = z.object({ dry_run: z.enum(['true', 'false']).default('false') }).strict();
 
 const security = [{ bearerAuth: [] }];
 
@@ -54,7 +56,9 @@ export const csvFeature: Feature = async (app, deps) => {
         schema: {
           tags: ['controls'],
           security,
-          summary: 'Import controls from a text/csv body (admin): all-or-nothing, 400 lists every bad line',
+          summary:
+            'Import controls from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only',
+          querystring: importQuery,
         },
       },
       async (request, reply) => {
@@ -62,6 +66,12 @@ export const csvFeature: Feature = async (app, deps) => {
           throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as text/csv.');
         }
         const body = request.body;
+        if (request.query.dry_run === 'true') {
+          const count = await readInTenant(deps.db, request, (tx) =>
+            importControls(tx, body, deps.clock.now(), true),
+          );
+          return reply.code(200).send({ dry_run: true, would_import: count });
+        }
         const result = await inTenant(deps.db, request, async (tx) => ({
           imported: await importControls(tx, body, deps.clock.now()),
           txid: await currentTxid(tx),

@@ -13,10 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const importCsv = (user: TestUser, payload: string, contentType = 'text/csv') =>
+const importCsv = (user: TestUser, payload: string, contentType = 'text/csv', query = '') =>
   t.app.inject({
     method: 'POST',
-    url: '/api/controls/import',
+    url: `/api/controls/import${query}`,
     headers: { authorization: `Bearer ${user.token}`, 'content-type': contentType },
     payload,
   });
@@ -290,5 +290,28 @@ describe('CSV import', () => {
       'name,control_type,functional_range,provider\nB,physical,narrow,Their provider\n',
     );
     expect(theirs.statusCode).toBe(400);
+  });
+
+  it('a dry run checks the whole file, lists every problem, and writes nothing', async () => {
+    const w = await buildWorld(t);
+    await insertProvider(t, w.orgId, { name: 'Acme Safety' });
+    const good =
+      'name,control_type,functional_range,provider\nA,physical,narrow,Acme Safety\nB,technical,wide,\n';
+    const checked = await importCsv(w.admin, good, 'text/csv', '?dry_run=true');
+    expect(checked.statusCode).toBe(200);
+    expect(checked.json()).toEqual({ dry_run: true, would_import: 2 });
+    expect(await countControls(w)).toBe(0);
+
+    const bad = `name,control_type,functional_range,provider\n${Array.from(
+      { length: 7 },
+      (_, i) => `Bad ${i},rocket,narrow,Nobody`,
+    ).join('\n')}\n`;
+    const refused = await importCsv(w.admin, bad, 'text/csv', '?dry_run=true');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().details.errors).toHaveLength(7);
+    expect(await countControls(w)).toBe(0);
+    const badQuery = await importCsv(w.admin, good, 'text/csv', '?dry_run=maybe');
+    expect(badQuery.statusCode).toBe(400);
+    expect((await importCsv(w.member, good, 'text/csv', '?dry_run=true')).statusCode).toBe(403);
   });
 });

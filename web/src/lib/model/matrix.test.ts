@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Control } from '../data/types';
-import { axisPosition, placeControl, quadrantCounts, riskColor } from './matrix';
+import { axisPosition, markerPath, nextPoint, placeControl, quadrantCounts, riskBand } from './matrix';
 import { movements } from './movement';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -68,10 +68,15 @@ describe('matrix placement', () => {
   });
 
   it('colours by failure probability, grey when not scored', () => {
-    expect(riskColor(null)).toBe('#8a94a0');
-    expect(riskColor(0)).toBe('rgb(46, 139, 87)');
-    expect(riskColor(1)).toBe('rgb(150, 20, 40)');
-    expect(riskColor(0.5)).not.toBe(riskColor(0.1));
+    expect(riskBand(null)).toBe('unscored');
+    expect(riskBand(0)).toBe('low');
+    expect(riskBand(0.34)).toBe('low');
+    expect(riskBand(0.35)).toBe('medium');
+    expect(riskBand(0.7)).toBe('high');
+    expect(riskBand(1)).toBe('high');
+    // A different shape per band: colour is never the only cue.
+    const shapes = (['low', 'medium', 'high'] as const).map((band) => markerPath(band, 0, 0));
+    expect(new Set(shapes).size).toBe(3);
   });
 
   it('counts controls per quadrant', () => {
@@ -112,5 +117,27 @@ describe('movement', () => {
     );
     expect(summary.total).toBe(3);
     expect(summary.flows[0]).toEqual({ from: 'self', to: 'specialist', count: 2 });
+  });
+});
+
+describe('keyboard walk through the matrix', () => {
+  const points = [
+    { id: 'a', x: 0.1, y: 0.1 },
+    { id: 'b', x: 0.4, y: 0.12 },
+    { id: 'c', x: 0.45, y: 0.9 },
+    { id: 'd', x: 0.9, y: 0.5 },
+  ];
+  it('moves to the nearest point in the arrow direction, keeping to a line', () => {
+    expect(nextPoint(points, 'a', 'right')).toBe('b');
+    expect(nextPoint(points, 'b', 'right')).toBe('d');
+    expect(nextPoint(points, 'b', 'up')).toBe('c');
+    expect(nextPoint(points, 'c', 'down')).toBe('b');
+    expect(nextPoint(points, 'd', 'down')).toBe('b');
+    expect(nextPoint(points, 'd', 'left')).not.toBe('a');
+  });
+  it('stays put at an edge and starts at the first point from an unknown one', () => {
+    expect(nextPoint(points, 'a', 'left')).toBeUndefined();
+    expect(nextPoint(points, 'a', 'down')).toBeUndefined();
+    expect(nextPoint(points, 'gone', 'right')).toBe('a');
   });
 });

@@ -53,26 +53,77 @@ export function jitter(id: string, salt: number): number {
   return (((hash >>> 0) % 2001) - 1000) / 1000;
 }
 
-/** Failure probability 0..1 → colour from calm green through amber to red. */
-export function riskColor(probability: number | null): string {
-  if (probability === null || !Number.isFinite(probability)) return '#8a94a0';
-  const p = Math.min(1, Math.max(0, probability));
-  const stops = [
-    [0, [46, 139, 87]],
-    [0.35, [230, 170, 40]],
-    [0.7, [200, 60, 50]],
-    [1, [150, 20, 40]],
-  ] as const;
-  for (let i = 1; i < stops.length; i++) {
-    const [p1, c1] = stops[i]!;
-    const [p0, c0] = stops[i - 1]!;
-    if (p <= p1) {
-      const t = (p - p0) / (p1 - p0);
-      const mix = c0.map((c, k) => Math.round(c + (c1[k]! - c) * t));
-      return `rgb(${mix[0]}, ${mix[1]}, ${mix[2]})`;
+export type RiskBand = 'low' | 'medium' | 'high' | 'unscored';
+
+/**
+ * Failure probability 0..1 → one of three bands, each drawn with a colour from Paul Tol's
+ * high-contrast scheme (told apart with any colour vision, and in greyscale; the colours are in
+ * Matrix.svelte's styles) and its own shape, so colour is never the only cue: low ● blue,
+ * medium ◆ yellow, high ▲ red; not scored ○ hollow grey.
+ */
+export const RISK_BANDS: Record<RiskBand, { label: string }> = {
+  low: { label: 'low (under 35%)' },
+  medium: { label: 'medium (35–69%)' },
+  high: { label: 'high (70% and over)' },
+  unscored: { label: 'not scored' },
+};
+
+export function riskBand(probability: number | null): RiskBand {
+  if (probability === null || !Number.isFinite(probability)) return 'unscored';
+  if (probability < 0.35) return 'low';
+  if (probability < 0.7) return 'medium';
+  return 'high';
+}
+
+/** The SVG path of a band's marker centred on (x, y). */
+export function markerPath(band: RiskBand, x: number, y: number): string {
+  const r = 7;
+  switch (band) {
+    case 'medium':
+      return `M${x} ${y - r - 1}L${x + r + 1} ${y}L${x} ${y + r + 1}L${x - r - 1} ${y}Z`;
+    case 'high':
+      return `M${x} ${y - r - 1}L${x + r + 1} ${y + r - 1}L${x - r - 1} ${y + r - 1}Z`;
+    default:
+      return `M${x - r} ${y}a${r} ${r} 0 1 0 ${2 * r} 0a${r} ${r} 0 1 0 ${-2 * r} 0Z`;
+  }
+}
+
+export type Direction = 'left' | 'right' | 'up' | 'down';
+
+/**
+ * The point a keyboard user reaches from `fromId` with an arrow key: the nearest one lying in
+ * that direction (x grows to the right, y upwards), sideways distance counting double so the
+ * walk keeps to a line. Undefined when none lies that way.
+ */
+export function nextPoint(
+  points: ReadonlyArray<{ id: string; x: number; y: number }>,
+  fromId: string,
+  direction: Direction,
+): string | undefined {
+  const from = points.find((p) => p.id === fromId);
+  if (!from) return points[0]?.id;
+  let best: string | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const p of points) {
+    if (p.id === fromId) continue;
+    const dx = p.x - from.x;
+    const dy = p.y - from.y;
+    const [along, across] =
+      direction === 'right'
+        ? [dx, dy]
+        : direction === 'left'
+          ? [-dx, dy]
+          : direction === 'up'
+            ? [dy, dx]
+            : [-dy, dx];
+    if (along <= 0) continue;
+    const score = along + 2 * Math.abs(across);
+    if (score < bestScore) {
+      bestScore = score;
+      best = p.id;
     }
   }
-  return 'rgb(150, 20, 40)';
+  return best;
 }
 
 export type MatrixPoint = {
@@ -83,7 +134,7 @@ export type MatrixPoint = {
   x: number;
   /** 0..1 from the bottom. */
   y: number;
-  color: string;
+  band: RiskBand;
   days: number | null;
   distance: number | null;
   probability: number | null;
@@ -107,7 +158,7 @@ export function placeControl(control: Control, thresholds: Thresholds, now: numb
     quadrant: control.current_quadrant,
     x: clamp(axisPosition(days, thresholds.recentDays, X_SPAN) + jitter(control.id, 1) * spread),
     y: clamp(axisPosition(distance, thresholds.closeDistance, Y_SPAN) + jitter(control.id, 2) * spread),
-    color: riskColor(probability),
+    band: riskBand(probability),
     days,
     distance,
     probability,
