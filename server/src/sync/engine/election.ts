@@ -11,7 +11,7 @@ import client from 'prom-client';
 import type { Logger } from '../../ops/logger.ts';
 
 /** Advisory lock namespace (first int4): "sertantai", engine election. */
-const LOCK_CLASS = 0x5e47b;
+export const ELECTION_LOCK_CLASS = 0x5e47b;
 const CHANNEL = 'sertantai_engine_leader';
 
 export type ElectionRole = 'electing' | 'leader' | 'follower';
@@ -111,7 +111,7 @@ export class EngineElection {
       // Hand over now: free the lock and wake the followers instead of letting them poll.
       await connection
         .query('SELECT pg_advisory_unlock($1, $2), pg_notify($3, $4)', [
-          LOCK_CLASS,
+          ELECTION_LOCK_CLASS,
           this.key,
           CHANNEL,
           this.options.group,
@@ -150,7 +150,7 @@ export class EngineElection {
       }
       const { rows } = await connection.query<{ won: boolean }>(
         'SELECT pg_try_advisory_lock($1, $2) AS won',
-        [LOCK_CLASS, this.key],
+        [ELECTION_LOCK_CLASS, this.key],
       );
       if (rows[0]?.won) {
         await this.publish(connection);
@@ -172,7 +172,9 @@ export class EngineElection {
       connectionString: this.options.ownerUrl,
       application_name: 'sertantai-engine-election',
       keepAlive: true,
-      query_timeout: Math.max(5_000, this.retryMs * 3),
+      // Long enough that a loaded server is not taken for a lost connection (a leader steps
+      // down on it); a dead peer is found sooner by the socket's keep-alive or an error.
+      query_timeout: 30_000,
     });
     connection.on('error', (error) => this.connectionLost(error, connection));
     connection.on('end', () => this.connectionLost(new Error('connection ended'), connection));
@@ -209,7 +211,7 @@ export class EngineElection {
          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
          AND l.classid = $2::oid AND l.objid = $3::oid AND l.objsubid = 2
        WHERE e.election_group = $1`,
-      [this.options.group, LOCK_CLASS, this.key],
+      [this.options.group, ELECTION_LOCK_CLASS, this.key],
     );
     return rows[0]?.url ?? undefined;
   }
