@@ -201,6 +201,7 @@ async function main() {
   const expected = singleExpected + writer.writes.length;
   const delivered = expected - singleMissing - finalMissing;
   const refetches = clients.flat().map((client) => client.refetches);
+  const serverErrors = clients.flat().map((client) => client.serverErrors);
   const p99Single = percentile(singleLatency, 99);
   const p99Cluster = percentile(clusterLatency, 99);
   const lines = [
@@ -210,6 +211,7 @@ async function main() {
     `refetches per client (409) across the fail-over: max ${Math.max(...refetches)}, mean ${(refetches.reduce((a, b) => a + b, 0) / refetches.length).toFixed(2)}, clients with more than one: ${refetches.filter((n) => n > 1).length}`,
     `new leader after the kill: ${ms(leaderAfterMs)}; every client refetched and up to date again: ${converged ? ms(tConverged - tKill) : 'NOT within 120 s'} after the kill`,
     `API error rate during the fail-over (kill → converged): ${failedAttempts.length} / ${windowAttempts.length} writes (${((100 * failedAttempts.length) / Math.max(1, windowAttempts.length)).toFixed(1)}%)${failedAttempts.length ? ` — ${[...outcomes].map(([outcome, n]) => `${outcome}: ${n}`).join(', ')}` : ''}`,
+    `5xx answers per client over the run (each waited out with back-off): max ${Math.max(...serverErrors)}, mean ${(serverErrors.reduce((a, b) => a + b, 0) / serverErrors.length).toFixed(2)}`,
     `restarted process rejoined as: ${rejoined?.role ?? 'unknown'}`,
     `write → client latency p50/p99: 1 process ${ms(percentile(singleLatency, 50))} / ${ms(p99Single)} (${singleLatency.length} writes); 3 processes ${ms(percentile(clusterLatency, 50))} / ${ms(p99Cluster)} (${clusterLatency.length} writes)`,
     `p99 ratio 1 process / 3 processes: ${(p99Single / p99Cluster).toFixed(2)} (1.00 = no cost for forwarding; goal ≥ 0.9)`,
