@@ -1,7 +1,7 @@
 // `npm run drill:cluster` (`-- --short` in CI): many processes, one service, with a crash.
 // Three app processes on a fresh database of the machine's PostgreSQL (DRILL_ADMIN_URL, default
-// postgres://postgres@127.0.0.1:5432/postgres), PgBouncer in transaction mode when the server
-// reads APP_DATABASE_URL, HAProxy round-robin on loopback; 20 organisations × 10 live shapes
+// postgres://postgres@127.0.0.1:5432/postgres), PgBouncer in transaction mode for request
+// traffic (APP_DATABASE_URL) when installed, HAProxy round-robin on loopback; 20 organisations × 10 live shapes
 // held by the official client while writes go in through every process. Phases, same load:
 //   1. one process: clients and writes through a frontend that reaches only the leader;
 //   2. three processes: clients and writes round-robin over all three (followers forward);
@@ -20,7 +20,6 @@ import {
   freshDatabase,
   killHard,
   leaderOf,
-  serverSupportsPooledUrl,
   startApp,
   startHaproxy,
   startPgBouncer,
@@ -103,12 +102,12 @@ async function main() {
     SEED: 'false',
     LOG_LEVEL: 'warn',
   };
-  const pooled = serverSupportsPooledUrl() && tool('pgbouncer');
-  if (pooled) env.APP_DATABASE_URL = await startPgBouncer(databaseUrl);
+  const pooled = tool('pgbouncer');
+  if (pooled) env.APP_DATABASE_URL = await startPgBouncer(databaseUrl, randomBytes(24).toString('hex'));
   console.log(
     pooled
       ? 'request traffic through PgBouncer (transaction mode, APP_DATABASE_URL)'
-      : 'request traffic direct to PostgreSQL (this server has no APP_DATABASE_URL yet, or no pgbouncer)',
+      : 'request traffic direct to PostgreSQL (no pgbouncer installed)',
   );
 
   const ports = [await freePort(), await freePort(), await freePort()];
@@ -122,8 +121,8 @@ async function main() {
 
   const db = await openDatabase({
     databaseUrl,
+    appDatabaseUrl: env.APP_DATABASE_URL,
     dataDir: '',
-    secret: tokenSecret,
     requireLogicalWal: false,
     appPoolSize: 2,
   });

@@ -2,10 +2,10 @@
 // database on the machine's PostgreSQL (dropped at the end), app processes (`server/src/main.ts`
 // under tsx, production settings, one PORT each, the same DATABASE_URL and secrets), HAProxy
 // round-robin on 127.0.0.1 with a config generated into a temp dir, and PgBouncer in
-// transaction mode when the server supports APP_DATABASE_URL. Only loopback addresses are used.
+// transaction mode for APP_DATABASE_URL. Only loopback addresses are used.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,18 +61,19 @@ export async function freshDatabase(adminUrl: string): Promise<string> {
   return url.toString();
 }
 
-/** True when this checkout's server reads APP_DATABASE_URL (a pooled URL beside the direct one). */
-export function serverSupportsPooledUrl(): boolean {
-  return readFileSync(path.join(root, 'server/src/config.ts'), 'utf8').includes('APP_DATABASE_URL');
-}
-
-/** PgBouncer in transaction mode in front of `databaseUrl`; returns the pooled URL. */
-export async function startPgBouncer(databaseUrl: string): Promise<string> {
+/**
+ * PgBouncer in transaction mode in front of `databaseUrl`; returns APP_DATABASE_URL for it: the
+ * runtime role `<database>_app` with `password` (the server makes the role match; PgBouncer
+ * passes the pair on to PostgreSQL).
+ */
+export async function startPgBouncer(databaseUrl: string, password: string): Promise<string> {
   const target = new URL(databaseUrl);
   const port = await freePort();
   const dbName = target.pathname.slice(1);
   const ini = path.join(workDir, 'pgbouncer.ini');
-  writeFileSync(path.join(workDir, 'userlist.txt'), '');
+  const role = `${dbName}_app`;
+  writeFileSync(path.join(workDir, 'userlist.txt'), `"${role}" "${password}"\n`);
+  chmodSync(path.join(workDir, 'userlist.txt'), 0o644);
   writeFileSync(
     ini,
     [
@@ -82,7 +83,7 @@ export async function startPgBouncer(databaseUrl: string): Promise<string> {
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
       'unix_socket_dir =',
-      'auth_type = trust',
+      'auth_type = plain',
       `auth_file = ${path.join(workDir, 'userlist.txt')}`,
       'pool_mode = transaction',
       'max_client_conn = 1000',
@@ -98,6 +99,8 @@ export async function startPgBouncer(databaseUrl: string): Promise<string> {
   await waitForPort(port);
   const pooled = new URL(databaseUrl);
   pooled.port = String(port);
+  pooled.username = role;
+  pooled.password = password;
   return pooled.toString();
 }
 
