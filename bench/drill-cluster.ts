@@ -53,13 +53,13 @@ function openClients(base: string, tenants: Tenant[]): DrillClient[][] {
 }
 
 async function allUpToDate(clients: DrillClient[][]) {
-  const ok = await until(() => clients.flat().every((client) => client.upToDate), 90_000);
+  const ok = await until(() => clients.flat().every((client) => client.upToDate), 180_000);
   if (!ok) {
     const all = clients.flat();
     const sum = (pick: (client: DrillClient) => number) => all.reduce((n, client) => n + pick(client), 0);
     throw new Error(
-      `the live shapes did not all reach up-to-date within 90 s: ${all.filter((c) => c.upToDate).length} of ${all.length} did; ` +
-        `5xx answers seen: ${sum((c) => c.serverErrors)}, 409s: ${sum((c) => c.refetches)}`,
+      `the live shapes did not all reach up-to-date within 180 s: ${all.filter((c) => c.upToDate).length} of ${all.length} did; ` +
+        `5xx answers seen: ${sum((c) => c.serverErrors)}, 429s: ${sum((c) => c.throttled)}, 409s: ${sum((c) => c.refetches)}`,
     );
   }
 }

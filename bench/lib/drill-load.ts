@@ -65,6 +65,7 @@ export async function createTenants(
 export class DrillClient {
   refetches = 0;
   serverErrors = 0;
+  throttled = 0;
   upToDate = false;
   /** When the client was last told to refetch, and when it was up to date again after that. */
   refetchedAt: number | undefined;
@@ -86,6 +87,7 @@ export class DrillClient {
         const response = await fetch(input, init);
         if (response.status === 409) this.refetches += 1;
         if (response.status >= 500) this.serverErrors += 1;
+        if (response.status === 429) this.throttled += 1;
         return response;
       },
       onError: (error) => {
