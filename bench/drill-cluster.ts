@@ -90,8 +90,7 @@ async function watchElection(databaseUrl: string) {
 }
 
 async function main() {
-  for (const name of ['haproxy'])
-    if (!tool(name)) throw new Error(`${name} is not installed (apt-get install ${name})`);
+  if (!tool('haproxy')) throw new Error('haproxy is not installed (apt-get install haproxy)');
   const databaseUrl = await freshDatabase(ADMIN_URL);
   const tokenSecret = randomBytes(48).toString('base64url');
   const env: Record<string, string> = {
@@ -102,7 +101,7 @@ async function main() {
     SEED: 'false',
     LOG_LEVEL: 'warn',
   };
-  const pooled = tool('pgbouncer');
+  const pooled = tool('pgbouncer') !== undefined;
   if (pooled) env.APP_DATABASE_URL = await startPgBouncer(databaseUrl, randomBytes(24).toString('hex'));
   console.log(
     pooled

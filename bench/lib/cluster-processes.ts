@@ -5,7 +5,7 @@
 // transaction mode for APP_DATABASE_URL. Only loopback addresses are used.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,8 +30,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function tool(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+/** The path of an installed program (Debian puts haproxy and pgbouncer in /usr/sbin). */
+export function tool(name: 'haproxy' | 'pgbouncer'): string | undefined {
+  if (existsSync(`/usr/sbin/${name}`)) return `/usr/sbin/${name}`;
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : undefined;
 }
 
 /** A new database for the drill; dropped (with its runtime role) by stopAll(). */
@@ -95,7 +98,7 @@ export async function startPgBouncer(databaseUrl: string, password: string): Pro
   chmodSync(ini, 0o644);
   // PgBouncer refuses to run as root: drop to postgres when we are root.
   const asRoot = process.getuid?.() === 0;
-  startChild('pgbouncer', 'pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), ini]);
+  startChild('pgbouncer', tool('pgbouncer') ?? 'pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), ini]);
   await waitForPort(port);
   const pooled = new URL(databaseUrl);
   pooled.port = String(port);
@@ -132,7 +135,7 @@ export async function startHaproxy(frontends: Record<string, number[]>): Promise
   }
   const file = path.join(workDir, 'haproxy.cfg');
   writeFileSync(file, `${lines.join('\n')}\n`);
-  startChild('haproxy', 'haproxy', ['-db', '-f', file]);
+  startChild('haproxy', tool('haproxy') ?? 'haproxy', ['-db', '-f', file]);
   for (const url of Object.values(urls)) await waitForPort(Number(new URL(url).port));
   return urls;
 }
