@@ -10,12 +10,10 @@ import { auth, freshIp, login, refresh, register } from '../auth/helpers.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 /**
- * Metrics added by branches not yet merged into main (issue 10 tenancy limits: `sync-limits`,
- * `admission`; `cluster`: leader election). The lead removes each name once its branch lands.
+ * Metrics added by branches not yet merged into main (issue 10 tenancy limits: `admission`).
+ * The lead removes each name once its branch lands.
  */
 const PENDING_FROM_OTHER_BRANCHES = new Set([
-  'sync_shape_log_bytes', // sync-limits
-  'sync_shape_logs_evicted_total', // sync-limits
   'sync_snapshot_queue_depth', // admission
   'sync_snapshot_queue_wait_seconds_bucket', // admission
   'sync_snapshots_refused_total', // admission
