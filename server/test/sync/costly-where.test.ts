@@ -71,9 +71,10 @@ describe('costly where (issue 10, attack 1)', () => {
     for (let i = 0; i < 20; i++) baseline.push(await timedRead(w.bob));
 
     const issuePattern = `%${'a'.repeat(2500)}b%`;
-    // The longest patterns the default limits admit, literal (KMP) and with `_` (Shift-And).
-    const literal = `%${'a'.repeat(497)}b%`;
-    const wildcard = `%${'a_'.repeat(248)}b%`;
+    // Patterns as long as the default cost budget admits for six: literal (KMP, one pass
+    // over the text) and with `_` (Shift-And, two passes).
+    const literal = `%${'a'.repeat(147)}b%`;
+    const wildcard = `%${'a_'.repeat(31)}b%`;
     const matching = `${'a'.repeat(4999)}b`;
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
@@ -178,7 +179,7 @@ describe('where limits through the endpoint', () => {
     expect(response.status).toBe(400);
     const body = await response.json();
     expect(body.errors.where[0]).toMatch(
-      /^where is too costly to evaluate on every change: its estimated cost is 12,060 and the limit is 10,000/,
+      /^where is too costly to evaluate on every change: its estimated cost is 12,060 and the limit is 2,000/,
     );
     expect(await metric(/^sync_shapes_refused_total\{reason="where_too_costly"\}/)).toBe(1);
   });

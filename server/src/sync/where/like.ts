@@ -29,6 +29,8 @@ const ANY_ONE = -1;
 
 type Segment = {
   chars: Int32Array;
+  /** Only `_`: matches any text of its length. */
+  anyOnly?: boolean;
   /** KMP failure function, for literal segments. */
   failure?: Int32Array;
   /** Shift-And masks by code point (and `other` for the rest), for segments with `_`. */
@@ -64,6 +66,7 @@ function compile(pattern: string): CompiledLike {
 function segmentOf(codes: number[]): Segment {
   const chars = Int32Array.from(codes);
   if (!codes.includes(ANY_ONE)) return { chars, failure: failureOf(chars) };
+  if (codes.every((code) => code === ANY_ONE)) return { chars, anyOnly: true };
   const words = Math.ceil(chars.length / 32);
   const other = new Uint32Array(words);
   for (let j = 0; j < chars.length; j++) if (chars[j] === ANY_ONE) other[j >>> 5]! |= 1 << (j & 31);
@@ -125,7 +128,7 @@ function matchesAt(text: Int32Array, at: number, segment: Segment, counter?: Ste
 function find(text: Int32Array, from: number, to: number, segment: Segment, counter?: StepCounter): number {
   const { chars, failure, masks } = segment;
   const m = chars.length;
-  if (m === 0) return from;
+  if (m === 0 || (segment.anyOnly && to - from >= m)) return from;
   if (to - from < m) return -1;
   if (failure) {
     let k = 0;
@@ -162,6 +165,21 @@ function find(text: Int32Array, from: number, to: number, segment: Segment, coun
     if ((state[lastWord] as number) & lastBit) return i - m + 1;
   }
   return -1;
+}
+
+/**
+ * Steps per character of text the pattern may cost: 1 with literal segments only (their searches
+ * cover the text once between them), ⌈length / 32⌉ of its longest searched segment with `_`.
+ */
+export function likePasses(pattern: string): number {
+  const { segments, hasPercent } = compile(pattern);
+  let passes = 1;
+  if (!hasPercent) return passes;
+  for (let s = 1; s < segments.length - 1; s++) {
+    const { masks } = segments[s] as Segment;
+    if (masks) passes = Math.max(passes, masks.words);
+  }
+  return passes;
 }
 
 /** LIKE by code points, linear in the text for literal segments (see the header). */

@@ -56,6 +56,26 @@ describe('where limits', () => {
       /^where is too costly to evaluate on every change: its estimated cost is 624 and the limit is 300 /,
     );
     expect(() => parseWhere('t LIKE $1 OR t LIKE $2', COLUMNS, params, limits)).not.toThrow();
+    // A segment with `_` costs a pass per 32 characters: ⌈40 / 32⌉ = 2 passes.
+    const wildcard = `%${'a_'.repeat(20)}%`;
+    expect(
+      refusal(() =>
+        parseWhere(
+          't LIKE $1',
+          COLUMNS,
+          { '1': wildcard },
+          { ...limits, maxLikePatternLength: 100, maxCost: 241 },
+        ),
+      ).limit,
+    ).toBe('where_too_costly');
+    expect(() =>
+      parseWhere(
+        't LIKE $1',
+        COLUMNS,
+        { '1': wildcard },
+        { ...limits, maxLikePatternLength: 100, maxCost: 242 },
+      ),
+    ).not.toThrow();
     // IN counts its values; other conditions 1 each.
     expect(() => parseWhere(`n IN (${'1,'.repeat(299)}1)`, COLUMNS, {}, limits)).not.toThrow();
     expect(refusal(() => parseWhere(`n IN (${'1,'.repeat(300)}1)`, COLUMNS, {}, limits)).limit).toBe(

@@ -1,9 +1,12 @@
 // The resource limits of a client where, so that routing every replicated change through it stays
 // cheap: the length of each LIKE pattern, the bytes of all params, and an estimated cost per row.
-// Cost units: a LIKE/ILIKE counts LIKE_COST (it reads the whole text of the row's value) plus its
-// pattern's length; an IN counts one per listed value; any other condition counts 1.
+// Cost units: a LIKE/ILIKE counts LIKE_COST for each pass it makes over the row's value (one,
+// or ⌈length / 32⌉ of its longest searched segment containing `_`: see likePasses) plus its
+// pattern's length; an IN counts one per listed value; any other condition counts 1. So the
+// budget bounds the work per row: about maxCost / LIKE_COST steps per character of text.
 import type { Node } from './ast.ts';
 import { WhereError } from './ast.ts';
+import { likePasses } from './like.ts';
 
 export type WhereLimits = {
   /** Characters in one LIKE/ILIKE pattern. */
@@ -17,7 +20,7 @@ export type WhereLimits = {
 export const defaultWhereLimits: WhereLimits = {
   maxLikePatternLength: 512,
   maxParamsBytes: 8_192,
-  maxCost: 10_000,
+  maxCost: 2_000,
 };
 
 export const LIKE_COST = 100;
@@ -59,7 +62,7 @@ export function whereCost(node: Node): number {
       return Math.max(1, node.list.length);
     case 'like': {
       const pattern = node.pattern.kind === 'value' ? (node.pattern.value ?? '') : '';
-      return LIKE_COST + pattern.length;
+      return LIKE_COST * likePasses(pattern) + pattern.length;
     }
     default:
       return 1;
@@ -71,7 +74,7 @@ export function checkWhereCost(root: Node, limits: WhereLimits) {
   if (cost > limits.maxCost) {
     throw new WhereError(
       `where is too costly to evaluate on every change: its estimated cost is ${count(cost)} and the limit is ${count(limits.maxCost)} ` +
-        `(each LIKE/ILIKE counts ${LIKE_COST} plus its pattern's length, each IN value 1, any other condition 1); use fewer or shorter LIKE patterns`,
+        `(each LIKE/ILIKE counts ${LIKE_COST} per pass over the text plus its pattern's length, each IN value 1, any other condition 1); use fewer or shorter LIKE patterns`,
       'where',
       'where_too_costly',
     );
