@@ -11,7 +11,7 @@ import { ShapeBudgets } from './budgets.ts';
 import type { EngineMetrics, EvictionReason } from './metrics.ts';
 import type { EngineOptions } from './options.ts';
 import type { Transaction } from './replication.ts';
-import { routeKeyOf, routeTransaction, touchedLogs } from './routing.ts';
+import { replayPending, routeKeyOf, routeTransaction, touchedLogs } from './routing.ts';
 import { parsePgSnapshot, type Replica, ShapeLog, type TableInfo } from './shape-log.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
 
@@ -198,14 +198,16 @@ export class ShapeRegistry {
     try {
       const { snapshot, rows } = await readSnapshot(this.deps.db, def, log.table.primaryKey);
       if (log.dropped) return;
-      log.completeSnapshot(parsePgSnapshot(snapshot), rows, this.deps.options.chunkBytes);
+      log.setSnapshotRows(parsePgSnapshot(snapshot), rows, this.deps.options.chunkBytes);
+      await replayPending(log, this.deps.options.routeSliceMs);
+      if (log.dropped) return;
       this.deps.metrics.snapshotSeconds.observe((performance.now() - started) / 1000);
       if (log.changeCount > this.deps.options.maxLogChanges) this.dropLog(log, 'cap');
       else this.budgets.enforce(log);
     } catch (error) {
       this.deps.log.warn({ err: error, table: def.table }, 'sync engine: snapshot failed');
-      this.dropLog(log, 'snapshot failed');
       log.failSnapshot(error as Error);
+      this.dropLog(log, 'snapshot failed');
     }
   }
 }

@@ -40,6 +40,40 @@ export function touchedLogs(tx: Transaction, routes: Map<string, Set<ShapeLog>>)
 
 export type RouteStats = { slices: number; longestSliceMs: number };
 
+/** Counts time on the event loop and yields once a slice of `sliceMs` is used. */
+class Slicer {
+  readonly stats: RouteStats = { slices: 1, longestSliceMs: 0 };
+  private sliceStart = performance.now();
+
+  constructor(private readonly sliceMs: number) {}
+
+  async pause() {
+    const elapsed = performance.now() - this.sliceStart;
+    if (elapsed < this.sliceMs) return;
+    this.stats.longestSliceMs = Math.max(this.stats.longestSliceMs, elapsed);
+    this.stats.slices++;
+    await yieldToEventLoop();
+    this.sliceStart = performance.now();
+  }
+
+  finish(): RouteStats {
+    this.stats.longestSliceMs = Math.max(this.stats.longestSliceMs, performance.now() - this.sliceStart);
+    return this.stats;
+  }
+}
+
+/** The log's entries for the given changes of the transaction, computed in slices. */
+async function entriesFor(log: ShapeLog, tx: Transaction, indexes: Iterable<number>, slicer: Slicer) {
+  const entries: Entry[] = [];
+  for (const i of indexes) {
+    const entry = log.entryAt(tx, i);
+    if (entry) entries.push(entry);
+    await slicer.pause();
+    if (log.dropped) break;
+  }
+  return entries;
+}
+
 /**
  * Appends the transaction to every touched log, yielding after each `sliceMs` of work;
  * `appended(log)` runs after a log took entries. Resolves when every log has its entries.
@@ -50,27 +84,25 @@ export async function routeTransaction(
   sliceMs: number,
   appended: (log: ShapeLog) => void,
 ): Promise<RouteStats> {
-  const stats: RouteStats = { slices: 1, longestSliceMs: 0 };
-  let sliceStart = performance.now();
-  const pause = async () => {
-    const elapsed = performance.now() - sliceStart;
-    if (elapsed < sliceMs) return;
-    stats.longestSliceMs = Math.max(stats.longestSliceMs, elapsed);
-    stats.slices++;
-    await yieldToEventLoop();
-    sliceStart = performance.now();
-  };
+  const slicer = new Slicer(sliceMs);
   for (const [log, indexes] of touched) {
     if (!log.accepts(tx)) continue;
-    const entries: Entry[] = [];
-    for (const i of indexes) {
-      const entry = log.entryAt(tx, i);
-      if (entry) entries.push(entry);
-      await pause();
-      if (log.dropped) break;
-    }
+    const entries = await entriesFor(log, tx, indexes, slicer);
     if (log.append(tx, entries)) appended(log);
   }
-  stats.longestSliceMs = Math.max(stats.longestSliceMs, performance.now() - sliceStart);
-  return stats;
+  return slicer.finish();
+}
+
+/**
+ * After a log's snapshot: the transactions kept meanwhile (and those routed to it while they
+ * are replayed) appended in order, in slices; then the log is ready for its clients.
+ */
+export async function replayPending(log: ShapeLog, sliceMs: number): Promise<RouteStats> {
+  const slicer = new Slicer(sliceMs);
+  for (let tx = log.nextPending(); tx && !log.dropped; tx = log.nextPending()) {
+    const entries = await entriesFor(log, tx, tx.changes.keys(), slicer);
+    log.append(tx, entries);
+  }
+  log.markReady();
+  return slicer.finish();
 }

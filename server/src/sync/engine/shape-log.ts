@@ -118,6 +118,13 @@ export class ShapeLog {
    * snapshotMessageSql in shape-messages.ts), so the engine stores strings without parsing or re-serialising.
    */
   completeSnapshot(snapshot: PgSnapshot, rows: string[], chunkBytes: number) {
+    this.setSnapshotRows(snapshot, rows, chunkBytes);
+    for (let tx = this.nextPending(); tx; tx = this.nextPending()) this.append(tx, this.entriesOf(tx));
+    this.markReady();
+  }
+
+  /** The snapshot is in; the transactions kept meanwhile still wait (nextPending, then markReady). */
+  setSnapshotRows(snapshot: PgSnapshot, rows: string[], chunkBytes: number) {
     this.snapshot = snapshot;
     const ends: number[] = [];
     let chunk = 0;
@@ -135,25 +142,50 @@ export class ShapeLog {
     this.rows = rows;
     this.chunkEnds = ends;
     this.grow(bytes);
-    const pending = this.pending ?? [];
+  }
+
+  /**
+   * The next transaction kept during the snapshot that the snapshot does not contain, in commit
+   * order; transactions routed meanwhile are still kept behind it. Undefined when none is left.
+   */
+  nextPending(): Transaction | undefined {
+    const snapshot = this.snapshot;
+    for (let tx = this.pending?.shift(); tx; tx = this.pending?.shift()) {
+      if (!snapshot || !visibleInSnapshot(snapshot, tx.xid)) return tx;
+    }
+    return undefined;
+  }
+
+  /** Every kept transaction is appended: the log serves its clients. */
+  markReady() {
+    if (this.state !== 'snapshotting') return;
     this.pending = null;
     this.state = 'ready';
-    for (const tx of pending) this.apply(tx);
     this.resolveReady();
   }
 
+  /** Every entry of one transaction for this shape (see entryAt). */
+  entriesOf(tx: Transaction): Entry[] {
+    const entries: Entry[] = [];
+    for (let i = 0; i < tx.changes.length; i++) {
+      const entry = this.entryAt(tx, i);
+      if (entry) entries.push(entry);
+    }
+    return entries;
+  }
+
+  /** The snapshot failed: its waiting requests get the error (the registry then drops the log). */
   failSnapshot(error: Error) {
-    this.state = 'dropped';
     this.rejectReady(error);
   }
 
   /** Appends the changes of one transaction that concern this shape; false if none did. */
   apply(tx: Transaction, indexes?: number[]): boolean {
     if (!this.accepts(tx)) return false;
+    if (!indexes) return this.append(tx, this.entriesOf(tx));
     const added: Entry[] = [];
-    const count = indexes ? indexes.length : tx.changes.length;
-    for (let n = 0; n < count; n++) {
-      const entry = this.entryAt(tx, indexes ? (indexes[n] as number) : n);
+    for (const i of indexes) {
+      const entry = this.entryAt(tx, i);
       if (entry) added.push(entry);
     }
     return this.append(tx, added);
@@ -239,6 +271,8 @@ export class ShapeLog {
 
   drop() {
     this.state = 'dropped';
+    // Requests waiting for the snapshot go on, see the log dropped and answer 409.
+    this.resolveReady();
     this.rows = [];
     this.entries = [];
     this.grow(-this.bytes);
