@@ -49,6 +49,7 @@ test('a seeded login sees controls in all four quadrants', async ({ page }) => {
   await page.getByTestId('register-row').first().getByRole('link').click();
   await expect(page.getByTestId('control-name')).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Quadrant history' })).toBeVisible();
+  await expect(page.getByTestId('risk-explanation')).toBeVisible();
   await shot(page, 'control');
 
   await page.getByRole('link', { name: 'Providers' }).click();
@@ -66,6 +67,13 @@ test('a seeded login sees controls in all four quadrants', async ({ page }) => {
   await page.getByRole('link', { name: 'Members' }).click();
   await expect(page.getByRole('cell', { name: `viewer@${acme.domain}`, exact: true })).toBeVisible();
   await shot(page, 'members');
+
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByTestId('strategy-self')).toBeVisible();
+  await shot(page, 'settings');
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await expect(page.getByTestId('audit-table')).toBeVisible();
+  await shot(page, 'audit');
   expect(errors).toEqual([]);
 });
 

@@ -34,6 +34,8 @@ test('record an incident from the control page and see the risk explanation chan
   // The incident counts at once: 0.12 points, and a higher score than before.
   await expect(incidentsRow).toContainText('0.120');
   await expect(risk.getByTestId('risk-score')).not.toHaveText(scoreBefore ?? '');
+  // Its risk over time now has two steps: at creation and after the incident.
+  await expect(risk.getByTestId('risk-trend')).toBeVisible();
 
   await traces.getByLabel('Severity of incident report').selectOption('critical');
   await expect(page.getByText('Severity set to critical.')).toBeVisible();
