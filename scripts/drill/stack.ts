@@ -155,8 +155,10 @@ export async function startStack(options: { forDuration: string; window: string 
     webhooks = receiveWebhooks(hookPort, notifications);
 
     const appUrl = `http://127.0.0.1:${appPort}`;
+    // Development mode: /metrics on the app port, without a token, for the drill's Prometheus.
+    const { METRICS_PORT: _port, METRICS_TOKEN: _token, ...inherited } = process.env;
     const app = run('app', process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-      ...process.env,
+      ...inherited,
       NODE_ENV: 'development',
       HOST: '127.0.0.1',
       PORT: String(appPort),
