@@ -40,6 +40,8 @@ export async function startBenchServer(
     databaseUrl: config.databaseUrl,
     dataDir,
     requireLogicalWal: options.requireLogicalWal ?? false,
+    statementTimeoutMs: config.limits.statementTimeoutMs,
+    acquireTimeoutMs: config.limits.acquireTimeoutMs,
   });
   const log = createLogger('silent');
   const app = await buildApp(

@@ -16,6 +16,7 @@ import { installErrorHandler } from './http/error-handler.ts';
 import { databaseHealth, type HealthCheck, registerOpsRoutes } from './ops/health.ts';
 import type { Logger } from './ops/logger.ts';
 import type { Metrics } from './ops/metrics.ts';
+import { installShedding } from './ops/shedding.ts';
 
 export type AppDeps = {
   config: Config;
@@ -79,6 +80,15 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
   installErrorHandler(app, deps.metrics);
   deps.metrics.watchPool('app', deps.db.appPool);
   deps.metrics.watchPool('owner', deps.db.ownerPool);
+  // First, so its onRequest hook runs before any other work of any route.
+  const pressure = await installShedding(
+    app,
+    {
+      eventLoopDelayMs: deps.config.limits.shedEventLoopDelayMs,
+      heapUsedBytes: deps.config.limits.shedHeapUsedBytes,
+    },
+    deps.metrics,
+  );
 
   const healthChecks: HealthCheck[] = [databaseHealth(deps.db)];
   const closers: Array<() => Promise<void>> = [];
@@ -95,6 +105,6 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
     onClose: (fn) => closers.push(fn),
   };
   for (const feature of features) await feature(app, featureDeps);
-  registerOpsRoutes(app, deps.metrics, healthChecks);
+  registerOpsRoutes(app, deps.metrics, healthChecks, pressure);
   return app;
 }

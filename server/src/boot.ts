@@ -41,6 +41,8 @@ async function start<Prepared>(spec: ServerSpec<Prepared>) {
     dataDir: config.dataDir,
     appDatabaseUrl: config.appDatabaseUrl,
     requireLogicalWal: spec.requireLogicalWal(config),
+    statementTimeoutMs: config.limits.statementTimeoutMs,
+    acquireTimeoutMs: config.limits.acquireTimeoutMs,
     log: (line) => log.debug({ component: 'postgres' }, line),
   });
   const prepared = spec.prepare ? await spec.prepare(config, db) : undefined;

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
 import { defaultEngineOptions as engine } from './sync/engine/options.ts';
 import { defaultWhereLimits as where } from './sync/where/limits.ts';
@@ -14,6 +15,8 @@ const booleanFlag = z
 /** A positive whole number (seconds, bytes, counts) with its default. */
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const seconds = positive;
+/** A shedding threshold: 0 turns that check off; fractions allowed (tests force it low). */
+const threshold = z.coerce.number().nonnegative();
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -64,6 +67,14 @@ const envSchema = z.object({
   ALLOW_REGISTRATION: booleanFlag.default(true),
   INVITATION_TTL: seconds(604_800),
   PASSWORD_RESET_TTL: seconds(86_400),
+  DB_STATEMENT_TIMEOUT_MS: positive(15_000),
+  DB_ACQUIRE_TIMEOUT_MS: positive(5_000),
+  SYNC_SNAPSHOT_TIMEOUT_MS: positive(engine.snapshotTimeoutMs),
+  SYNC_SNAPSHOT_CONNECTIONS: positive(engine.snapshotConnections),
+  SYNC_SNAPSHOT_QUEUE_PER_ORG: positive(engine.snapshotQueuePerOrg),
+  SYNC_SNAPSHOT_QUEUE_MAX: positive(engine.snapshotQueueMax),
+  SHED_EVENT_LOOP_DELAY_MS: threshold.default(1_000),
+  SHED_HEAP_USED_MB: threshold.optional(),
 });
 
 export type Config = {
@@ -105,6 +116,22 @@ export type Config = {
   allowRegistration: boolean;
   invitationTtl: number;
   passwordResetTtl: number;
+  /** Limits that keep one tenant's load from starving the others (docs/operations.md). */
+  limits: {
+    /** statement_timeout of every tenant transaction. */
+    statementTimeoutMs: number;
+    /** Longest wait for a pooled connection before answering 503 OVERLOADED. */
+    acquireTimeoutMs: number;
+    snapshotTimeoutMs: number;
+    /** Connections of the app pool that shape snapshots may hold at once. */
+    snapshotConnections: number;
+    snapshotQueuePerOrg: number;
+    snapshotQueueMax: number;
+    /** Shed requests when the event-loop delay exceeds this (0: never). */
+    shedEventLoopDelayMs: number;
+    /** Shed requests when the V8 heap in use exceeds this (0: never). */
+    shedHeapUsedBytes: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -184,6 +211,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowRegistration: values.ALLOW_REGISTRATION,
     invitationTtl: values.INVITATION_TTL,
     passwordResetTtl: values.PASSWORD_RESET_TTL,
+    limits: {
+      statementTimeoutMs: values.DB_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: values.DB_ACQUIRE_TIMEOUT_MS,
+      snapshotTimeoutMs: values.SYNC_SNAPSHOT_TIMEOUT_MS,
+      snapshotConnections: values.SYNC_SNAPSHOT_CONNECTIONS,
+      snapshotQueuePerOrg: values.SYNC_SNAPSHOT_QUEUE_PER_ORG,
+      snapshotQueueMax: values.SYNC_SNAPSHOT_QUEUE_MAX,
+      shedEventLoopDelayMs: values.SHED_EVENT_LOOP_DELAY_MS,
+      shedHeapUsedBytes:
+        values.SHED_HEAP_USED_MB === undefined
+          ? Math.round(getHeapStatistics().heap_size_limit * 0.9)
+          : Math.round(values.SHED_HEAP_USED_MB * 1024 * 1024),
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.ts';
 import { DatabaseStartupError } from './errors.ts';
 import { migrate } from './migrate.ts';
+import { setStatementTimeout } from './overload.ts';
 import { credentialsFromUrl, ensureRuntimeRole } from './runtime-role.ts';
 
 export { DatabaseStartupError } from './errors.ts';
@@ -44,6 +45,10 @@ export type DatabaseOptions = {
   /** The built-in sync engine needs wal_level=logical. */
   requireLogicalWal: boolean;
   appPoolSize?: number;
+  /** statement_timeout of every tenant transaction on the app pool (default 15 s). */
+  statementTimeoutMs?: number;
+  /** Longest wait for an app-pool connection before the request is refused (default 5 s). */
+  acquireTimeoutMs?: number;
   log?: (line: string) => void;
 };
 
@@ -95,7 +100,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     connectionString: appUrl,
     max: options.appPoolSize ?? 20,
     application_name: 'sertantai-app',
+    // No request waits forever for a connection: past this it is answered 503 OVERLOADED.
+    connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
   });
+  if (options.statementTimeoutMs !== undefined) setStatementTimeout(appPool, options.statementTimeoutMs);
   // An idle client that errors (server restart) must not crash the process.
   appPool.on('error', (error) => options.log?.(`idle app connection error: ${error.message}`));
   ownerPool.on('error', (error) => options.log?.(`idle owner connection error: ${error.message}`));

@@ -1,8 +1,10 @@
 // Owns the one way code reaches tenant tables: a transaction on one pooled connection of the
 // runtime role, with the organisation (and, for the audit trail, the acting user and request
 // id) set transaction-locally. The settings vanish at COMMIT/ROLLBACK, so nothing leaks into
-// the next request that borrows the connection.
+// the next request that borrows the connection. Every transaction has a statement timeout, so
+// no statement holds its connection forever (57014 → 503 OVERLOADED in the error handler).
 import type pg from 'pg';
+import { statementTimeoutOf } from './overload.ts';
 import { type DbOperation, timed } from './query-timing.ts';
 
 export type TenantContext = {
@@ -16,6 +18,8 @@ export type TransactionOptions = {
   readOnly?: boolean;
   /** Label of db_query_duration_seconds (default tenant_tx): the time from BEGIN to COMMIT. */
   operation?: DbOperation;
+  /** Overrides the pool's statement timeout (sync snapshots have their own). */
+  statementTimeoutMs?: number;
 };
 
 export type Tx = pg.PoolClient;
@@ -40,8 +44,14 @@ export async function tenantTransaction<T>(
       await client.query(
         `SELECT set_config('app.current_org_id', $1, true),
                 set_config('app.current_user_id', $2, true),
-                set_config('app.request_id', $3, true)`,
-        [context.orgId, context.userId ?? '', context.requestId ?? ''],
+                set_config('app.request_id', $3, true),
+                set_config('statement_timeout', $4, true)`,
+        [
+          context.orgId,
+          context.userId ?? '',
+          context.requestId ?? '',
+          String(options.statementTimeoutMs ?? statementTimeoutOf(pool)),
+        ],
       );
       const result = await work(client);
       await client.query('COMMIT');

@@ -1,15 +1,21 @@
 // Owns the translation of every failure into the one error shape. Client mistakes become
 // 4xx with a message a person can act on; PostgreSQL errors caused by input (bad uuid, check
-// or foreign-key violations, RLS refusals) are 4xx too. Only our own bugs are 500s.
+// or foreign-key violations, RLS refusals) are 4xx too; a busy database (no connection within
+// the acquire timeout, a statement over statement_timeout) is 503 OVERLOADED. Only our own bugs are 500s.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isPoolAcquireTimeout, isStatementTimeout } from '../db/overload.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { AppError, conflict, notFound, validationError } from './errors.ts';
+import { AppError, conflict, notFound, overloaded, validationError } from './errors.ts';
 
 type PgError = Error & { code?: string; constraint?: string; column?: string; table?: string };
 
 /** Maps a database error caused by client input to an AppError; undefined when it is ours. */
 export function databaseErrorToAppError(error: PgError, metrics?: Metrics): AppError | undefined {
+  if (isPoolAcquireTimeout(error)) {
+    metrics?.poolAcquireTimeouts.inc({ pool: 'app' });
+    return overloaded('The service is busy right now. Nothing was changed; please try again shortly.', 2);
+  }
   switch (error.code) {
     case '22P02': // invalid_text_representation (e.g. a malformed uuid)
     case '22007': // invalid_datetime_format
@@ -32,6 +38,12 @@ export function databaseErrorToAppError(error: PgError, metrics?: Metrics): AppE
       return conflict('A record with the same unique value already exists.', {
         constraint: error.constraint ?? null,
       });
+    case '57014': // query_canceled: the statement ran past statement_timeout (the transaction rolled back)
+      metrics?.statementTimeouts.inc({ pool: 'app' });
+      return overloaded(
+        'The request took too long and was stopped. Nothing was changed; please try again.',
+        5,
+      );
     case '42501': // insufficient_privilege: row-level security refused the statement
       metrics?.rlsViolations.inc();
       return notFound();

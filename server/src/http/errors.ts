@@ -54,3 +54,16 @@ export const upstreamUnavailable = (message: string, retryAfterSeconds = 5, stat
       'retry-after': String(retryAfterSeconds),
     },
   );
+
+/**
+ * The service is too busy right now (no connection free, a statement over its timeout, the
+ * snapshot queue full, load shedding): nothing was changed; try again after `retryAfterSeconds`.
+ */
+export const overloaded = (message: string, retryAfterSeconds = 2, details: ErrorDetails = {}) =>
+  new AppError(
+    503,
+    'OVERLOADED',
+    message,
+    { ...details, retry_after: retryAfterSeconds },
+    { 'retry-after': String(retryAfterSeconds) },
+  );

@@ -1,10 +1,11 @@
-// Owns GET /health (200 ok, 503 when the database or the sync engine is down), GET /metrics,
-// and health_check_up{check}: the same checks run at scrape time, so alerts see what the load
-// balancer sees.
+// Owns GET /health (200 ok; 503 when the database or the sync engine is down, or while requests
+// are being shed: status "overloaded" with the reason), GET /metrics, and health_check_up{check}:
+// the same checks run at scrape time, so alerts see what the load balancer sees.
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { Database } from '../db/database.ts';
 import type { Metrics } from './metrics.ts';
+import type { Pressure } from './shedding.ts';
 import { withTimeout } from './with-timeout.ts';
 
 /** A component that can report whether it is working (the sync engine registers one). */
@@ -37,7 +38,12 @@ async function runCheck({ check }: HealthCheck): Promise<CheckResult> {
   }
 }
 
-export function registerOpsRoutes(app: FastifyInstance, metrics: Metrics, checks: HealthCheck[]) {
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  metrics: Metrics,
+  checks: HealthCheck[],
+  pressure: () => Pressure | undefined = () => undefined,
+) {
   new client.Gauge({
     name: 'health_check_up',
     help: 'Each /health check at scrape time: 1 working, 0 down (database, sync_engine)',
@@ -52,12 +58,15 @@ export function registerOpsRoutes(app: FastifyInstance, metrics: Metrics, checks
   app.get('/health', { logLevel: 'warn' }, async (_request, reply) => {
     const results = await Promise.all(checks.map(runCheck));
     const healthy = results.every((result) => result.ok);
+    const shedding = pressure();
+    if (shedding) reply.header('retry-after', '5');
     return reply
-      .code(healthy ? 200 : 503)
+      .code(healthy && !shedding ? 200 : 503)
       .header('cache-control', 'no-store')
       .send({
-        status: healthy ? 'ok' : 'unavailable',
+        status: healthy ? (shedding ? 'overloaded' : 'ok') : 'unavailable',
         checks: Object.fromEntries(checks.map(({ name }, i) => [name, results[i]?.report])),
+        ...(shedding ? { shedding } : {}),
         uptime_seconds: Math.round(process.uptime()),
       });
   });

@@ -65,11 +65,33 @@ export function createMetrics() {
     },
   });
 
+  const statementTimeouts = new client.Counter({
+    name: 'db_statement_timeouts_total',
+    help: 'Statements canceled by statement_timeout (SQLSTATE 57014), by pool (app or snapshot)',
+    labelNames: ['pool'] as const,
+    registers: [registry],
+  });
+  const poolAcquireTimeouts = new client.Counter({
+    name: 'db_pool_acquire_timeouts_total',
+    help: 'Requests refused because no pooled connection was free within the acquire timeout',
+    labelNames: ['pool'] as const,
+    registers: [registry],
+  });
+  const requestsShed = new client.Counter({
+    name: 'http_requests_shed_total',
+    help: 'Requests refused with 503 before any work because the process was overloaded, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
     httpDuration,
     rlsViolations,
     queryDuration,
+    statementTimeouts,
+    poolAcquireTimeouts,
+    requestsShed,
     /** Exports the pool's connection gauges and times its work in db_query_duration_seconds. */
     watchPool(name: 'app' | 'owner', pool: pg.Pool) {
       pools.set(name, pool);

@@ -35,7 +35,13 @@ export const syncFeature: Feature = async (app, deps) => {
       metrics: deps.metrics,
       healthChecks: deps.healthChecks,
       secret,
-      options: deps.config.syncShapeBudgets,
+      options: {
+        ...deps.config.syncShapeBudgets,
+        snapshotTimeoutMs: deps.config.limits.snapshotTimeoutMs,
+        snapshotConnections: deps.config.limits.snapshotConnections,
+        snapshotQueuePerOrg: deps.config.limits.snapshotQueuePerOrg,
+        snapshotQueueMax: deps.config.limits.snapshotQueueMax,
+      },
     });
     const election = new EngineElection({
       ownerUrl: deps.db.ownerUrl,

@@ -40,6 +40,8 @@ export async function openTestDatabase(config = testConfig()): Promise<Database>
     appDatabaseUrl: config.appDatabaseUrl,
     requireLogicalWal: false,
     appPoolSize: 5,
+    statementTimeoutMs: config.limits.statementTimeoutMs,
+    acquireTimeoutMs: config.limits.acquireTimeoutMs,
   });
 }
 

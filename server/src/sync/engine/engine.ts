@@ -22,12 +22,14 @@ import {
   respond,
   snapshotChunk,
   snapshotError,
+  snapshotQueueFull,
   UP_TO_DATE,
   unavailable,
 } from './protocol.ts';
 import { ShapeRegistry } from './registry.ts';
 import { ReplicationStream, type Transaction } from './replication.ts';
 import { columnsOf, type Replica, type ShapeLog } from './shape-log.ts';
+import { SnapshotQueueFull } from './snapshot-queue.ts';
 import { type WalStatus, WalStatusReader } from './wal-status.ts';
 
 export { defaultEngineOptions, type EngineOptions } from './options.ts';
@@ -74,11 +76,13 @@ export class ShapeEngine implements ShapeUpstream {
       bytes: () => this.registry.bytes,
       wal: () => (this.lastSlot === undefined ? undefined : this.walStatus.read(this.stream?.slotName)),
       lagSeconds: (wal) => this.lagSeconds(wal),
+      snapshotQueueDepth: () => this.registry.snapshotQueueDepth,
     });
     this.registry = new ShapeRegistry({
       db: deps.db,
       log: deps.log,
       metrics: this.metrics,
+      dbMetrics: deps.metrics,
       options: this.options,
     });
     this.live = new LiveSubscribers(this.options);
@@ -240,6 +244,7 @@ export class ShapeEngine implements ShapeUpstream {
       log = await this.registry.logFor(def, protocol.replica, requester?.userId);
     } catch (error) {
       if (error instanceof TooManyShapes) throw error;
+      if (error instanceof SnapshotQueueFull) return snapshotQueueFull(error);
       return badRequest({ table: [(error as Error).message] });
     }
     log.lastAccess = Date.now();

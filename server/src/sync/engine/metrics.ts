@@ -13,6 +13,8 @@ export type EngineReadings = {
   shapes: () => number;
   live: () => number;
   bytes: () => number;
+  /** Snapshots waiting in the fair queue. */
+  snapshotQueueDepth: () => number;
   /** Replication lag in seconds, given the server's WAL status (undefined: not reachable). */
   lagSeconds: (wal: WalStatus | undefined) => number;
   /** The server's WAL status, or undefined when the engine has no stream to describe. */
@@ -73,7 +75,26 @@ export function createEngineMetrics(registry: client.Registry, read: EngineReadi
       if (wal) this.set(wal.keepSizeBytes);
     },
   });
+  new client.Gauge({
+    name: 'sync_snapshot_queue_depth',
+    help: 'Shape snapshots waiting for one of their share of database connections',
+    registers,
+    collect() {
+      this.set(read.snapshotQueueDepth());
+    },
+  });
   return {
+    snapshotQueueWait: new client.Histogram({
+      name: 'sync_snapshot_queue_wait_seconds',
+      help: 'Time a shape snapshot waited in the fair queue before it started',
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    snapshotsRefused: new client.Counter({
+      name: 'sync_snapshots_refused_total',
+      help: 'Shape requests refused with 503 because the snapshot queue was full',
+      registers,
+    }),
     evicted: new client.Counter({
       name: 'sync_shape_logs_evicted_total',
       help: 'Shape logs evicted (idle, over a byte budget, over a cap, reset); their clients refetch',

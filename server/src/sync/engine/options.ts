@@ -30,6 +30,13 @@ export type EngineOptions = {
   shapeInUseMs: number;
   /** Routing a transaction yields to other work after this long on the event loop. */
   routeSliceMs: number;
+  /** statement_timeout of a snapshot's query; past it the client gets 503 and retries. */
+  snapshotTimeoutMs: number;
+  /** App-pool connections snapshots may hold at once (capped below the pool's size). */
+  snapshotConnections: number;
+  /** Snapshots one organisation may have waiting; past it (or the global bound) → 503. */
+  snapshotQueuePerOrg: number;
+  snapshotQueueMax: number;
 };
 
 export const defaultEngineOptions: EngineOptions = {
@@ -49,4 +56,8 @@ export const defaultEngineOptions: EngineOptions = {
   // Longer than a live long-poll (20 s) and an SSE response (60 s): a syncing client stays in use.
   shapeInUseMs: 120_000,
   routeSliceMs: 5,
+  snapshotTimeoutMs: 30_000,
+  snapshotConnections: 4,
+  snapshotQueuePerOrg: 10,
+  snapshotQueueMax: 200,
 };

@@ -1,7 +1,11 @@
 // Owns the Electric protocol at the engine's edge: parsing a request's offset, handle, live,
 // SSE and replica parameters, the live cursor, and the fixed answers (snapshot chunks, 400,
 // 409 must-refetch, 503) with their headers. No state: the engine decides which answer to give.
+// A 503 carries the API's error shape {error, code, details} plus Electric's `message`, and
+// Retry-After: the official client retries 5xx and 429 with backoff, never sooner than that.
+import { isPoolAcquireTimeout, isStatementTimeout } from '../../db/overload.ts';
 import type { Replica, ShapeLog } from './shape-log.ts';
+import { SnapshotQueueFull } from './snapshot-queue.ts';
 
 export type Protocol = {
   offset: { kind: 'start' } | { kind: 'now' } | { kind: 'at'; lsn: number; op: number };
@@ -80,15 +84,48 @@ export function mustRefetch(handle: string | undefined): Response {
   });
 }
 
-export function unavailable(message: string, retryAfterSeconds = 5): Response {
-  return respond(503, JSON.stringify({ message }), {
+export function unavailable(
+  message: string,
+  retryAfterSeconds = 5,
+  code: 'UPSTREAM_UNAVAILABLE' | 'OVERLOADED' = 'UPSTREAM_UNAVAILABLE',
+  details: Record<string, unknown> = {},
+): Response {
+  const body = { error: message, code, details: { ...details, retry_after: retryAfterSeconds }, message };
+  return respond(503, JSON.stringify(body), {
     'cache-control': 'no-store',
     'retry-after': String(retryAfterSeconds),
   });
 }
 
-/** A snapshot the database refused: bad input (22xxx, 42xxx) is the client's; the rest is transient. */
+/** The snapshot queue is full (or the shape waited too long in it): come back shortly. */
+export function snapshotQueueFull(error: SnapshotQueueFull): Response {
+  return unavailable(`${error.message} Try again in a few seconds.`, 2, 'OVERLOADED', {
+    reason: 'snapshot_queue_full',
+    scope: error.scope,
+  });
+}
+
+/**
+ * A snapshot the database refused: bad input (22xxx, 42xxx) is the client's; a snapshot past its
+ * statement timeout, or with no connection free, is load (503 OVERLOADED); the rest is transient.
+ */
 export function snapshotError(error: Error): Response {
+  if (error instanceof SnapshotQueueFull) return snapshotQueueFull(error);
+  if (isStatementTimeout(error)) {
+    return unavailable(
+      'The shape took too long to read and was stopped. Try again shortly.',
+      5,
+      'OVERLOADED',
+      {
+        reason: 'snapshot_timeout',
+      },
+    );
+  }
+  if (isPoolAcquireTimeout(error)) {
+    return unavailable('The service is busy right now. Try again shortly.', 2, 'OVERLOADED', {
+      reason: 'no_connection',
+    });
+  }
   const code = (error as { code?: string }).code ?? '';
   if (code.startsWith('22') || code.startsWith('42')) {
     return badRequest({ where: [`the shape could not be read: ${error.message}`] });

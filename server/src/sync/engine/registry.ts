@@ -4,8 +4,12 @@
 // transactions routed one after another (routing.ts), the transactions of the last few seconds
 // replayed into new logs, the shape budgets (budgets.ts), and eviction (idle, over the change
 // cap, too many shapes, over a byte budget, reset).
+// Snapshots are admitted through the fair SnapshotQueue (snapshot-queue.ts): a shape whose
+// snapshot cannot even queue is refused before its log exists.
 import type { Database } from '../../db/database.ts';
+import { isPoolAcquireTimeout, isStatementTimeout } from '../../db/overload.ts';
 import type { Logger } from '../../ops/logger.ts';
+import type { Metrics } from '../../ops/metrics.ts';
 import type { ShapeDefinition } from '../upstream.ts';
 import { ShapeBudgets } from './budgets.ts';
 import type { EngineMetrics, EvictionReason } from './metrics.ts';
@@ -14,8 +18,16 @@ import type { Transaction } from './replication.ts';
 import { replayPending, routeKeyOf, routeTransaction, touchedLogs } from './routing.ts';
 import { parsePgSnapshot, type Replica, ShapeLog, type TableInfo } from './shape-log.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
+import { SnapshotQueue } from './snapshot-queue.ts';
 
-type RegistryDeps = { db: Database; log: Logger; metrics: EngineMetrics; options: EngineOptions };
+type RegistryDeps = {
+  db: Database;
+  log: Logger;
+  metrics: EngineMetrics;
+  /** The app's database counters (statement and acquire timeouts). */
+  dbMetrics: Pick<Metrics, 'statementTimeouts' | 'poolAcquireTimeouts'>;
+  options: EngineOptions;
+};
 
 export class ShapeRegistry {
   /** Every log by key, least recently used first. */
@@ -29,6 +41,7 @@ export class ShapeRegistry {
   private queue: Array<{ at: number; tx: Transaction }> = [];
   private routing = false;
   readonly budgets: ShapeBudgets;
+  private readonly snapshots: SnapshotQueue;
 
   constructor(private readonly deps: RegistryDeps) {
     this.budgets = new ShapeBudgets(
@@ -37,6 +50,23 @@ export class ShapeRegistry {
       (key) => this.logs.has(key),
       (log, reason) => this.dropLog(log, reason),
     );
+    const { options } = deps;
+    // Always leave API requests connections of their own, however the share is configured.
+    const poolSize = deps.db.appPool.options.max ?? 10;
+    this.snapshots = new SnapshotQueue(
+      {
+        connections: Math.max(1, Math.min(options.snapshotConnections, poolSize - 1)),
+        perOrgQueued: options.snapshotQueuePerOrg,
+        maxQueued: options.snapshotQueueMax,
+        maxWaitMs: options.snapshotTimeoutMs,
+      },
+      { waited: (seconds) => deps.metrics.snapshotQueueWait.observe(seconds) },
+    );
+  }
+
+  /** Snapshots waiting for their turn. */
+  get snapshotQueueDepth(): number {
+    return this.snapshots.depth;
   }
 
   get size(): number {
@@ -172,6 +202,11 @@ export class ShapeRegistry {
       this.budgets.touch(existing);
       return existing;
     }
+    const refused = this.snapshots.refusal(def.orgId);
+    if (refused) {
+      this.deps.metrics.snapshotsRefused.inc();
+      throw refused;
+    }
     this.budgets.admitNewLog(def.orgId, now);
     const log = new ShapeLog(key, def, replica, table);
     this.logs.set(key, log);
@@ -196,8 +231,14 @@ export class ShapeRegistry {
     const started = performance.now();
     const { def } = log;
     try {
-      const { snapshot, rows } = await readSnapshot(this.deps.db, def, log.table.primaryKey);
-      if (log.dropped) return;
+      const read = await this.snapshots.run(def.orgId, async () =>
+        // Evicted while it waited: do not spend a connection on it.
+        log.dropped
+          ? undefined
+          : readSnapshot(this.deps.db, def, log.table.primaryKey, this.deps.options.snapshotTimeoutMs),
+      );
+      if (!read || log.dropped) return;
+      const { snapshot, rows } = read;
       log.setSnapshotRows(parsePgSnapshot(snapshot), rows, this.deps.options.chunkBytes);
       await replayPending(log, this.deps.options.routeSliceMs);
       if (log.dropped) return;
@@ -205,6 +246,8 @@ export class ShapeRegistry {
       if (log.changeCount > this.deps.options.maxLogChanges) this.dropLog(log, 'cap');
       else this.budgets.enforce(log);
     } catch (error) {
+      if (isStatementTimeout(error)) this.deps.dbMetrics.statementTimeouts.inc({ pool: 'snapshot' });
+      if (isPoolAcquireTimeout(error)) this.deps.dbMetrics.poolAcquireTimeouts.inc({ pool: 'app' });
       this.deps.log.warn({ err: error, table: def.table }, 'sync engine: snapshot failed');
       log.failSnapshot(error as Error);
       this.dropLog(log, 'snapshot failed');

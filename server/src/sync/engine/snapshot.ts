@@ -59,6 +59,7 @@ export async function readSnapshot(
   db: Database,
   def: ShapeDefinition,
   primaryKey: string[],
+  timeoutMs: number,
 ): Promise<{ snapshot: string; rows: string[] }> {
   const message = snapshotMessageSql(def.table, def.columns, primaryKey);
   const where = def.filter.sql.trim() === '' ? '' : ` WHERE (${def.filter.sql})`;
@@ -77,6 +78,7 @@ export async function readSnapshot(
       });
       return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: result.rows.map((row) => row[0]) };
     },
-    { isolation: 'repeatable read', readOnly: true, operation: 'snapshot' },
+    // A snapshot past its timeout is canceled and its connection freed; the client gets 503.
+    { isolation: 'repeatable read', readOnly: true, operation: 'snapshot', statementTimeoutMs: timeoutMs },
   );
 }

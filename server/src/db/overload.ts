@@ -1,0 +1,33 @@
+// Owns how the database says "too busy": a statement canceled by statement_timeout (SQLSTATE
+// 57014) and a pool that gave no connection within its acquire timeout. Both are load, not
+// bugs: callers answer 503 OVERLOADED with Retry-After (http/error-handler.ts, the sync engine).
+import type pg from 'pg';
+
+type ErrorLike = { code?: unknown; message?: unknown } | null | undefined;
+
+/** query_canceled: statement_timeout fired (or an operator canceled the query). */
+export function isStatementTimeout(error: unknown): boolean {
+  return (error as ErrorLike)?.code === '57014';
+}
+
+/** pg-pool's error when `connectionTimeoutMillis` passes with no connection free. */
+export function isPoolAcquireTimeout(error: unknown): boolean {
+  const message = (error as ErrorLike)?.message;
+  return (
+    typeof message === 'string' &&
+    (message === 'timeout exceeded when trying to connect' ||
+      message === 'Connection terminated due to connection timeout')
+  );
+}
+
+/** The statement timeout every tenant transaction on a pool runs under (set where the pool is made). */
+const statementTimeouts = new WeakMap<pg.Pool, number>();
+
+export function setStatementTimeout(pool: pg.Pool, milliseconds: number) {
+  statementTimeouts.set(pool, milliseconds);
+}
+
+/** 15 s unless the pool was given its own (config: DB_STATEMENT_TIMEOUT_MS). */
+export function statementTimeoutOf(pool: pg.Pool): number {
+  return statementTimeouts.get(pool) ?? 15_000;
+}
