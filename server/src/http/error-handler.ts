@@ -16,6 +16,11 @@ export function databaseErrorToAppError(error: PgError, metrics?: Metrics): AppE
     metrics?.poolAcquireTimeouts.inc({ pool: 'app' });
     return overloaded('The service is busy right now. Nothing was changed; please try again shortly.', 2);
   }
+  if (isStatementTimeout(error)) {
+    // The statement ran past statement_timeout and its transaction rolled back.
+    metrics?.statementTimeouts.inc({ pool: 'app' });
+    return overloaded('The request took too long and was stopped. Nothing was changed; please try again.', 5);
+  }
   switch (error.code) {
     case '22P02': // invalid_text_representation (e.g. a malformed uuid)
     case '22007': // invalid_datetime_format
