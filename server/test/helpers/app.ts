@@ -28,6 +28,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     SEED: 'false',
     // Test files run in parallel on one database: each test process elects its own sync engine.
     SYNC_ENGINE_GROUP: `test-${process.pid}`,
+    // A loaded test machine can take seconds to open a connection: keep the acquire timeout
+    // out of unrelated tests (the tests of the timeout itself set their own).
+    DB_ACQUIRE_TIMEOUT_MS: '30000',
     ...env,
   });
 }
