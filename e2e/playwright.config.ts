@@ -57,6 +57,10 @@ export default defineConfig({
       LOG_LEVEL: 'warn',
       NODE_ENV: 'development',
       PLAYWRIGHT_BROWSERS_PATH: '0',
+      // The test machine is shared and often loaded far past production: no shedding on
+      // event-loop delay and a generous pool wait, so slowness never turns into 503s here.
+      SHED_EVENT_LOOP_DELAY_MS: '0',
+      DB_ACQUIRE_TIMEOUT_MS: '30000',
     },
   },
 });

@@ -31,6 +31,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     // A loaded test machine can take seconds to open a connection: keep the acquire timeout
     // out of unrelated tests (the tests of the timeout itself set their own).
     DB_ACQUIRE_TIMEOUT_MS: '30000',
+    // Likewise a loaded machine (and a test's own synchronous work) can hold the event loop for
+    // a second: no shedding on delay unless a test asks for it (shedding.test.ts).
+    SHED_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
 }
