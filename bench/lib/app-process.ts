@@ -50,7 +50,6 @@ if (process.env.BENCH_APP_CHILD === '1') {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: '',
-    secret: config.tokenSecret,
     requireLogicalWal: true,
     statementTimeoutMs: config.limits.statementTimeoutMs,
     acquireTimeoutMs: config.limits.acquireTimeoutMs,
