@@ -167,23 +167,23 @@ async function likeAttack(stop: AbortSignal) {
   return streams.length;
 }
 
-/** Attack 2: 190 controls of 5 kB, then 20 costly snapshots at once, again and again. */
+/**
+ * Attack 2: 190 controls of 5 kB (imported below), then rounds of 20 costly snapshots at once:
+ * the issue's 2,500-character pattern (refused with 400 by the where limits) and one just under
+ * the pattern limit, which PostgreSQL still matches in O(text × pattern) for every row.
+ */
 async function snapshotAttack(stop: AbortSignal) {
-  let round = 0;
-  while (!stop.aborted) {
-    const batch = Array.from({ length: 20 }, (_, n) =>
-      request(
-        attacker,
-        syncUrl({ where: 'description LIKE $1', 'params[1]': longPattern(round * 100 + n) }),
-        {
-          signal: stop,
-        },
-      )
+  for (let round = 0; !stop.aborted; round++) {
+    const batch = Array.from({ length: 20 }, (_, n) => {
+      const pattern = n % 2 === 0 ? longPattern(round * 100 + n) : `%${'a'.repeat(480)}b${round * 100 + n}%`;
+      return request(attacker, syncUrl({ where: 'description LIKE $1', 'params[1]': pattern }), {
+        signal: stop,
+      })
         .then((r) => r.arrayBuffer())
-        .catch(() => {}),
-    );
+        .catch(() => {});
+    });
     await Promise.all(batch);
-    round++;
+    await sleep(100);
   }
 }
 

@@ -58,6 +58,7 @@ export const defaultEngineOptions: EngineOptions = {
   routeSliceMs: 5,
   snapshotTimeoutMs: 30_000,
   snapshotConnections: 4,
-  snapshotQueuePerOrg: 10,
+  // A burst of distinct shapes waits rather than fails; fairness comes from the round-robin.
+  snapshotQueuePerOrg: 50,
   snapshotQueueMax: 200,
 };
