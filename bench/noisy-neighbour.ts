@@ -6,6 +6,7 @@
 // a process of its own (bench/lib/app-process.ts) with the default limits. Goal: every p99
 // ratio ≤ 2. Everything it starts is stopped at the end. Nothing passes or fails.
 // Run: npx tsx bench/noisy-neighbour.ts   (BENCH_SECONDS=8 for longer phases)
+import { setMaxListeners } from 'node:events';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { type Row, ShapeStream } from '@electric-sql/client';
@@ -212,6 +213,7 @@ type Phase = { name: string; reads: Sample; changes: Sample; loopP99Ms: number }
 
 async function phase(name: string, attack?: (stop: AbortSignal) => Promise<unknown>): Promise<Phase> {
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // every attacker request listens on it
   const attacking = attack?.(controller.signal).catch((error) => console.error(`${name}: ${error}`));
   if (attack) await sleep(1000); // let the attack take hold
   await eventLoopP99Ms(); // the scrape resets the histogram: what follows is this phase's
