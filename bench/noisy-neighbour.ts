@@ -243,6 +243,7 @@ console.log(`server at ${base}; ${seconds} s per phase; attacker imported: ${imp
 
 const phases: Phase[] = [];
 try {
+  await phase('warm-up (not reported)'); // JIT, pools and caches warm before the quiet baseline
   phases.push(await phase('alone'));
   phases.push(await phase('attack 1: LIKE shapes + PATCH', likeAttack));
   phases.push(await phase('attack 2: 20 costly snapshots', snapshotAttack));
