@@ -1,7 +1,6 @@
 // Owns the HTTP application: Fastify with zod validation, request ids, the error shape, metrics,
 // and the registration of every feature. Features are plain functions `(app, deps) => void`
 // registered below; each owns its routes, schemas and service in its own folder.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, {
   type FastifyBaseLogger,
@@ -13,7 +12,11 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { installErrorHandler } from './http/error-handler.ts';
-import { databaseHealth, type HealthCheck, registerOpsRoutes } from './ops/health.ts';
+import { createSideListeners, type ListenerRole, type SideListener } from './http/listeners.ts';
+import { requestIdOf } from './http/request-id.ts';
+import { installSecurityHeaders } from './http/security-headers.ts';
+import { opsAccess } from './ops/access.ts';
+import { databaseHealth, type HealthCheck, registerOpsRoutes, watchHealthChecks } from './ops/health.ts';
 import type { Logger } from './ops/logger.ts';
 import type { Metrics } from './ops/metrics.ts';
 import { installShedding } from './ops/shedding.ts';
@@ -33,7 +36,16 @@ export type FeatureDeps = AppDeps & {
   healthChecks: HealthCheck[];
   /** Run when the server closes, in reverse order of registration. */
   onClose: (fn: () => Promise<void>) => void;
+  /** The side listener serving `role` (INTERNAL_PORT, METRICS_PORT), or undefined: the app's own. */
+  listenerFor: (role: ListenerRole) => FastifyInstance | undefined;
 };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Extra listeners on their own address (http/listeners.ts); boot.ts starts them. */
+    sideListeners: SideListener[];
+  }
+}
 
 /** The Fastify instance every feature receives: zod schemas give typed requests. */
 export type App = FastifyInstance<
@@ -51,10 +63,7 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
     loggerInstance: deps.log as FastifyBaseLogger,
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1_048_576,
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     routerOptions: { ignoreTrailingSlash: true },
     // Live shapes hold requests (and keep-alive sockets) open for ~20 s; on close, end them all
     // rather than wait: clients reconnect, and a shutdown never hangs on an idle socket.
@@ -77,6 +86,7 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
       reply.elapsedTime / 1000,
     );
   });
+  installSecurityHeaders(app);
   installErrorHandler(app, deps.metrics);
   deps.metrics.watchPool('app', deps.db.appPool);
   deps.metrics.watchPool('owner', deps.db.ownerPool);
@@ -89,11 +99,17 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
     },
     deps.metrics,
   );
+  const side = createSideListeners(deps.config, deps.log, deps.metrics);
+  app.decorate('sideListeners', side.all);
+  app.addHook('onReady', async () => {
+    await Promise.all(side.all.map((listener) => listener.app.ready()));
+  });
 
   const healthChecks: HealthCheck[] = [databaseHealth(deps.db)];
   const closers: Array<() => Promise<void>> = [];
   app.addHook('onClose', async () => {
     for (const close of closers.reverse()) await close();
+    await Promise.all(side.all.map((listener) => listener.app.close()));
   });
   const featureDeps: FeatureDeps = {
     ...deps,
@@ -103,8 +119,22 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
     },
     healthChecks,
     onClose: (fn) => closers.push(fn),
+    listenerFor: side.forRole,
   };
   for (const feature of features) await feature(app, featureDeps);
-  registerOpsRoutes(app, deps.metrics, healthChecks, pressure);
+  watchHealthChecks(deps.metrics, healthChecks);
+  registerOpsRoutes(app, deps.metrics, healthChecks, opsAccess(deps.config, 'app'), pressure);
+  const metricsListener = side.forRole('metrics');
+  if (metricsListener) {
+    registerOpsRoutes(
+      metricsListener,
+      deps.metrics,
+      healthChecks,
+      opsAccess(deps.config, 'metrics'),
+      pressure,
+    );
+  } else if (deps.config.env === 'production' && deps.config.metricsToken === undefined) {
+    deps.log.warn('/metrics and /health details are not served: set METRICS_PORT or METRICS_TOKEN');
+  }
   return app;
 }

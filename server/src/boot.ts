@@ -1,6 +1,6 @@
 // Owns starting a server process, shared by main.ts and main-auth.ts: config → logger →
-// database → (prepare) → app → signal handlers → listen → start-up lines on stdout, and the
-// one way a failed start is reported (a message on stderr and exit code 1).
+// database → (prepare) → app → signal handlers → listen (and the side listeners) → start-up
+// lines on stdout, and the one way a failed start is reported (a message on stderr, exit 1).
 import { buildApp, type Feature } from './app.ts';
 import { systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -66,6 +66,10 @@ async function start<Prepared>(spec: ServerSpec<Prepared>) {
   const address = await app.listen({ port, host: config.host });
   const url = address.replace('127.0.0.1', 'localhost');
   const lines = spec.startupLines({ url, config, db, prepared });
+  for (const side of app.sideListeners) {
+    const sideAddress = await side.app.listen({ port: side.port, host: side.host });
+    lines.push(`  ${side.roles.join(' and ')} routes on ${sideAddress}`);
+  }
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 }
 

@@ -17,10 +17,11 @@ const positive = (fallback: number) => z.coerce.number().int().positive().defaul
 const seconds = positive;
 /** A shedding threshold: 0 turns that check off; fractions allowed (tests force it low). */
 const threshold = z.coerce.number().nonnegative();
+const port = z.coerce.number().int().min(0).max(65535);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: port.default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -44,6 +45,13 @@ const envSchema = z.object({
   EMBEDDED_DB: booleanFlag.optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   SHARED_TOKEN_SECRET: z.string().optional(),
+  SHARED_TOKEN_SECRET_PREVIOUS: z.string().optional(),
+  INTERNAL_SYNC_SECRET: z.string().optional(),
+  INTERNAL_PORT: port.optional(),
+  INTERNAL_HOST: z.string().min(1).optional(),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).optional(),
+  METRICS_TOKEN: z.string().optional(),
   ELECTRIC_URL: z.url().optional(),
   ELECTRIC_SECRET: z.string().optional(),
   INTERNAL_URL: z.url().optional(),
@@ -87,7 +95,20 @@ export type Config = {
   appDatabaseUrl: string | undefined;
   dataDir: string;
   tokenSecret: string;
+  /** The secret being rotated out: still accepted when verifying tokens, never used to sign. */
+  previousTokenSecret: string | undefined;
+  /** Guards the engine's internal protocol route; never derived from the token secret. */
+  internalSyncSecret: string;
+  /** Where the internal route listens; undefined → on the app's own port. */
+  internalPort: number | undefined;
+  internalHost: string;
+  /** Where /metrics and /health details are served; undefined port → the app's own port. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** Bearer token required for /metrics and /health details whenever it is set. */
+  metricsToken: string | undefined;
   electricUrl: string | undefined;
+  /** Sent to the Electric service of ELECTRIC_URL (proxy mode) only. */
   electricSecret: string | undefined;
   /** Where the other processes reach this one's internal sync route (default: its listen address). */
   internalUrl: string | undefined;
@@ -158,13 +179,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(values.DATA_DIR);
   const production = values.NODE_ENV === 'production';
 
-  let tokenSecret = values.SHARED_TOKEN_SECRET;
-  if (tokenSecret === undefined) {
-    if (production) problems.push('SHARED_TOKEN_SECRET: required in production (at least 32 bytes)');
-    else tokenSecret = developmentSecret(dataDir);
+  /** Production requires the secret; development generates one once into DATA_DIR. */
+  const requiredSecret = (name: string, devFile: string): string => {
+    if (!production) return developmentSecret(dataDir, devFile);
+    problems.push(`${name}: required in production (at least ${MIN_SECRET_BYTES} bytes)`);
+    return '';
+  };
+  for (const name of SECRET_SETTINGS) {
+    const problem = secretProblem(name, values[name]);
+    if (problem) problems.push(problem);
   }
-  if (tokenSecret !== undefined && Buffer.byteLength(tokenSecret) < MIN_SECRET_BYTES) {
-    problems.push(`SHARED_TOKEN_SECRET: must be at least ${MIN_SECRET_BYTES} bytes`);
+  const tokenSecret = values.SHARED_TOKEN_SECRET ?? requiredSecret('SHARED_TOKEN_SECRET', 'dev-token-secret');
+  const internalSyncSecret =
+    values.INTERNAL_SYNC_SECRET ?? requiredSecret('INTERNAL_SYNC_SECRET', 'dev-internal-sync-secret');
+  if (
+    values.INTERNAL_SYNC_SECRET !== undefined &&
+    values.INTERNAL_SYNC_SECRET === values.SHARED_TOKEN_SECRET
+  ) {
+    problems.push('INTERNAL_SYNC_SECRET: must differ from SHARED_TOKEN_SECRET (other apps hold that one)');
   }
   if (values.DATABASE_URL === undefined && !(values.EMBEDDED_DB ?? !production)) {
     problems.push(
@@ -183,7 +215,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: values.DATABASE_URL,
     appDatabaseUrl: values.APP_DATABASE_URL,
     dataDir,
-    tokenSecret: tokenSecret!,
+    tokenSecret,
+    previousTokenSecret: values.SHARED_TOKEN_SECRET_PREVIOUS,
+    internalSyncSecret,
+    internalPort: values.INTERNAL_PORT,
+    internalHost: values.INTERNAL_HOST ?? values.HOST,
+    metricsPort: values.METRICS_PORT,
+    metricsHost: values.METRICS_HOST ?? values.HOST,
+    metricsToken: values.METRICS_TOKEN,
     electricUrl: values.ELECTRIC_URL,
     electricSecret: values.ELECTRIC_SECRET,
     internalUrl: values.INTERNAL_URL,
@@ -227,9 +266,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** A development secret is generated once and kept in DATA_DIR so tokens survive restarts. */
-function developmentSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'dev-token-secret');
+/** Settings that hold a secret: refused when set but empty or shorter than MIN_SECRET_BYTES. */
+const SECRET_SETTINGS = [
+  'SHARED_TOKEN_SECRET',
+  'SHARED_TOKEN_SECRET_PREVIOUS',
+  'INTERNAL_SYNC_SECRET',
+  'ELECTRIC_SECRET',
+  'METRICS_TOKEN',
+] as const;
+
+function secretProblem(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') {
+    return `${name}: is set but empty; unset it or give at least ${MIN_SECRET_BYTES} bytes`;
+  }
+  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+    return `${name}: must be at least ${MIN_SECRET_BYTES} bytes`;
+  }
+  return undefined;
+}
+
+/** A development secret is generated once and kept in DATA_DIR so it survives restarts. */
+function developmentSecret(dataDir: string, fileName: string): string {
+  const file = path.join(dataDir, fileName);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');

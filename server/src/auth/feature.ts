@@ -25,6 +25,7 @@ export type IdentityOptions = {
 export function tokenSettingsOf(config: Config): TokenSettings {
   return {
     secret: config.tokenSecret,
+    previousSecret: config.previousTokenSecret,
     issuer: config.tokenIssuer,
     audience: config.tokenAudience,
     accessTokenTtl: config.accessTokenTtl,

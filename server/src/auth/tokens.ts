@@ -1,7 +1,9 @@
 // Owns the access-token format shared with the Sertantai ecosystem: JWT, HS256 only, signed
-// with SHARED_TOKEN_SECRET. Claims: sub "user?id=<uuid>", org_id, role, sid, jti, iat, exp,
-// iss, aud. Verification allow-lists the algorithm and checks every claim; each rejection
-// carries a reason (for logs and metrics) and a contract code (for the client).
+// with SHARED_TOKEN_SECRET (SHARED_TOKEN_SECRET_PREVIOUS also verifies during a rotation).
+// Claims: sub "user?id=<uuid>", org_id, role, sid, jti, iat, exp, iss (must be TOKEN_ISSUER),
+// aud (required, must include TOKEN_AUDIENCE). Verification allow-lists the algorithm and
+// checks every claim; each rejection carries a reason (for logs and metrics) and a contract
+// code (for the client).
 import { createHmac, createSecretKey, type KeyObject, randomUUID, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
@@ -20,7 +22,10 @@ export type AccessClaims = {
 };
 
 export type TokenSettings = {
+  /** Signs new tokens and verifies. */
   secret: string;
+  /** SHARED_TOKEN_SECRET_PREVIOUS during a rotation: verifies only, never signs. */
+  previousSecret?: string | undefined;
   issuer: string;
   audience: string;
   accessTokenTtl: number;
@@ -98,11 +103,13 @@ export async function verifyAccessToken(
   if (header.typ !== undefined && !(typeof header.typ === 'string' && /^(jwt|at\+jwt)$/i.test(header.typ))) {
     throw new TokenRejected('INVALID_TOKEN', 'bad_typ');
   }
-  const expected = createHmac('sha256', keyFor(settings.secret))
-    .update(`${encodedHeader}.${encodedPayload}`)
-    .digest();
+  const signingInput = `${encodedHeader}.${encodedPayload}`;
   const given = Buffer.from(encodedSignature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  const signedBy = (secret: string) => {
+    const expected = createHmac('sha256', keyFor(secret)).update(signingInput).digest();
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  if (!signedBy(settings.secret) && !(settings.previousSecret && signedBy(settings.previousSecret))) {
     throw new TokenRejected('INVALID_TOKEN', 'bad_signature');
   }
   const payload = decodeJson(encodedPayload);
@@ -123,7 +130,11 @@ export async function verifyAccessToken(
   if (typeof payload.iat === 'number' && payload.iat > now + CLOCK_SKEW_SECONDS) {
     throw new TokenRejected('INVALID_TOKEN', 'issued_in_future');
   }
-  if (payload.aud !== undefined && !audienceIncludes(payload.aud, settings.audience)) {
+  if (payload.iss !== settings.issuer) {
+    throw new TokenRejected('INVALID_TOKEN', payload.iss === undefined ? 'missing_issuer' : 'wrong_issuer');
+  }
+  if (payload.aud === undefined) throw new TokenRejected('INVALID_TOKEN', 'missing_audience');
+  if (!audienceIncludes(payload.aud, settings.audience)) {
     throw new TokenRejected('INVALID_TOKEN', 'wrong_audience');
   }
   const parsed = claimsSchema.safeParse(payload);

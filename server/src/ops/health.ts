@@ -1,9 +1,12 @@
 // Owns GET /health (200 ok; 503 when the database or the sync engine is down, or while requests
 // are being shed: status "overloaded" with the reason), GET /metrics, and health_check_up{check}:
-// the same checks run at scrape time, so alerts see what the load balancer sees.
+// the same checks run at scrape time, so alerts see what the load balancer sees. Anyone gets the
+// bare liveness answer {status}; the checks' details and /metrics only go to the audience
+// ops/access.ts defines (METRICS_TOKEN, the METRICS_PORT listener, development).
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { Database } from '../db/database.ts';
+import type { OpsAccess } from './access.ts';
 import type { Metrics } from './metrics.ts';
 import type { Pressure } from './shedding.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -38,12 +41,8 @@ async function runCheck({ check }: HealthCheck): Promise<CheckResult> {
   }
 }
 
-export function registerOpsRoutes(
-  app: FastifyInstance,
-  metrics: Metrics,
-  checks: HealthCheck[],
-  pressure: () => Pressure | undefined = () => undefined,
-) {
+/** health_check_up{check}, registered once per process (whatever the listeners). */
+export function watchHealthChecks(metrics: Metrics, checks: HealthCheck[]) {
   new client.Gauge({
     name: 'health_check_up',
     help: 'Each /health check at scrape time: 1 working, 0 down (database, sync_engine)',
@@ -54,24 +53,41 @@ export function registerOpsRoutes(
       for (const [i, { name }] of checks.entries()) this.set({ check: name }, results[i]?.ok ? 1 : 0);
     },
   });
+}
 
-  app.get('/health', { logLevel: 'warn' }, async (_request, reply) => {
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  metrics: Metrics,
+  checks: HealthCheck[],
+  access: OpsAccess,
+  pressure: () => Pressure | undefined = () => undefined,
+) {
+  app.get('/health', { logLevel: 'warn' }, async (request, reply) => {
     const results = await Promise.all(checks.map(runCheck));
     const healthy = results.every((result) => result.ok);
     const shedding = pressure();
     if (shedding) reply.header('retry-after', '5');
+    const status = healthy ? (shedding ? 'overloaded' : 'ok') : 'unavailable';
+    const details = access(request) === undefined;
     return reply
       .code(healthy && !shedding ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send({
-        status: healthy ? (shedding ? 'overloaded' : 'ok') : 'unavailable',
-        checks: Object.fromEntries(checks.map(({ name }, i) => [name, results[i]?.report])),
-        ...(shedding ? { shedding } : {}),
-        uptime_seconds: Math.round(process.uptime()),
-      });
+      .send(
+        details
+          ? {
+              status,
+              checks: Object.fromEntries(checks.map(({ name }, i) => [name, results[i]?.report])),
+              ...(shedding ? { shedding } : {}),
+              uptime_seconds: Math.round(process.uptime()),
+            }
+          : { status },
+      );
   });
 
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/metrics', { logLevel: 'warn' }, async (request, reply) => {
+    const refused = access(request);
+    if (refused) throw refused;
+    reply.header('cache-control', 'no-store');
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -5,7 +5,8 @@
 // its internal protocol route (/internal/electric/v1/shape, guarded by a secret); the others
 // forward their shape requests there (engine/cluster.ts).
 import { hostname } from 'node:os';
-import type { App, Feature } from '../app.ts';
+import type { FastifyInstance } from 'fastify';
+import type { Feature } from '../app.ts';
 import { registerSyncEndpoint, type SyncMode } from './endpoint.ts';
 import { createClusterUpstream, leaderOnly } from './engine/cluster.ts';
 import { EngineElection } from './engine/election.ts';
@@ -57,20 +58,23 @@ export const syncFeature: Feature = async (app, deps) => {
     app.addHook('onReady', async () => {
       void election.start();
     });
-    app.addHook('onListen', async () => {
-      const url = deps.config.internalUrl ?? listenUrl(app);
+    // The internal route listens on INTERNAL_PORT when set (a listener of its own), else here.
+    const internalApp = deps.listenerFor('internal');
+    const routeApp = internalApp ?? app;
+    routeApp.addHook('onListen', async () => {
+      const url = deps.config.internalUrl ?? listenUrl(routeApp);
       if (url) election.setOwnUrl(url);
     });
     // Release the lock first, so a follower takes over while this process drains.
     app.addHook('preClose', async () => election.stop());
-    registerRoutes(app, { serve: leaderOnly({ engine, election }) });
+    registerRoutes(app, { serve: leaderOnly({ engine, election }), routeApp: internalApp });
     upstream = createClusterUpstream({ engine, election, secret, log: deps.log });
   }
   registerSyncEndpoint(app, deps, { upstream, mode, whereLimits: deps.config.syncWhereLimits });
 };
 
 /** http://host:port this process listens on; a wildcard address becomes the machine's name. */
-function listenUrl(app: App): string | undefined {
+function listenUrl(app: FastifyInstance): string | undefined {
   const address = app.server.address();
   if (!address || typeof address === 'string') return undefined;
   const wildcard = address.address === '0.0.0.0' || address.address === '::';

@@ -8,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 import type { Feature } from '../app.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 
-const API_PREFIXES = ['/api/', '/auth/', '/health', '/metrics', '/docs'];
+const API_PREFIXES = ['/api/', '/auth/', '/internal/', '/health', '/metrics', '/docs'];
 
 export const WEB_BUILD_DIR = path.join(PROJECT_ROOT, 'web', 'build');
 

@@ -226,8 +226,12 @@ describe('configuration of the token secret', () => {
     );
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SHARED_TOKEN_SECRET/);
     expect(
-      loadConfig({ NODE_ENV: 'production', EMBEDDED_DB: 'true', SHARED_TOKEN_SECRET: 'x'.repeat(32) })
-        .tokenSecret,
+      loadConfig({
+        NODE_ENV: 'production',
+        EMBEDDED_DB: 'true',
+        SHARED_TOKEN_SECRET: 'x'.repeat(32),
+        INTERNAL_SYNC_SECRET: 'y'.repeat(32),
+      }).tokenSecret,
     ).toHaveLength(32);
   });
 

@@ -1,12 +1,12 @@
 // The forged-token list from the security checklist: each one is refused with 401 and its code,
 // on the identity routes and on /api/me (the routes every other feature's preHandler guards).
 import { createHmac, randomUUID } from 'node:crypto';
-import { generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.ts';
 import { TEST_SECRET } from '../helpers/constants.ts';
 import { buildOrganization, buildUser, type TestUser } from '../helpers/factories.ts';
-import { createIdentityTestApp } from './helpers.ts';
+import { createIdentityTestApp, IDENTITY_ONLY, register } from './helpers.ts';
 
 let t: TestApp;
 let user: TestUser;
@@ -125,6 +125,10 @@ describe('forged and broken tokens are refused with 401', () => {
     ['a non-uuid org_id', () => sign(claims({ org_id: 'acme' })), 'INVALID_TOKEN'],
     ['an unknown role', () => sign(claims({ role: 'superadmin' })), 'INVALID_TOKEN'],
     ['a wrong audience', () => sign(claims({ aud: 'someone-else' })), 'INVALID_TOKEN'],
+    ['no audience', () => sign(claims({ aud: undefined })), 'INVALID_TOKEN'],
+    ['a wrong issuer', () => sign(claims({ iss: 'someone-else' })), 'INVALID_TOKEN'],
+    ['no issuer', () => sign(claims({ iss: undefined })), 'INVALID_TOKEN'],
+    ['an issuer as a list', () => sign(claims({ iss: ['sertantai'] })), 'INVALID_TOKEN'],
     [
       'a tampered payload (viewer → owner)',
       async () => {
@@ -194,5 +198,44 @@ describe('forged and broken tokens are refused with 401', () => {
     const response = await call(token);
     expect(response.statusCode).toBe(401);
     expect(response.json().code).toBe('TOKEN_REVOKED');
+  });
+});
+
+describe('secret rotation (SHARED_TOKEN_SECRET_PREVIOUS)', () => {
+  const NEW_SECRET = 'the-new-shared-token-secret-0123456789abcdef';
+  let rotating: TestApp;
+  beforeAll(async () => {
+    rotating = await createIdentityTestApp({
+      ...IDENTITY_ONLY,
+      env: { SHARED_TOKEN_SECRET: NEW_SECRET, SHARED_TOKEN_SECRET_PREVIOUS: TEST_SECRET },
+    });
+  });
+  afterAll(() => rotating.close());
+
+  const callRotating = (token: string) =>
+    rotating.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+
+  it('verifies tokens signed with the new secret and with the previous one', async () => {
+    expect((await callRotating(await sign(claims(), {}, NEW_SECRET))).statusCode).toBe(200);
+    expect((await callRotating(await sign(claims(), {}, TEST_SECRET))).statusCode).toBe(200);
+  });
+
+  it('refuses a token signed by neither', async () => {
+    const response = await callRotating(
+      await sign(claims(), {}, 'a-third-secret-nobody-configured-0123456789'),
+    );
+    expect(response.statusCode).toBe(401);
+    expect(response.json().code).toBe('INVALID_TOKEN');
+  });
+
+  it('signs new tokens with the new secret only', async () => {
+    const registered = await register(rotating.app);
+    await expect(jwtVerify(registered.accessToken, key(NEW_SECRET))).resolves.toBeDefined();
+    await expect(jwtVerify(registered.accessToken, key(TEST_SECRET))).rejects.toThrow();
+  });
+
+  it('an app that has finished the rotation refuses the old secret', async () => {
+    // The first app of this file runs with TEST_SECRET alone: the new one means nothing to it.
+    expect((await call(await sign(claims(), {}, NEW_SECRET))).statusCode).toBe(401);
   });
 });

@@ -7,7 +7,7 @@ import { type Database, openDatabase } from '../../src/db/database.ts';
 import { allFeatures } from '../../src/features.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.ts';
-import { TEST_SECRET } from './constants.ts';
+import { TEST_INTERNAL_SYNC_SECRET, TEST_SECRET } from './constants.ts';
 
 export type TestApp = {
   app: App;
@@ -22,6 +22,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     SHARED_TOKEN_SECRET: TEST_SECRET,
+    INTERNAL_SYNC_SECRET: TEST_INTERNAL_SYNC_SECRET,
     DATABASE_URL: inject('databaseUrl'),
     DATA_DIR: '.data-test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

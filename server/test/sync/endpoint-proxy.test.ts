@@ -11,7 +11,9 @@ import { SYNC_PATH } from '../../src/sync/endpoint.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, buildUser, insertRow, type TestUser } from '../helpers/factories.ts';
 
+// The upstream engine's INTERNAL_SYNC_SECRET, which the proxy sends as its ELECTRIC_SECRET.
 const SECRET = 'proxy-test-electric-secret-0123456789';
+const UPSTREAM_SECRET = 'recording-upstream-electric-secret-0123';
 const control = (name: string) => ({ name, control_type: 'technical', functional_range: 'narrow' });
 
 let upstream: TestApp; // built-in engine, serving /internal/electric/v1/shape
@@ -21,7 +23,7 @@ let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  upstream = await createTestApp({ env: { ELECTRIC_SECRET: SECRET } });
+  upstream = await createTestApp({ env: { INTERNAL_SYNC_SECRET: SECRET } });
   const upstreamBase = await upstream.app.listen({ port: 0, host: '127.0.0.1' });
   proxy = await createTestApp({
     env: { ELECTRIC_URL: `${upstreamBase}/internal/electric`, ELECTRIC_SECRET: SECRET },
@@ -138,7 +140,7 @@ describe('proxy mode against a recording upstream', () => {
     await once(server, 'listening');
     const port = (server.address() as { port: number }).port;
     app = await createTestApp({
-      env: { ELECTRIC_URL: `http://127.0.0.1:${port}/base/`, ELECTRIC_SECRET: 'shh' },
+      env: { ELECTRIC_URL: `http://127.0.0.1:${port}/base/`, ELECTRIC_SECRET: UPSTREAM_SECRET },
     });
     base = await app.app.listen({ port: 0, host: '127.0.0.1' });
   });
@@ -186,7 +188,7 @@ describe('proxy mode against a recording upstream', () => {
       where: '"organization_id" = $1::uuid AND ("name" = $2::text)',
       'params[1]': alice.orgId,
       'params[2]': 'x',
-      secret: 'shh',
+      secret: UPSTREAM_SECRET,
     });
   });
 
@@ -234,7 +236,10 @@ describe('proxy mode with the upstream down or misconfigured', () => {
 
   it('never passes the upstream refusing our secret on as the browser being unauthorised', async () => {
     const wrong = await createTestApp({
-      env: { ELECTRIC_URL: `${await upstreamUrl()}/internal/electric`, ELECTRIC_SECRET: 'wrong-secret' },
+      env: {
+        ELECTRIC_URL: `${await upstreamUrl()}/internal/electric`,
+        ELECTRIC_SECRET: 'a-wrong-secret-of-the-right-length-0123',
+      },
     });
     try {
       const response = await wrong.app.inject({

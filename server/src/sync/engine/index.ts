@@ -19,18 +19,24 @@ export function createShapeEngine(deps: EngineDeps & { secret?: string; compileW
     engine,
     upstream: engine,
     /**
-     * Mounts GET /internal/electric/v1/shape and stops the engine when the app closes. `serve`
-     * answers the route instead of the engine itself (the cluster's leader-only guard).
+     * Mounts GET /internal/electric/v1/shape (on `routeApp` when given: the INTERNAL_PORT
+     * listener) and stops the engine when `app` closes. `serve` answers the route instead of
+     * the engine itself (the cluster's leader-only guard).
      */
     registerRoutes(
       app: FastifyInstance,
-      options: { secret?: string; compileWhere?: WhereCompiler; serve?: ShapeUpstream } = {},
+      options: {
+        secret?: string;
+        compileWhere?: WhereCompiler;
+        serve?: ShapeUpstream;
+        routeApp?: FastifyInstance;
+      } = {},
     ) {
       const secret = options.secret ?? deps.secret;
       // Stop before the server waits for in-flight requests: held long-polls end at once.
       app.addHook('preClose', async () => engine.stop());
       if (secret === undefined) return;
-      registerInternalShapeRoute(app, options.serve ?? engine, {
+      registerInternalShapeRoute(options.routeApp ?? app, options.serve ?? engine, {
         secret,
         compileWhere: options.compileWhere ?? deps.compileWhere,
       });

@@ -1,12 +1,14 @@
 // Owns the engine's internal protocol route, GET /internal/electric/v1/shape: the built-in
 // engine speaking Electric's own HTTP API (table, where, params[n], columns, offset, handle,
 // live…), so the shape endpoint's proxy mode can run against it exactly as against a real
-// Electric (ELECTRIC_URL=http://<host>/internal/electric). Guarded by a shared secret
-// (`secret` or `api_secret`); the organisation is params[1], which the endpoint always binds
-// to `organization_id = $1`; `requester` is the user a forwarding process authenticated.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+// Electric (ELECTRIC_URL=http://<host>/internal/electric, ELECTRIC_SECRET=its
+// INTERNAL_SYNC_SECRET). Guarded by INTERNAL_SYNC_SECRET (`secret` or `api_secret`), and served
+// on INTERNAL_PORT when that is set (http/listeners.ts); the organisation is params[1], which
+// the endpoint always binds to `organization_id = $1`; `requester` is the user a forwarding
+// process authenticated.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../../config.ts';
+import { type Config, MIN_SECRET_BYTES } from '../../config.ts';
 import { tableSpec } from '../shapes.ts';
 import type { ShapeDefinition, ShapeUpstream } from '../upstream.ts';
 import { compileElectricWhere, whereParserReady } from './electric-where.ts';
@@ -29,12 +31,12 @@ export type CompiledWhere = ShapeDefinition['filter'];
 /** Compiles a full `where` (tenant predicate included) with its params; throws on refusal. */
 export type WhereCompiler = (table: string, where: string, params: string[]) => CompiledWhere;
 
-/** ELECTRIC_SECRET when set, else a secret derived from the token secret. */
-export function engineSecret(config: Pick<Config, 'electricSecret' | 'tokenSecret'>): string {
-  return (
-    config.electricSecret ??
-    createHmac('sha256', config.tokenSecret).update('sertantai:internal-electric').digest('base64url')
-  );
+/**
+ * INTERNAL_SYNC_SECRET: its own setting, the same on every process of a deployment, never
+ * derived from SHARED_TOKEN_SECRET (which other Sertantai apps hold).
+ */
+export function engineSecret(config: Pick<Config, 'internalSyncSecret'>): string {
+  return config.internalSyncSecret;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,6 +93,10 @@ export function registerInternalShapeRoute(
   },
 ) {
   const compiled = new Map<string, CompiledWhere>();
+  // An empty secret would let anyone in (an empty `secret` matches it): refuse to start instead.
+  if (options.secret.length < MIN_SECRET_BYTES) {
+    throw new Error(`the internal shape route needs a secret of at least ${MIN_SECRET_BYTES} bytes`);
+  }
   const expectedSecret = digest(options.secret);
   app.get(INTERNAL_SHAPE_PATH, { logLevel: 'warn' }, async (request, reply) => {
     const url = new URL(request.url, 'http://internal');

@@ -1,0 +1,61 @@
+// Owns the side listeners: the engine's internal route (INTERNAL_PORT/INTERNAL_HOST) and the
+// operations routes (METRICS_PORT/METRICS_HOST) can each be served by a second Fastify instance
+// on an address of their own, away from the public port. Two roles on the same address share
+// one listener. Unset ports keep everything on the app's own listener, as in development.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
+import type { Config } from '../config.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { requestIdOf } from './request-id.ts';
+import { installSecurityHeaders } from './security-headers.ts';
+
+export type ListenerRole = 'internal' | 'metrics';
+
+export type SideListener = {
+  roles: ListenerRole[];
+  host: string;
+  port: number;
+  app: FastifyInstance;
+};
+
+export type SideListeners = {
+  all: SideListener[];
+  /** The instance serving `role`, or undefined when it stays on the app's listener. */
+  forRole: (role: ListenerRole) => FastifyInstance | undefined;
+};
+
+export function createSideListeners(config: Config, log: Logger, metrics: Metrics): SideListeners {
+  const wanted: Array<{ role: ListenerRole; host: string; port: number | undefined }> = [
+    { role: 'internal', host: config.internalHost, port: config.internalPort },
+    { role: 'metrics', host: config.metricsHost, port: config.metricsPort },
+  ];
+  const all: SideListener[] = [];
+  for (const { role, host, port } of wanted) {
+    if (port === undefined) continue;
+    // Port 0 (tests) asks for any free port: never shared, since each listen picks its own.
+    const shared = port === 0 ? undefined : all.find((l) => l.host === host && l.port === port);
+    if (shared) shared.roles.push(role);
+    else all.push({ roles: [role], host, port, app: createSideApp(config, log, metrics) });
+  }
+  return {
+    all,
+    forRole: (role) => all.find((listener) => listener.roles.includes(role))?.app,
+  };
+}
+
+function createSideApp(config: Config, log: Logger, metrics: Metrics): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    trustProxy: config.trustProxy,
+    genReqId: requestIdOf,
+    forceCloseConnections: true,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installSecurityHeaders(app);
+  installErrorHandler(app, metrics);
+  return app;
+}
