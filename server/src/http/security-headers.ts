@@ -7,7 +7,9 @@
 //   API_POLICY, which allows nothing at all. A route may set its own (the web app's index.html
 //   adds the hashes of its inline bootstrap script).
 // - frame-ancestors 'none' and X-Frame-Options: DENY (no framing, so no click-jacking),
-//   Referrer-Policy: no-referrer, X-Content-Type-Options: nosniff.
+//   X-Content-Type-Options: nosniff, and Referrer-Policy: same-origin — nothing is sent to
+//   other sites. Not no-referrer: under it browsers send `Origin: null` on the app's own POSTs,
+//   which the cookie mode's CSRF check (auth/cookies.ts) must refuse.
 // - Strict-Transport-Security only when the request came over HTTPS (with TRUST_PROXY, as the
 //   proxy's X-Forwarded-Proto says): over plain HTTP it would be ignored, and sending it from a
 //   development server on localhost would pin HTTPS onto every other localhost app.
@@ -58,7 +60,7 @@ export function installSecurityHeaders(app: FastifyInstance) {
     }
     reply.header('x-frame-options', 'DENY');
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+    reply.header('referrer-policy', 'same-origin');
     if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
   });
 }

@@ -2,11 +2,14 @@
 // hashed assets under /_app/immutable, and the single-page-app fallback to index.html for every
 // other GET that is not an API, auth, sync or operations route. Registered last, so every other
 // route wins. When the app has not been built, / answers a short page saying how to build it.
-import { existsSync } from 'node:fs';
+// The shell carries a CSP allowing its inline bootstrap script by hash (http/security-headers.ts
+// sets the other headers, and the policy of every other answer).
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { Feature } from '../app.ts';
 import { PROJECT_ROOT } from '../paths.ts';
+import { inlineScriptHashes, pagePolicy } from '../http/security-headers.ts';
 
 const API_PREFIXES = ['/api/', '/auth/', '/internal/', '/health', '/metrics', '/docs'];
 
@@ -34,6 +37,8 @@ export function createWebFeature(root = WEB_BUILD_DIR): Feature {
       );
       return;
     }
+    // The app shell's own CSP: its inline bootstrap script allowed by hash, nothing else inline.
+    const shellPolicy = pagePolicy(inlineScriptHashes(readFileSync(index, 'utf8')));
     await app.register(fastifyStatic, {
       root,
       prefix: '/',
@@ -45,6 +50,7 @@ export function createWebFeature(root = WEB_BUILD_DIR): Feature {
         } else {
           res.header('cache-control', 'no-cache');
         }
+        if (filePath === index) res.header('content-security-policy', shellPolicy);
       },
     });
     const sendIndex = (reply: {
@@ -52,8 +58,6 @@ export function createWebFeature(root = WEB_BUILD_DIR): Feature {
       sendFile: (f: string) => unknown;
     }) => {
       reply.header('cache-control', 'no-cache');
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'same-origin');
       return reply.sendFile('index.html');
     };
     app.get('/', async (_request, reply) => sendIndex(reply));

@@ -1,4 +1,5 @@
 // Builds the real application against the run's test database, for integration tests.
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { type App, buildApp, type Feature } from '../../src/app.ts';
 import { type Clock, ManualClock } from '../../src/clock.ts';
@@ -53,14 +54,20 @@ export async function openTestDatabase(config = testConfig()): Promise<Database>
 }
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; clock?: Clock; features?: Feature[] } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    features?: Feature[];
+    /** Where log lines go (default: stdout, at LOG_LEVEL, silent in tests). */
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<TestApp> {
   const config = testConfig(options.env);
   const db = await openTestDatabase(config);
   const clock = options.clock ?? new ManualClock();
   const metrics = createMetrics();
   const app = await buildApp(
-    { config, db, log: createLogger(config.logLevel), metrics, clock },
+    { config, db, log: createLogger(config.logLevel, undefined, options.logDestination), metrics, clock },
     options.features ?? allFeatures,
   );
   await app.ready();
