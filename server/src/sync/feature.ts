@@ -60,7 +60,7 @@ export const syncFeature: Feature = async (app, deps) => {
     });
     // The internal route listens on INTERNAL_PORT when set (a listener of its own), else here.
     const internalApp = deps.listenerFor('internal');
-    const routeApp = internalApp ?? app;
+    const routeApp: FastifyInstance = internalApp ?? app;
     routeApp.addHook('onListen', async () => {
       const url = deps.config.internalUrl ?? listenUrl(routeApp);
       if (url) election.setOwnUrl(url);
