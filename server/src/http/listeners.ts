@@ -27,22 +27,29 @@ export type SideListeners = {
 };
 
 export function createSideListeners(config: Config, log: Logger, metrics: Metrics): SideListeners {
-  const wanted: Array<{ role: ListenerRole; host: string; port: number | undefined }> = [
-    { role: 'internal', host: config.internalHost, port: config.internalPort },
-    { role: 'metrics', host: config.metricsHost, port: config.metricsPort },
-  ];
+  const addresses: Record<ListenerRole, { host: string; port: number | undefined }> = {
+    internal: { host: config.internalHost, port: config.internalPort },
+    metrics: { host: config.metricsHost, port: config.metricsPort },
+  };
   const all: SideListener[] = [];
-  for (const { role, host, port } of wanted) {
-    if (port === undefined) continue;
+  // Made on first use, so a process without the role's routes (the identity service on its
+  // own has no sync engine) never opens its port.
+  const forRole = (role: ListenerRole) => {
+    const { host, port } = addresses[role];
+    if (port === undefined) return undefined;
+    const existing = all.find((listener) => listener.roles.includes(role));
+    if (existing) return existing.app;
     // Port 0 (tests) asks for any free port: never shared, since each listen picks its own.
     const shared = port === 0 ? undefined : all.find((l) => l.host === host && l.port === port);
-    if (shared) shared.roles.push(role);
-    else all.push({ roles: [role], host, port, app: createSideApp(config, log, metrics) });
-  }
-  return {
-    all,
-    forRole: (role) => all.find((listener) => listener.roles.includes(role))?.app,
+    if (shared) {
+      shared.roles.push(role);
+      return shared.app;
+    }
+    const listener = { roles: [role], host, port, app: createSideApp(config, log, metrics) };
+    all.push(listener);
+    return listener.app;
   };
+  return { all, forRole };
 }
 
 function createSideApp(config: Config, log: Logger, metrics: Metrics): FastifyInstance {

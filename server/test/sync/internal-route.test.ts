@@ -3,6 +3,7 @@
 // listener with INTERNAL_PORT (the public port then does not serve it at all).
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identityFeature } from '../../src/auth/feature.ts';
 import { INTERNAL_SHAPE_PATH } from '../../src/sync/engine/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { TEST_INTERNAL_SYNC_SECRET, TEST_SECRET } from '../helpers/constants.ts';
@@ -88,4 +89,16 @@ describe('with INTERNAL_PORT', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toContain(victim.email);
   });
+});
+
+it('a process without the sync engine (the identity service alone) opens no internal listener', async () => {
+  const identityOnly = await createTestApp({
+    env: { INTERNAL_PORT: '0' },
+    features: [identityFeature],
+  });
+  try {
+    expect(identityOnly.app.sideListeners).toEqual([]);
+  } finally {
+    await identityOnly.close();
+  }
 });
