@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { Feature } from '../app.ts';
-import { PROJECT_ROOT } from '../paths.ts';
 import { inlineScriptHashes, pagePolicy } from '../http/security-headers.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 
 const API_PREFIXES = ['/api/', '/auth/', '/internal/', '/health', '/metrics', '/docs'];
 
