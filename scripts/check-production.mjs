@@ -66,7 +66,7 @@ try {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
       SHARED_TOKEN_SECRET: secret,
-      INTERNAL_SYNC_SECRET: secret,
+      INTERNAL_SYNC_SECRET: randomBytes(32).toString('base64url'),
     },
   });
   const refusal = refused.stderr.trim();
