@@ -84,6 +84,11 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  // Alerts watch increase() of these; a series that first appears at 1 would never show an increase.
+  for (const pool of ['app', 'snapshot']) statementTimeouts.inc({ pool }, 0);
+  poolAcquireTimeouts.inc({ pool: 'app' }, 0);
+  for (const reason of ['event_loop', 'memory']) requestsShed.inc({ reason }, 0);
+
   return {
     registry,
     httpDuration,
