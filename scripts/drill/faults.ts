@@ -68,6 +68,7 @@ async function withOwner<T>(stack: Stack, work: (client: pg.Client) => Promise<T
 
 let stopLoop: (() => Promise<void>) | undefined;
 let spentToken = '';
+let burstToken = '';
 
 const FAULTS: Fault[] = [
   {
@@ -125,9 +126,29 @@ const FAULTS: Fault[] = [
   },
   {
     key: 'snapshot',
-    fault: 'snapshot queue filled',
+    fault: 'snapshot queue filled (bursts of 15 new shapes from one organisation)',
     alert: 'SnapshotQueueFull',
-    notInjectable: 'not yet injectable: the snapshot queue (admission branch) is not on main',
+    prepare: async (stack) => {
+      burstToken = (await registerUser(stack)).access_token;
+    },
+    inject: async (stack) => {
+      // Distinct shapes each burst (a known shape needs no snapshot); 4 bursts stay under the
+      // per-user shape cap.
+      let burst = 0;
+      stopLoop = repeat(2_000, async () => {
+        if (burst >= 4) return;
+        burst++;
+        await Promise.all(
+          Array.from({ length: 15 }, (_, i) =>
+            fetch(
+              `${stack.appUrl}/api/electric/sync?table=controls&offset=-1&where=${encodeURIComponent(`name <> 'b${burst}-${i}'`)}`,
+              { headers: { authorization: `Bearer ${burstToken}` } },
+            ).then((answer) => answer.arrayBuffer()),
+          ),
+        );
+      });
+    },
+    recover: async () => stopLoop?.(),
   },
   {
     key: 'reuse',

@@ -166,6 +166,9 @@ export async function startStack(options: { forDuration: string; window: string 
       DATA_DIR: path.join(dir, 'data'),
       SEED: 'false',
       LOG_LEVEL: 'warn',
+      // A small snapshot share, so the snapshot-queue fault can fill it with one burst.
+      SYNC_SNAPSHOT_CONNECTIONS: '1',
+      SYNC_SNAPSHOT_QUEUE_PER_ORG: '1',
     });
     children.push(app);
     await waitFor('the app to answer /health', 120_000, async () =>
