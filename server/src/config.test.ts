@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
 const secret = 's'.repeat(40);
-const production = { NODE_ENV: 'production', SHARED_TOKEN_SECRET: secret, INTERNAL_SYNC_SECRET: secret };
+const production = {
+  NODE_ENV: 'production',
+  SHARED_TOKEN_SECRET: secret,
+  INTERNAL_SYNC_SECRET: 'i'.repeat(40),
+};
 const problemsOf = (env: Record<string, string>) => {
   try {
     loadConfig(env);

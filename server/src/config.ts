@@ -181,7 +181,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   /** Production requires the secret; development generates one once into DATA_DIR. */
   const requiredSecret = (name: string, devFile: string): string => {
-    if (!production) return developmentSecret(dataDir, devFile);
+    if (!production) {
+      try {
+        return developmentSecret(dataDir, devFile);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        problems.push(
+          `DATA_DIR: cannot keep the generated ${name} in ${dataDir} (${code}); choose a DATA_DIR this user can write, or set ${name}`,
+        );
+        return '';
+      }
+    }
     problems.push(`${name}: required in production (at least ${MIN_SECRET_BYTES} bytes)`);
     return '';
   };

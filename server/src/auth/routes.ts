@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
-import { AppError, unauthorized, validationError } from '../http/errors.ts';
+import { AppError, unauthorized } from '../http/errors.ts';
 import { authOf, bearerToken } from './authenticate.ts';
 import {
   assertCsrfSafe,
@@ -113,9 +113,11 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
       if (fromCookie) {
         token = readRefreshCookie(request);
         if (token === undefined) {
-          throw validationError('Send {"refresh_token": "..."} or, in cookie mode, the refresh cookie.', {
-            issues: [{ path: 'body.refresh_token', message: 'required' }],
-          });
+          // A missing credential, not a malformed request: the web app's first visit lands here.
+          throw unauthorized(
+            'MISSING_TOKEN',
+            'Sign in first: send {"refresh_token": "..."} or, in cookie mode, the refresh cookie.',
+          );
         }
         assertCsrfSafe(request, config.publicOrigin);
       } else {

@@ -138,9 +138,12 @@ describe('POST /auth/refresh', () => {
     expect(expired.json().code).toBe('TOKEN_EXPIRED');
   });
 
-  it('answers 400 without a token and for unknown fields', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/auth/refresh', payload: {} })).statusCode).toBe(400);
-    expect((await t.app.inject({ method: 'POST', url: '/auth/refresh' })).statusCode).toBe(400);
+  it('answers 401 MISSING_TOKEN without a token (a missing credential), 400 for unknown fields', async () => {
+    for (const payload of [{}, undefined]) {
+      const missing = await t.app.inject({ method: 'POST', url: '/auth/refresh', payload });
+      expect(missing.statusCode).toBe(401);
+      expect(missing.json()).toMatchObject({ code: 'MISSING_TOKEN', error: expect.stringMatching(/Sign in/) });
+    }
     const extra = await t.app.inject({
       method: 'POST',
       url: '/auth/refresh',
