@@ -142,7 +142,10 @@ describe('POST /auth/refresh', () => {
     for (const payload of [{}, undefined]) {
       const missing = await t.app.inject({ method: 'POST', url: '/auth/refresh', payload });
       expect(missing.statusCode).toBe(401);
-      expect(missing.json()).toMatchObject({ code: 'MISSING_TOKEN', error: expect.stringMatching(/Sign in/) });
+      expect(missing.json()).toMatchObject({
+        code: 'MISSING_TOKEN',
+        error: expect.stringMatching(/Sign in/),
+      });
     }
     const extra = await t.app.inject({
       method: 'POST',
