@@ -16,6 +16,7 @@ import { openDatabase } from '../server/src/db/database.ts';
 import { ELECTION_LOCK_CLASS } from '../server/src/sync/engine/election.ts';
 import {
   type AppProcess,
+  DRILL_METRICS_TOKEN,
   freePort,
   freshDatabase,
   killHard,
@@ -98,6 +99,7 @@ async function main() {
     DATABASE_URL: databaseUrl,
     SHARED_TOKEN_SECRET: tokenSecret,
     INTERNAL_SYNC_SECRET: randomBytes(48).toString('base64url'),
+    METRICS_TOKEN: DRILL_METRICS_TOKEN,
     SEED: 'false',
     LOG_LEVEL: 'warn',
   };

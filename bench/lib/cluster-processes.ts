@@ -12,6 +12,8 @@ import path from 'node:path';
 import pg from 'pg';
 
 const root = path.resolve(import.meta.dirname, '../..');
+/** The apps run in production, where /health details (the leader role) need the metrics token. */
+export const DRILL_METRICS_TOKEN = randomBytes(32).toString('base64url');
 const children = new Set<ChildProcess>();
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -167,7 +169,10 @@ export async function waitHealthy(app: { url: string }, timeoutMs = 60_000) {
 /** The process's role from /health, or undefined when it does not answer 200. */
 export async function leaderOf(app: { url: string }): Promise<{ role: string } | undefined> {
   try {
-    const response = await fetch(`${app.url}/health`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${app.url}/health`, {
+      headers: { authorization: `Bearer ${DRILL_METRICS_TOKEN}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     if (response.status !== 200) return undefined;
     const body = (await response.json()) as { checks: { sync_leader: { role: string } } };
     return body.checks.sync_leader;
