@@ -15,6 +15,7 @@ import { slasFeature } from './slas/routes.ts';
 import { strategiesFeature } from './strategies/routes.ts';
 import { syncFeature } from './sync/feature.ts';
 import { tracesFeature } from './traces/routes.ts';
+import { trendsFeature } from './trends/routes.ts';
 import { webFeature } from './web/feature.ts';
 
 // OpenAPI goes before identity: @fastify/swagger only sees routes added after it.
@@ -31,6 +32,7 @@ export const allFeatures: Feature[] = [
   competenciesFeature,
   slasFeature,
   predictionsFeature,
+  trendsFeature,
   auditFeature,
   syncFeature,
   webFeature, // last: the built web app at / and its SPA fallback
