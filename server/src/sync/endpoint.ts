@@ -15,6 +15,7 @@ import client from 'prom-client';
 import type { App, FeatureDeps } from '../app.ts';
 import { authOf } from '../auth/authenticate.ts';
 import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
+import { notModified, privateCacheControl } from './http-cache.ts';
 import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
 import { type ShapeBudget, type ShapeUpstream, TooManyShapes } from './upstream.ts';
 import { WhereError, type WhereLimit, type WhereLimits } from './where/index.ts';
@@ -264,6 +265,7 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
         );
       }
 
+      response = notModified(response, request.headers['if-none-match']) ?? response;
       const electricNames: string[] = [];
       response.headers.forEach((value, name) => {
         const lower = name.toLowerCase();
@@ -271,8 +273,7 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
           electricNames.push(lower);
           reply.header(lower, value);
         } else if (lower === 'cache-control') {
-          // A shape answer belongs to one user: browsers may cache it, shared caches may not.
-          reply.header(lower, value.replace(/\bpublic\b/gi, 'private'));
+          reply.header(lower, privateCacheControl(value));
         } else if (PASSED_HEADERS.has(lower)) reply.header(lower, value);
       });
       exposeHeaders(reply, electricNames);

@@ -110,7 +110,7 @@ describe('engine protocol', () => {
     expect(stale.status).toBe(409);
     expect(stale.body).toEqual([{ headers: { control: 'must-refetch' } }]);
     expect(stale.headers['electric-handle']).toBe(handle);
-    expect(stale.headers['cache-control']).toBe('no-store');
+    expect(stale.headers['cache-control']).toBe('public, max-age=60, must-revalidate');
   });
 
   it('answers offset=now at once with up-to-date and the current offset', async () => {

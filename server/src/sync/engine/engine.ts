@@ -16,6 +16,7 @@ import {
   badRequest,
   CACHE_LIVE,
   CACHE_NON_LIVE,
+  etagOf,
   mustRefetch,
   nextCursor,
   parseProtocol,
@@ -259,7 +260,7 @@ export class ShapeEngine implements ShapeUpstream {
     log.schemaJson ??= JSON.stringify(columnsOf(def, log.table));
     const schema = log.schemaJson;
 
-    if (protocol.offset.kind === 'start') return snapshotChunk(log, 0, schema);
+    if (protocol.offset.kind === 'start') return snapshotChunk(log, 0, schema, '-1');
     if (protocol.offset.kind === 'now') {
       return respond(200, `[${UP_TO_DATE}]`, {
         'electric-handle': log.handle,
@@ -271,9 +272,9 @@ export class ShapeEngine implements ShapeUpstream {
       });
     }
     const { lsn, op } = protocol.offset;
-    if (lsn === 0 && op < log.rows.length) return snapshotChunk(log, op, schema);
-    if (lsn === 0 && op > log.rows.length) return mustRefetch(log.handle);
     const requested = `${lsn}_${op}`;
+    if (lsn === 0 && op < log.rows.length) return snapshotChunk(log, op, schema, requested);
+    if (lsn === 0 && op > log.rows.length) return mustRefetch(log.handle);
     if (protocol.live && protocol.sse) {
       const position = lsn === 0 ? 0 : log.positionAfter(lsn, op);
       return this.live.sse(log, position, requested, protocol.cursor, signal);
@@ -288,9 +289,11 @@ export class ShapeEngine implements ShapeUpstream {
     const slice = log.sliceFrom(start, this.options.chunkBytes);
     const complete = slice.end >= log.entries.length;
     const parts = complete ? [...slice.parts, UP_TO_DATE] : slice.parts;
+    const offset = slice.offset ?? requested;
     const headers: Record<string, string> = {
       'electric-handle': log.handle,
-      'electric-offset': slice.offset ?? requested,
+      'electric-offset': offset,
+      etag: etagOf(log.handle, requested, offset, protocol.live && slice.parts.length === 0),
     };
     if (complete) headers['electric-up-to-date'] = '';
     if (protocol.live) {

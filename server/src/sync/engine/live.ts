@@ -2,7 +2,7 @@
 // liveTimeoutMs passes), and SSE streams that send each logged transaction as `data:` events.
 // Every waiter is registered so that stop() ends them at once and the server closes promptly.
 import type { EngineOptions } from './options.ts';
-import { nextCursor, UP_TO_DATE } from './protocol.ts';
+import { cacheLiveSse, nextCursor, UP_TO_DATE } from './protocol.ts';
 import type { Entry, ShapeLog } from './shape-log.ts';
 
 const encoder = new TextEncoder();
@@ -118,7 +118,7 @@ export class LiveSubscribers {
       status: 200,
       headers: {
         'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
+        'cache-control': cacheLiveSse(this.options.sseMaxMs),
         'x-accel-buffering': 'no',
         // An SSE connection is never reused: closing it with the stream keeps no half-dead
         // keep-alive socket around to hold up server shutdown.

@@ -19,10 +19,33 @@ export type Protocol = {
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 export const UP_TO_DATE = '{"headers":{"control":"up-to-date"}}';
 const MUST_REFETCH = '[{"headers":{"control":"must-refetch"}}]';
+/** Errors are never cached, by browsers or CDNs. */
+const NO_STORE = { 'cache-control': 'no-store', 'surrogate-control': 'no-store' };
 
-/** Non-live answers may be cached for a minute; live ones only briefly (Electric's values). */
+/**
+ * Electric's cache-control values. The first answer of a shape (offset -1) stays a week in a
+ * private cache but only an hour in a shared one, so CDNs serve a fairly fresh snapshot while a
+ * browser keeps its own; later non-live answers a minute; live long-polls briefly (their
+ * `cursor` changes every 20 s, which collapses concurrent clients onto one cached answer).
+ */
+export const CACHE_INITIAL = 'public, max-age=604800, s-maxage=3600, stale-while-revalidate=2629746';
 export const CACHE_NON_LIVE = 'public, max-age=60, stale-while-revalidate=300';
 export const CACHE_LIVE = 'public, max-age=5, stale-while-revalidate=5';
+/** An SSE answer may be shared for just under its length (request collapsing). */
+export const cacheLiveSse = (sseMaxMs: number) =>
+  `public, max-age=${Math.max(1, Math.floor(sseMaxMs / 1000) - 1)}`;
+
+let uniqueEtags = 0;
+
+/**
+ * Electric's etag: `"<handle>:<requested offset>:<response offset>"`, the same for the same
+ * answer, so a client or cache revalidates with If-None-Match and gets 304. A live answer with
+ * no changes gets a unique suffix: revalidating it must not skip the wait for new changes.
+ */
+export function etagOf(handle: string, requested: string, responseOffset: string, noChanges = false): string {
+  const unique = noChanges ? `:${process.hrtime.bigint()}${++uniqueEtags}` : '';
+  return `"${handle}:${requested}:${responseOffset}${unique}"`;
+}
 
 export function parseProtocol(params: URLSearchParams): Protocol | { errors: Record<string, string[]> } {
   const errors: Record<string, string[]> = {};
@@ -72,14 +95,16 @@ export function respond(status: number, body: string, headers: Record<string, st
 }
 
 export function badRequest(errors: Record<string, string[]>): Response {
-  return respond(400, JSON.stringify({ message: 'Invalid request', errors }), {
-    'cache-control': 'no-store',
-  });
+  return respond(400, JSON.stringify({ message: 'Invalid request', errors }), NO_STORE);
 }
 
+/**
+ * A 409 acts as a redirect to the new handle: Electric lets shared caches keep it a minute (a
+ * second without a handle) so a burst of clients of an invalidated shape reach the server once.
+ */
 export function mustRefetch(handle: string | undefined): Response {
   return respond(409, MUST_REFETCH, {
-    'cache-control': 'no-store',
+    'cache-control': `public, max-age=${handle ? 60 : 1}, must-revalidate`,
     ...(handle ? { 'electric-handle': handle } : {}),
   });
 }
@@ -91,10 +116,7 @@ export function unavailable(
   details: Record<string, unknown> = {},
 ): Response {
   const body = { error: message, code, details: { ...details, retry_after: retryAfterSeconds }, message };
-  return respond(503, JSON.stringify(body), {
-    'cache-control': 'no-store',
-    'retry-after': String(retryAfterSeconds),
-  });
+  return respond(503, JSON.stringify(body), { ...NO_STORE, 'retry-after': String(retryAfterSeconds) });
 }
 
 /** The snapshot queue is full (or the shape waited too long in it): come back shortly. */
@@ -134,7 +156,7 @@ export function snapshotError(error: Error): Response {
 }
 
 /** One chunk of snapshot rows from `from`; the chunk holding the last row ends with snapshot-end. */
-export function snapshotChunk(log: ShapeLog, from: number, schema: string): Response {
+export function snapshotChunk(log: ShapeLog, from: number, schema: string, requested: string): Response {
   const end = log.chunkEnds.find((e) => e > from) ?? log.rows.length;
   const rows = log.rows.slice(from, end);
   if (end >= log.rows.length) {
@@ -146,10 +168,12 @@ export function snapshotChunk(log: ShapeLog, from: number, schema: string): Resp
       }),
     );
   }
+  const offset = `0_${end}`;
   return respond(200, `[${rows.join(',')}]`, {
     'electric-handle': log.handle,
-    'electric-offset': `0_${end}`,
+    'electric-offset': offset,
     'electric-schema': schema,
-    'cache-control': CACHE_NON_LIVE,
+    'cache-control': requested === '-1' ? CACHE_INITIAL : CACHE_NON_LIVE,
+    etag: etagOf(log.handle, requested, offset),
   });
 }

@@ -9,6 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type Config, MIN_SECRET_BYTES } from '../../config.ts';
+import { notModified } from '../http-cache.ts';
 import { tableSpec } from '../shapes.ts';
 import type { ShapeDefinition, ShapeUpstream } from '../upstream.ts';
 import { compileElectricWhere, whereParserReady } from './electric-where.ts';
@@ -154,6 +155,6 @@ export function registerInternalShapeRoute(
       const requester = requesterId && UUID.test(requesterId) ? { userId: requesterId } : undefined;
       return engine.fetchShape(def, query, abort.signal, requester);
     })();
-    return reply.send(response);
+    return reply.send(notModified(response, request.headers['if-none-match']) ?? response);
   });
 }
