@@ -43,6 +43,12 @@ const envSchema = z.object({
     )
     .optional(),
   EMBEDDED_DB: booleanFlag.optional(),
+  REDIS_URL: z
+    .string()
+    .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), {
+      message: 'must be a redis:// or rediss:// URL',
+    })
+    .optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   SHARED_TOKEN_SECRET: z.string().optional(),
   SHARED_TOKEN_SECRET_PREVIOUS: z.string().optional(),
@@ -94,6 +100,8 @@ export type Config = {
   /** Request traffic as the runtime role, possibly through a pooler; undefined → direct. */
   appDatabaseUrl: string | undefined;
   dataDir: string;
+  /** Rate limits and lock-outs in this Redis; undefined → in PostgreSQL. */
+  redisUrl: string | undefined;
   tokenSecret: string;
   /** The secret being rotated out: still accepted when verifying tokens, never used to sign. */
   previousTokenSecret: string | undefined;
@@ -225,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: values.DATABASE_URL,
     appDatabaseUrl: values.APP_DATABASE_URL,
     dataDir,
+    redisUrl: values.REDIS_URL,
     tokenSecret,
     previousTokenSecret: values.SHARED_TOKEN_SECRET_PREVIOUS,
     internalSyncSecret,

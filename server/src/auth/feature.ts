@@ -2,12 +2,14 @@
 // (deps.authenticate: signature + claims + the session revocation check), the revocation
 // listener, the rate limiters, the refresh cookie plugin and the /auth routes (+ GET /api/me).
 import fastifyCookie from '@fastify/cookie';
-import type { Feature } from '../app.ts';
+import type { Feature, FeatureDeps } from '../app.ts';
 import type { Config } from '../config.ts';
 import { createAuthenticate } from './authenticate.ts';
+import { type LimitStore, PostgresLimitStore } from './limit-store.ts';
 import { createAuthMetrics } from './metrics.ts';
 import { primeDummyHash } from './passwords.ts';
 import { AuthRateLimits, DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit.ts';
+import { RedisLimitStore } from './redis-limit-store.ts';
 import { RevocationCache, type RevocationOptions } from './revocation.ts';
 import { registerIdentityRoutes } from './routes.ts';
 import { IdentityService } from './service.ts';
@@ -32,6 +34,15 @@ export function tokenSettingsOf(config: Config): TokenSettings {
   };
 }
 
+/** Rate limits in Redis when REDIS_URL is set, else in PostgreSQL (the default). */
+function createLimitStore(deps: FeatureDeps): LimitStore {
+  const url = deps.config.redisUrl;
+  if (url === undefined) return new PostgresLimitStore(deps.db.appPool, deps.clock);
+  const store = new RedisLimitStore(url, deps.clock);
+  deps.onClose(() => store.close());
+  return store;
+}
+
 export function createIdentityFeature(options: IdentityOptions = {}): Feature {
   return async (app, deps) => {
     const tokenSettings = tokenSettingsOf(deps.config);
@@ -39,7 +50,7 @@ export function createIdentityFeature(options: IdentityOptions = {}): Feature {
     const revocation = new RevocationCache(deps.db, deps.log, options.revocation);
     await revocation.start();
     deps.onClose(() => revocation.stop());
-    const limits = new AuthRateLimits(deps.db.appPool, deps.clock, {
+    const limits = new AuthRateLimits(createLimitStore(deps), {
       ...DEFAULT_RATE_LIMITS,
       ...options.rateLimits,
     });

@@ -1,6 +1,7 @@
-// Owns the shared store behind the identity rate limits: token buckets and failure backoffs
-// kept in PostgreSQL (table rate_limit_state, migration 071), so every process on one database
-// counts against the same limits. The runtime role reaches the table only through the
+// Owns the shared store behind the identity rate limits (the LimitStore contract) and its default
+// implementation: token buckets and failure backoffs kept in PostgreSQL (table rate_limit_state,
+// migration 071), so every process on one database counts against the same limits. With
+// REDIS_URL the same contract is kept in Redis instead (redis-limit-store.ts). The runtime role reaches the table only through the
 // SECURITY DEFINER functions called here, one key at a time. Keys are SHA-256 digests of the
 // limiter's name and its subject: no address or e-mail is stored. Time comes from the app's
 // clock, so all processes (and tests) agree on it.
@@ -25,14 +26,27 @@ export type BackoffSettings = {
 
 export type BackoffState = { retryAfterSeconds: number; failures: number };
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
+export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** The key a limiter stores for one subject: a digest, never the subject itself. */
 export function limitKey(limiter: string, subject: string): string {
   return createHash('sha256').update(`${limiter}\u0000${subject}`).digest('hex');
 }
 
-export class LimitStore {
+/** Where every process's rate limits are counted; each method is atomic for its key. */
+export interface LimitStore {
+  /** Takes one token from `key`'s bucket; `via` runs it on an open transaction's connection (PostgreSQL only). */
+  take(key: string, bucket: BucketSettings, via?: Queryable): Promise<LimitVerdict>;
+  /** The lock and failure count of several backoff keys. */
+  backoff(keys: string[]): Promise<BackoffState[]>;
+  /** Counts one failure for `key`; returns the failures now counted. */
+  fail(key: string, settings: BackoffSettings): Promise<number>;
+  clear(key: string): Promise<void>;
+  /** Deletes what restricts nothing any more and keeps at most `maxRows`; returns the count. */
+  sweep(maxRows: number): Promise<number>;
+}
+
+export class PostgresLimitStore implements LimitStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly clock: Clock,

@@ -1,5 +1,6 @@
 // Owns the identity service's rate limits: what is limited, by which key, and how far. The
-// counting lives in PostgreSQL (limit-store.ts), so every process on one database shares it.
+// counting lives in a shared store (limit-store.ts: PostgreSQL, or Redis with REDIS_URL), so
+// every process of the service shares it.
 //
 // Login lock-out is designed so that it cannot be turned against the real user:
 // - failures are counted per account *and* client address (IPv6: its /64); only the address
@@ -13,14 +14,14 @@
 // Written by hand rather than with @fastify/rate-limit: that plugin counts every request in a
 // fixed window keyed before the body is read, while the login rule counts only failures, keys
 // on the e-mail in the body and the address, and forgets on success.
-import type { Clock } from '../clock.ts';
 import { clientAddressKey } from './client-address.ts';
 import {
   type BackoffSettings,
   type BucketSettings,
-  LimitStore,
+  type LimitStore,
   type LimitVerdict,
   limitKey,
+  type Queryable,
 } from './limit-store.ts';
 
 export type { BackoffSettings, LimitVerdict } from './limit-store.ts';
@@ -66,15 +67,10 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
 
 /** The limiters of one identity service instance, over the shared store. */
 export class AuthRateLimits {
-  readonly store: LimitStore;
-
   constructor(
-    pool: ConstructorParameters<typeof LimitStore>[0],
-    clock: Clock,
+    readonly store: LimitStore,
     readonly settings: RateLimitSettings = DEFAULT_RATE_LIMITS,
-  ) {
-    this.store = new LimitStore(pool, clock);
-  }
+  ) {}
 
   /** Login, refresh and invitation acceptance share one budget per client address. */
   tokenRequest(ip: string): Promise<LimitVerdict> {
@@ -90,7 +86,7 @@ export class AuthRateLimits {
     return this.store.take(limitKey('register-email', email), this.settings.registerPerEmail);
   }
 
-  refresh(sessionId: string, via?: Parameters<LimitStore['take']>[2]): Promise<LimitVerdict> {
+  refresh(sessionId: string, via?: Queryable): Promise<LimitVerdict> {
     return this.store.take(limitKey('refresh-session', sessionId), this.settings.refreshPerSession, via);
   }
 
