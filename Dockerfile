@@ -1,5 +1,6 @@
 # Sertantai Controls: a production image (docs/deployment.md, "Container").
-#   build  — every dependency, `npm run build` (web/build and the server bundle in dist/)
+#   build  — every dependency, `npm run build` (web/build and the server bundle in dist/; the
+#            shared core, packages/core, is bundled into both, so the final image needs none of it)
 #   deps   — production dependencies only (`npm ci --omit=dev`)
 #   final  — node, the production dependencies, dist/, web/build and the migrations; runs as
 #            the unprivileged `node` user and answers its own HEALTHCHECK on /health.
@@ -9,7 +10,9 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# The workspace's package.json files come with the lock file: npm ci links packages/* by them.
 COPY package.json package-lock.json ./
+COPY packages/core/package.json ./packages/core/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -17,6 +20,7 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/core/package.json ./packages/core/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE}

@@ -3,7 +3,7 @@
 //   production (NODE_ENV=production): runs the build from `npm run build` (dist/main.js, web/build)
 //     with production dependencies only; refuses in one line when there is no build.
 //   development: rebuilds the web app (for the main server) only when its sources changed since the last build (a hash
-//     of web sources, the shared model and the lock file, kept in web/build), then runs the server
+//     of web sources, the shared core and the lock file, kept in web/build), then runs the server
 //     from its TypeScript sources through tsx. Either way the server runs in this process, so
 //     signals reach it directly.
 import { spawnSync } from 'node:child_process';

@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 // `npm test`: every suite, one after another, then one closing line "N passed, N failed".
 //   checks   type-checking (server and web) and lint, one count each
+//   core     vitest unit tests of the shared core (packages/core)
 //   server   vitest: unit + integration against a real PostgreSQL (embedded, or DATABASE_URL)
 //   web      vitest unit tests of the web app
 //   browser  Playwright in Debian's Chromium (skipped when Chromium is absent, unless
 //            REQUIRE_BROWSER=1, which .ci/run sets)
-// TEST_SUITES=server,web limits the run. Exit code is non-zero when anything failed.
+// TEST_SUITES=core,server,web limits the run. Exit code is non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const wanted = (process.env.TEST_SUITES ?? 'checks,server,web,browser').split(',');
+const wanted = (process.env.TEST_SUITES ?? 'checks,core,server,web,browser').split(',');
 const outDir = mkdtempSync(path.join(tmpdir(), 'sertantai-test-'));
 const env = { ...process.env };
 if (env.DATABASE_URL && !env.TEST_DATABASE_URL) env.TEST_DATABASE_URL = env.DATABASE_URL;
@@ -96,6 +97,7 @@ if (wanted.includes('checks')) {
   }
   check('lint', 'npx', ['biome', 'check', '--diagnostic-level=error', '.']);
 }
+if (wanted.includes('core')) vitest('core', 'packages/core/vitest.config.ts');
 if (wanted.includes('server')) vitest('server', 'server/vitest.config.ts');
 if (wanted.includes('web') && existsSync(path.join(root, 'web/vite.config.ts')))
   vitest('web', 'web/vite.config.ts');

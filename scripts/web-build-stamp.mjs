@@ -1,6 +1,6 @@
 // Owns knowing whether web/build matches its sources: a SHA-256 over the web app's sources and
-// configuration, the server model it imports, and the lock file (dependency versions), written
-// into web/build after a successful build. Content, not modification times, so a checkout or a
+// configuration, the shared core it imports (packages/core) and the lock file (dependency
+// versions), written into web/build after a successful build. Content, not modification times, so a checkout or a
 // copy of the tree does not force a rebuild and an edit always does.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,8 @@ const INPUTS = [
   'web/svelte.config.js',
   'web/vite.config.ts',
   'web/tsconfig.json',
-  'server/src/model',
+  'packages/core/src',
+  'packages/core/package.json',
   'package-lock.json',
 ];
 const STAMP = 'web/build/.source-hash';

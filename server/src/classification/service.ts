@@ -1,11 +1,18 @@
-// Owns reclassification: the service around the pure 2x2 rules (model/quadrant.ts,
-// model/distance.ts). Every function here runs inside the caller's tenant transaction, so the
+// Owns reclassification: the service around the pure 2x2 rules (quadrant.ts and distance.ts in
+// @sertantai/core). Every function here runs inside the caller's tenant transaction, so the
 // control, its classification history and the follow-up listeners commit or fail together.
 // Moves are recorded in quadrant_classifications with their reason; a row is written only when
 // the quadrant actually changes (and once at creation).
+
+import {
+  daysSince,
+  distanceOf,
+  providerDistances,
+  type Quadrant,
+  quadrantOf,
+  type Thresholds,
+} from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
-import { distanceOf, providerDistances } from '../model/distance.ts';
-import { daysSince, type Quadrant, quadrantOf, type Thresholds } from '../model/quadrant.ts';
 import { notifyReclassified, notifySwept } from './hooks.ts';
 
 export type ClassificationReason =

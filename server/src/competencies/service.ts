@@ -1,11 +1,13 @@
 // Owns competency records: who is trained on which control, and when the refresher or the
 // certification falls due. "Expiring" uses the same date rule as the Specialist attention rule
-// (model/attention.ts): the earlier of next_refresher_due and certification_expires is on or
-// before today + N days (already past included), N = the Specialist notification_days_before.
+// (attention.ts in @sertantai/core): the earlier of next_refresher_due and certification_expires
+// is on or before today + N days (already past included), N = the Specialist
+// notification_days_before.
+
+import { addDays, isoDate } from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
 import { updateColumns } from '../db/update-columns.ts';
 import { notFound } from '../http/errors.ts';
-import { addDays, isoDate } from '../model/attention.ts';
 import { loadStrategyRules } from '../strategies/service.ts';
 import type { CompetencyCreate, CompetencyListQuery, CompetencyPatch } from './schema.ts';
 

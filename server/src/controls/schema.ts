@@ -1,7 +1,8 @@
 // Owns the request schemas of the controls routes. Bodies and queries are strict: unknown
 // fields (organization_id above all) are refused with 400, never silently dropped.
+
+import { QUADRANTS } from '@sertantai/core';
 import { z } from 'zod';
-import { QUADRANTS } from '../model/quadrant.ts';
 import { name, pagination, text, uuid } from './fields.ts';
 
 export const CONTROL_TYPES = ['physical', 'procedural', 'technical'] as const;

@@ -2,6 +2,7 @@
 // running inside the caller's tenant transaction. Classification follows every change that
 // can move a control (classification/service.ts); the history routes read it back.
 
+import { daysSince, type Quadrant, quadrantOf, RISK_WINDOW_DAYS } from '@sertantai/core';
 import { notifyReclassified } from '../classification/hooks.ts';
 import {
   type ClassificationReason,
@@ -14,8 +15,6 @@ import {
 import type { Tx } from '../db/tenant.ts';
 import { updateColumns } from '../db/update-columns.ts';
 import { conflict, notFound, validationError } from '../http/errors.ts';
-import { daysSince, type Quadrant, quadrantOf } from '../model/quadrant.ts';
-import { RISK_WINDOW_DAYS } from '../model/risk.ts';
 import type { CreateControlInput, HistoryQuery, InteractionInput, UpdateControlInput } from './schema.ts';
 
 export type Row = Record<string, unknown> & { id: string };

@@ -5,12 +5,11 @@
 // controls one by one costs ~500 network loads and risk passes; here it costs one.
 // Keep in step with createControl: same columns, same classification, same notification.
 import { randomUUID } from 'node:crypto';
+import { distanceOf, quadrantOf } from '@sertantai/core';
 import { notifyReclassified } from '../classification/hooks.ts';
 import { loadDistances, loadThresholds, recordClassifications } from '../classification/service.ts';
 import type { CreateControlInput } from '../controls/schema.ts';
 import type { Tx } from '../db/tenant.ts';
-import { distanceOf } from '../model/distance.ts';
-import { quadrantOf } from '../model/quadrant.ts';
 
 export type NewControl = Pick<
   CreateControlInput,

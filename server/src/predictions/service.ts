@@ -1,11 +1,18 @@
 // Owns risk predictions: gathers each control's inputs, scores them with the pure model
-// (model/risk.ts), appends a risk_predictions row when the result changed and keeps
+// (risk.ts in @sertantai/core), appends a risk_predictions row when the result changed and keeps
 // controls.failure_probability current. Runs inside the caller's tenant transaction, so a
 // prediction commits or rolls back with the change that caused it.
+
+import {
+  daysBetween,
+  type Quadrant,
+  RISK_WINDOW_DAYS,
+  type RiskInput,
+  type RiskResult,
+  scoreRisk,
+} from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
 import { notFound } from '../http/errors.ts';
-import { daysBetween, type Quadrant } from '../model/attention.ts';
-import { RISK_WINDOW_DAYS, type RiskInput, type RiskResult, scoreRisk } from '../model/risk.ts';
 import { loadStrategyRules } from '../strategies/service.ts';
 
 type InputRow = {

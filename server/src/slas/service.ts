@@ -1,6 +1,6 @@
 // Owns service level agreements (contract terms: backend only, never synced to browsers).
 // Breached means performance_current < uptime_percentage, the same rule the Service attention
-// rule uses (model/attention.ts isSlaBreached); an SLA without a measurement is not breached.
+// rule uses (isSlaBreached in @sertantai/core); an SLA without a measurement is not breached.
 import type { Tx } from '../db/tenant.ts';
 import { updateColumns } from '../db/update-columns.ts';
 import { notFound } from '../http/errors.ts';

@@ -1,15 +1,16 @@
-// Owns the attention service: gathers what the attention rules (model/attention.ts) read for a
-// set of controls — last touch, last audit (Strange), competency dates (Specialist), SLA
-// performance (Service) — in one statement inside the caller's tenant transaction, and answers
-// the reasons per control. Each input is fetched only for the quadrant whose rule reads it.
-import type { Tx } from '../db/tenant.ts';
+// Owns the attention service: gathers what the attention rules (attention.ts in
+// @sertantai/core) read for a set of controls — last touch, last audit (Strange), competency
+// dates (Specialist), SLA performance (Service) — in one statement inside the caller's tenant
+// transaction, and answers the reasons per control. Each input is fetched only for the quadrant whose rule reads it.
+
 import {
   type AttentionReason,
   attentionReasons,
   type CompetencyDates,
   type Quadrant,
   type SlaPerformance,
-} from '../model/attention.ts';
+} from '@sertantai/core';
+import type { Tx } from '../db/tenant.ts';
 import { strategyRules } from './service.ts';
 
 type InputRow = {

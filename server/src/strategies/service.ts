@@ -1,11 +1,12 @@
 // Owns the verification strategies: per organisation and quadrant, how a control is verified
 // and how often. The attention rules and the risk score read them through loadStrategyRules; an
 // organisation missing a quadrant (created before defaults existed) falls back to the default.
+
+import type { Quadrant, StrategyRules } from '@sertantai/core';
 import { DEFAULT_NOTIFICATION_DAYS_BEFORE, DEFAULT_STRATEGIES } from '../auth/default-strategies.ts';
 import { sweepOrganization } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { notFound } from '../http/errors.ts';
-import type { Quadrant, StrategyRules } from '../model/attention.ts';
 import { recomputeRisk } from '../predictions/service.ts';
 import type { StrategyPatch } from './schema.ts';
 

@@ -7,8 +7,8 @@
 // same instant. A deleted control's history is deleted with it, so past days count only the
 // controls that still exist.
 
+import type { Quadrant } from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
-import type { Quadrant } from '../model/quadrant.ts';
 
 export const QUADRANTS = ['self', 'specialist', 'service', 'strange'] as const satisfies readonly Quadrant[];
 const DAY_MS = 86_400_000;

@@ -7,9 +7,9 @@
 // tables sync while a screen that shows them is open (and a few seconds after), so at most 4
 // streams are live at once and API calls always find a free connection.
 
+import { daysSince, quadrantOf } from '@sertantai/core';
 import type { OfflineExecutor } from '@tanstack/offline-transactions';
 import { IndexedDBAdapter, NonRetriableError, startOfflineExecutor } from '@tanstack/offline-transactions';
-import { daysSince, quadrantOf } from '../../../../server/src/model/quadrant.ts';
 import { ApiError, errorFromResponse, messageOf } from '../api/errors';
 import type { Session } from '../api/session';
 import type { Profile } from '../api/session-types';

@@ -1,7 +1,7 @@
 // The attention list on the client: the "overdue" rule is computed locally from the live
 // controls (so it reacts at once, also offline); the rules that need server-only data
 // (refreshers, SLAs, audits) come from GET /api/controls?attention=true and are merged in.
-import { isOverdue } from '../../../../server/src/model/attention.ts';
+import { isOverdue } from '@sertantai/core';
 import type { Control, Quadrant } from '../data/types';
 
 export type Reason = { code: string; message: string };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { QUADRANTS } from './attention.ts';
+import { QUADRANTS } from './quadrant.ts';
 import { ageRatio, FAILURE_THRESHOLD, type RiskInput, scoreRisk } from './risk.ts';
 
 const NOW = new Date('2026-06-01T12:00:00Z');

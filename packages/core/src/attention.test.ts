@@ -8,10 +8,10 @@ import {
   isOverdue,
   isSlaBreached,
   isSlaInForce,
-  QUADRANTS,
   type SlaPerformance,
   type StrategyRules,
 } from './attention.ts';
+import { QUADRANTS } from './quadrant.ts';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);

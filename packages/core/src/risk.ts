@@ -1,5 +1,5 @@
 // Owns the risk score: a transparent points model a safety manager can recompute by hand
-// (docs/risk-model.md walks through it). No I/O; predictions/service.ts gathers the inputs.
+// (docs/risk-model.md walks through it). No I/O; the server's predictions/service.ts gathers the inputs.
 //
 // failure_probability = clamp(0, 1, sum of the points below), rounded to 2 decimals:
 //   base        0.02
@@ -11,7 +11,8 @@
 //   range       0.05 when the functional range is wide
 // Every weight is positive and every cap is a min(), so the score never falls when a control
 // gets older, more distant, or gathers more incidents, defects or issues (others held fixed).
-import { addDays, isoDate, type Quadrant } from './attention.ts';
+import { addDays, isoDate } from './attention.ts';
+import type { Quadrant } from './quadrant.ts';
 
 export const RISK_MODEL_VERSION = 'points-v1';
 /** Traces and interactions older than this many days no longer count. */

@@ -1,5 +1,5 @@
 // Owns the attention rules: the pure answer to "does this control need someone to look at it,
-// and why". No I/O; the service in strategies/attention-service.ts gathers the inputs.
+// and why". No I/O; the server's strategies/attention.ts gathers the inputs.
 //
 // The four rules (docs/risk-model.md, "Attention"):
 //   overdue        days since last touched > the quadrant's frequency_days (never touched → overdue)
@@ -11,8 +11,6 @@
 //                  touches, not audits.
 
 import type { Quadrant } from './quadrant.ts';
-
-export { QUADRANTS, type Quadrant } from './quadrant.ts';
 
 /** What the attention and risk rules read from an organisation's verification strategy. */
 export type StrategyRule = { frequency_days: number; notification_days_before: number };
