@@ -1,18 +1,19 @@
-// Owns GET /api/controls/export and POST /api/controls/import. Both are static paths, which
-// Fastify matches before the parametric /api/controls/:id. The text/csv body parser is
+// Owns GET /api/controls/export and the imports: POST /api/controls/import, /api/providers/import
+// and /api/provider-links/import. All are static paths, which Fastify matches before the
+// parametric /:id routes beside them. The text/csv body parser is
 // registered inside this plugin only, so no other route accepts CSV.
 import { z } from 'zod';
 import type { App, Feature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { currentTxid } from '../db/tenant.ts';
-import { AppError } from '../http/errors.ts';
-import { inTenant, readInTenant } from '../http/tenant-context.ts';
+import { readInTenant } from '../http/tenant-context.ts';
 import { exportControlsCsv } from './export.ts';
-import { importControls } from './import.ts';
+import { checkControlsImport } from './import.ts';
+import { checkLinksImport } from './import-links.ts';
+import { checkProvidersImport } from './import-providers.ts';
+import { answerImport, importQuery, importResponses } from './import-route.ts';
+import type { Importer } from './importer.ts';
 
 const exportQuery = z.object({ format: z.enum(['csv']).default('csv') }).strict();
-/** dry_run=true checks the whole file and writes nothing. */
-const importQuery = z.object({ dry_run: z.enum(['true', 'false']).default('false') }).strict();
 
 const security = [{ bearerAuth: [] }];
 
@@ -49,35 +50,35 @@ export const csvFeature: Feature = async (app, deps) => {
       },
     );
 
-    scope.post(
-      '/api/controls/import',
-      {
-        preHandler: [deps.authenticate, requireRole('admin')],
-        schema: {
-          tags: ['controls'],
-          security,
-          summary:
-            'Import controls from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only',
-          querystring: importQuery,
+    const importRoute = (url: string, summary: string, importer: Importer) =>
+      scope.post(
+        url,
+        {
+          preHandler: [deps.authenticate, requireRole('admin')],
+          schema: {
+            tags: ['import'],
+            security,
+            summary,
+            querystring: importQuery,
+            response: importResponses,
+          },
         },
-      },
-      async (request, reply) => {
-        if (typeof request.body !== 'string') {
-          throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as text/csv.');
-        }
-        const body = request.body;
-        if (request.query.dry_run === 'true') {
-          const count = await readInTenant(deps.db, request, (tx) =>
-            importControls(tx, body, deps.clock.now(), true),
-          );
-          return reply.code(200).send({ dry_run: true, would_import: count });
-        }
-        const result = await inTenant(deps.db, request, async (tx) => ({
-          imported: await importControls(tx, body, deps.clock.now()),
-          txid: await currentTxid(tx),
-        }));
-        return reply.code(201).send(result);
-      },
+        (request, reply) => answerImport(deps, importer, request, reply, request.query),
+      );
+    importRoute(
+      '/api/controls/import',
+      'Import controls from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
+      checkControlsImport,
+    );
+    importRoute(
+      '/api/providers/import',
+      'Import providers from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
+      checkProvidersImport,
+    );
+    importRoute(
+      '/api/provider-links/import',
+      'Import provider links (by provider name) from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
+      checkLinksImport,
     );
   });
 };
