@@ -276,8 +276,7 @@ export class ShapeEngine implements ShapeUpstream {
     if (lsn === 0 && op < log.rows.length) return snapshotChunk(log, op, schema, requested);
     if (lsn === 0 && op > log.rows.length) return mustRefetch(log.handle);
     if (protocol.live && protocol.sse) {
-      const position = lsn === 0 ? 0 : log.positionAfter(lsn, op);
-      return this.live.sse(log, position, requested, protocol.cursor, signal);
+      return this.live.sse(log, { lsn, op }, requested, protocol.cursor, signal);
     }
 
     let start = lsn === 0 ? 0 : log.positionAfter(lsn, op);

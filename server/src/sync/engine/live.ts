@@ -50,18 +50,19 @@ export class LiveSubscribers {
   }
 
   /**
-   * An SSE answer from entry `position` on: what is logged now, then each new transaction, each
+   * An SSE answer from just after offset `after` on: what is logged now, then each new transaction, each
    * batch closed by an up-to-date carrying global_last_seen_lsn (the client's next offset).
    * Closed after sseMaxMs so the client reconnects (and its token is checked again).
    */
   sse(
     log: ShapeLog,
-    start: number,
+    after: { lsn: number; op: number },
     requested: string,
     cursor: string | undefined,
     signal: AbortSignal,
   ): Response {
-    let position = start;
+    // The position is found again from the last offset sent: compaction moves entries.
+    let sent = after;
     let cleanup = () => {};
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -71,10 +72,14 @@ export class LiveSubscribers {
         };
         const flush = (force: boolean) => {
           if (log.dropped) return close();
+          let position = log.positionAfter(sent.lsn, sent.op);
           if (position >= log.entries.length && !force) return;
           let text = '';
-          for (; position < log.entries.length; position++)
-            text += `data: ${(log.entries[position] as Entry).json}\n\n`;
+          for (; position < log.entries.length; position++) {
+            const entry = log.entries[position] as Entry;
+            text += `data: ${entry.json}\n\n`;
+            sent = entry;
+          }
           const end = log.lastEndLsn();
           const upToDate =
             end === undefined

@@ -101,6 +101,11 @@ export function createEngineMetrics(registry: client.Registry, read: EngineReadi
       labelNames: ['reason'] as const,
       registers,
     }),
+    compactions: new client.Counter({
+      name: 'sync_shape_log_compactions_total',
+      help: 'Shape logs compacted over their change cap (one entry per row key; clients keep their offsets)',
+      registers,
+    }),
     routeSeconds: new client.Histogram({
       name: 'sync_engine_route_duration_seconds',
       help: 'Time to route one replicated transaction into the shape logs, yields to other work included',

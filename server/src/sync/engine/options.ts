@@ -8,7 +8,10 @@ export type EngineOptions = {
   sseKeepAliveMs: number;
   /** A log with no request for this long (and no live subscriber) is evicted. */
   idleMs: number;
-  /** A log with more change entries than this is reset: its clients refetch (409). */
+  /**
+   * A log with more change entries than this is compacted (one entry per row key); when that
+   * leaves more than half of them, it is reset instead: its clients refetch (409).
+   */
   maxLogChanges: number;
   /** At most this many shape logs; beyond it the least recently used idle ones are evicted. */
   maxShapes: number;

@@ -3,7 +3,7 @@
 // routes each replicated change only to the logs it may concern, the queue of received
 // transactions routed one after another (routing.ts), the transactions of the last few seconds
 // replayed into new logs, the shape budgets (budgets.ts), and eviction (idle, over the change
-// cap, too many shapes, over a byte budget, reset).
+// cap, too many shapes, over a byte budget, reset) or compaction over the change cap.
 // Snapshots are admitted through the fair SnapshotQueue (snapshot-queue.ts): a shape whose
 // snapshot cannot even queue is refused before its log exists.
 import type { Database } from '../../db/database.ts';
@@ -153,12 +153,26 @@ export class ShapeRegistry {
     const touched = touchedLogs(tx, this.routes);
     if (touched.size === 0) return;
     const started = performance.now();
-    const stats = await routeTransaction(tx, touched, this.deps.options.routeSliceMs, (log) => {
-      if (log.changeCount > this.deps.options.maxLogChanges) this.dropLog(log, 'cap');
-      else this.budgets.enforce(log);
-    });
+    const stats = await routeTransaction(tx, touched, this.deps.options.routeSliceMs, (log) =>
+      this.afterGrowth(log),
+    );
     this.deps.metrics.routeSeconds.observe((performance.now() - started) / 1000);
     this.deps.metrics.routeSliceSeconds.observe(stats.longestSliceMs / 1000);
+  }
+
+  /**
+   * A log that grew: over the change cap it is compacted, and reset only when compaction leaves
+   * more than half the cap (so it is not compacted again at nearly every transaction); then the
+   * byte budgets are enforced.
+   */
+  private afterGrowth(log: ShapeLog) {
+    const cap = this.deps.options.maxLogChanges;
+    if (log.changeCount > cap) {
+      log.compact();
+      this.deps.metrics.compactions.inc();
+      if (log.changeCount > cap / 2) return this.dropLog(log, 'cap');
+    }
+    this.budgets.enforce(log);
   }
 
   sweep() {
@@ -243,8 +257,7 @@ export class ShapeRegistry {
       await replayPending(log, this.deps.options.routeSliceMs);
       if (log.dropped) return;
       this.deps.metrics.snapshotSeconds.observe((performance.now() - started) / 1000);
-      if (log.changeCount > this.deps.options.maxLogChanges) this.dropLog(log, 'cap');
-      else this.budgets.enforce(log);
+      this.afterGrowth(log);
     } catch (error) {
       if (isStatementTimeout(error)) this.deps.dbMetrics.statementTimeouts.inc({ pool: 'snapshot' });
       if (isPoolAcquireTimeout(error)) this.deps.dbMetrics.poolAcquireTimeouts.inc({ pool: 'app' });

@@ -5,6 +5,7 @@
 // a change becomes for this shape is decided by shape-messages.ts.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ShapeDefinition } from '../upstream.ts';
+import { compactEntries } from './compaction.ts';
 import type { RowChange, Transaction } from './replication.ts';
 import { ShapeMessages } from './shape-messages.ts';
 
@@ -65,6 +66,8 @@ export class ShapeLog {
   entries: Entry[] = [];
   /** Characters held in rows and entries (their JSON text): what the byte budgets count. */
   bytes = 0;
+  /** Times the entries were compacted (a reader holding an index into them must look again). */
+  compactions = 0;
   /** Told every change of `bytes` (the registry keeps the totals). */
   onBytes: ((delta: number) => void) | undefined;
   /** Transactions seen while the snapshot is being taken, replayed (minus visible ones) after. */
@@ -228,6 +231,17 @@ export class ShapeLog {
     this.grow(bytes);
     for (const wake of [...this.waiters]) wake();
     return true;
+  }
+
+  /** Keeps one entry per row key (compaction.ts); returns how many entries went. */
+  compact(): number {
+    const before = this.entries;
+    const after = compactEntries(before);
+    const size = (entries: Entry[]) => entries.reduce((sum, entry) => sum + entry.json.length, 0);
+    this.entries = after;
+    this.compactions++;
+    this.grow(size(after) - size(before));
+    return before.length - after.length;
   }
 
   private grow(bytes: number) {
