@@ -17,7 +17,8 @@ import { authOf } from '../auth/authenticate.ts';
 import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
 import { notModified, privateCacheControl } from './http-cache.ts';
 import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
-import { type ShapeBudget, type ShapeUpstream, TooManyShapes } from './upstream.ts';
+import { buildSubset, readSubsetBody, readSubsetQuery, SubsetError } from './subset.ts';
+import { type ShapeBudget, type ShapeUpstream, type SubsetDefinition, TooManyShapes } from './upstream.ts';
 import { WhereError, type WhereLimit, type WhereLimits } from './where/index.ts';
 
 export const SYNC_PATH = '/api/electric/sync';
@@ -36,6 +37,8 @@ const VARY = 'Authorization, Cookie';
 /** Upstream headers passed back besides electric-*. */
 const PASSED_HEADERS = new Set(['content-type', 'cache-control', 'etag', 'retry-after', 'last-modified']);
 const SHAPE_PARAMS = new Set(['table', 'columns', 'where']);
+/** A subset's where, params and order fit easily; the where itself is capped at 4,096 characters. */
+const SUBSET_BODY_LIMIT = 64 * 1024;
 /** Protocol parameters forwarded to the upstream, with their accepted values. */
 const PROTOCOL_PARAMS: Record<string, (value: string) => boolean> = {
   offset: (v) => v === '-1' || v === 'now' || /^\d{1,20}_\d{1,20}$/.test(v),
@@ -56,6 +59,7 @@ type RefusalReason =
   | 'bad_params'
   | 'bad_columns'
   | 'bad_protocol'
+  | 'bad_subset'
   | WhereLimit
   | ShapeBudget;
 
@@ -124,9 +128,7 @@ export function readSyncQuery(search: URLSearchParams): { shape: ShapeRequest; p
     if (key === 'params' || key.startsWith('params[')) {
       throw new ShapeRefused('bad_params', 'params', 'parameters are sent as params[1]=…, params[2]=…');
     }
-    if (key.startsWith('subset__')) {
-      throw new ShapeRefused('bad_protocol', key, 'subset snapshots are not supported by this endpoint');
-    }
+    if (key.startsWith('subset__')) continue; // read by readSubsetQuery (subset.ts)
     const valid = Object.hasOwn(PROTOCOL_PARAMS, key) ? PROTOCOL_PARAMS[key] : undefined;
     if (!valid) continue; // table/columns/where are read below; anything unknown is ignored
     if (!valid(value)) throw new ShapeRefused('bad_protocol', key, `${key} has an invalid value`);
@@ -171,138 +173,167 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
   const metrics = createSyncMetrics(deps.metrics.registry);
   const { upstream, mode, whereLimits } = options;
 
-  app.route({
-    method: 'GET',
-    url: SYNC_PATH,
+  const serve = (subsetFrom: 'query' | 'body') => (request: FastifyRequest, reply: FastifyReply) =>
+    answer(request, reply, subsetFrom);
+  const hooks = {
     preHandler: deps.authenticate,
     // Every answer, errors included (401 from authenticate), is per-user and readable by the client.
-    onSend: async (_request, reply, payload) => {
+    onSend: async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       if (!reply.hasHeader('access-control-expose-headers')) exposeHeaders(reply);
       if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
       return payload;
     },
-    onResponse: async (request, reply) => {
+    onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
       const live = new URL(request.url, 'http://local').searchParams.get('live') === 'true';
       metrics.duration.observe(
         { mode, live: String(live), status: String(reply.statusCode) },
         reply.elapsedTime / 1000,
       );
     },
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const auth = authOf(request);
-      const search = new URL(request.url, 'http://local').searchParams;
+  };
 
-      let built: ReturnType<typeof buildShape>;
-      let protocol: URLSearchParams;
-      try {
-        const query = readSyncQuery(search);
-        protocol = query.protocol;
-        built = buildShape(query.shape, auth.orgId, whereLimits);
-      } catch (error) {
-        const refusal = toRefusal(error);
-        if (!refusal) throw error;
-        metrics.refused.inc({ reason: refusal.reason });
-        request.log.info(
-          {
-            sync: {
-              reason: refusal.reason,
-              field: refusal.field,
-              table: search.get('table')?.slice(0, 100),
-              where: search.get('where')?.slice(0, 500),
-            },
-            userId: auth.userId,
-            orgId: auth.orgId,
+  async function answer(request: FastifyRequest, reply: FastifyReply, subsetFrom: 'query' | 'body') {
+    const auth = authOf(request);
+    const search = new URL(request.url, 'http://local').searchParams;
+
+    let built: ReturnType<typeof buildShape>;
+    let protocol: URLSearchParams;
+    let subset: SubsetDefinition | undefined;
+    try {
+      const query = readSyncQuery(search);
+      protocol = query.protocol;
+      built = buildShape(query.shape, auth.orgId, whereLimits);
+      const asked = subsetFrom === 'body' ? readSubsetBody(request.body) : readSubsetQuery(search);
+      // The subset's placeholders follow the shape's own ($1 is the organisation).
+      if (asked) subset = buildSubset(built.spec, asked, built.filter.params.length, whereLimits);
+    } catch (error) {
+      const refusal = toRefusal(error);
+      if (!refusal) throw error;
+      metrics.refused.inc({ reason: refusal.reason });
+      request.log.info(
+        {
+          sync: {
+            reason: refusal.reason,
+            field: refusal.field,
+            table: search.get('table')?.slice(0, 100),
+            where: search.get('where')?.slice(0, 500),
           },
-          `sync: shape refused: ${refusal.message}`,
-        );
-        if (refusal.reason === 'table_not_syncable') {
-          throw forbidden(refusal.message, { table: search.get('table')?.slice(0, 100) ?? null });
-        }
-        return invalidRequest(reply, refusal.field, refusal.message);
+          userId: auth.userId,
+          orgId: auth.orgId,
+        },
+        `sync: shape refused: ${refusal.message}`,
+      );
+      if (refusal.reason === 'table_not_syncable') {
+        throw forbidden(refusal.message, { table: search.get('table')?.slice(0, 100) ?? null });
       }
+      return invalidRequest(reply, refusal.field, refusal.message);
+    }
 
-      const controller = new AbortController();
-      const abort = () => controller.abort();
-      reply.raw.once('close', abort);
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    reply.raw.once('close', abort);
 
-      let response: Response;
-      try {
-        response = await upstream.fetchShape(built, protocol, controller.signal, { userId: auth.userId });
-      } catch (error) {
-        reply.raw.off('close', abort);
-        if (controller.signal.aborted) return reply.code(499).send();
-        if (error instanceof TooManyShapes) {
-          metrics.refused.inc({ reason: error.budget });
-          request.log.info(
-            { sync: { reason: error.budget, table: built.table }, userId: auth.userId, orgId: auth.orgId },
-            `sync: shape refused: ${error.message}`,
-          );
-          throw error;
-        }
-        metrics.upstreamErrors.inc({ mode });
-        if (error instanceof AppError) throw error;
-        request.log.error({ err: error, sync: { table: built.table, mode } }, 'sync: upstream failed');
-        throw upstreamUnavailable(
-          'Live sync hit a problem on our side and will retry shortly. Your changes are saved.',
-          5,
+    let response: Response;
+    try {
+      response = await upstream.fetchShape(
+        built,
+        protocol,
+        controller.signal,
+        { userId: auth.userId },
+        subset,
+      );
+    } catch (error) {
+      reply.raw.off('close', abort);
+      if (controller.signal.aborted) return reply.code(499).send();
+      if (error instanceof TooManyShapes) {
+        metrics.refused.inc({ reason: error.budget });
+        request.log.info(
+          { sync: { reason: error.budget, table: built.table }, userId: auth.userId, orgId: auth.orgId },
+          `sync: shape refused: ${error.message}`,
         );
+        throw error;
       }
+      metrics.upstreamErrors.inc({ mode });
+      if (error instanceof AppError) throw error;
+      request.log.error({ err: error, sync: { table: built.table, mode } }, 'sync: upstream failed');
+      throw upstreamUnavailable(
+        'Live sync hit a problem on our side and will retry shortly. Your changes are saved.',
+        5,
+      );
+    }
 
-      if (response.status === 401 || response.status === 403) {
-        // The upstream refused us, not the browser (a wrong ELECTRIC_SECRET): never let the
-        // client take it for its own token being refused.
-        reply.raw.off('close', abort);
-        await response.body?.cancel().catch(() => {});
-        metrics.upstreamErrors.inc({ mode });
-        request.log.error(
-          { sync: { table: built.table, mode, status: response.status } },
-          'sync: upstream refused the shape request (check ELECTRIC_SECRET)',
-        );
-        throw upstreamUnavailable(
-          'Live sync is misconfigured on our side; we are on it. Your changes are saved.',
-          30,
-          502,
-        );
-      }
+    if (response.status === 401 || response.status === 403) {
+      // The upstream refused us, not the browser (a wrong ELECTRIC_SECRET): never let the
+      // client take it for its own token being refused.
+      reply.raw.off('close', abort);
+      await response.body?.cancel().catch(() => {});
+      metrics.upstreamErrors.inc({ mode });
+      request.log.error(
+        { sync: { table: built.table, mode, status: response.status } },
+        'sync: upstream refused the shape request (check ELECTRIC_SECRET)',
+      );
+      throw upstreamUnavailable(
+        'Live sync is misconfigured on our side; we are on it. Your changes are saved.',
+        30,
+        502,
+      );
+    }
 
-      response = notModified(response, request.headers['if-none-match']) ?? response;
-      const electricNames: string[] = [];
-      response.headers.forEach((value, name) => {
-        const lower = name.toLowerCase();
-        if (lower.startsWith('electric-')) {
-          electricNames.push(lower);
-          reply.header(lower, value);
-        } else if (lower === 'cache-control') {
-          reply.header(lower, privateCacheControl(value));
-        } else if (PASSED_HEADERS.has(lower)) reply.header(lower, value);
-      });
-      exposeHeaders(reply, electricNames);
-      reply.code(response.status);
-      if (response.status >= 400) {
-        reply.header('cache-control', 'no-store');
-        if (response.status >= 500) metrics.upstreamErrors.inc({ mode });
-        request.log.warn(
-          { sync: { table: built.table, mode, status: response.status } },
-          'sync: upstream error',
-        );
+    response = notModified(response, request.headers['if-none-match']) ?? response;
+    const electricNames: string[] = [];
+    response.headers.forEach((value, name) => {
+      const lower = name.toLowerCase();
+      if (lower.startsWith('electric-')) {
+        electricNames.push(lower);
+        reply.header(lower, value);
+      } else if (lower === 'cache-control') {
+        reply.header(lower, privateCacheControl(value));
+      } else if (PASSED_HEADERS.has(lower)) reply.header(lower, value);
+    });
+    exposeHeaders(reply, electricNames);
+    reply.code(response.status);
+    if (response.status >= 400) {
+      reply.header('cache-control', 'no-store');
+      if (response.status >= 500) metrics.upstreamErrors.inc({ mode });
+      request.log.warn(
+        { sync: { table: built.table, mode, status: response.status } },
+        'sync: upstream error',
+      );
+    }
+    if (!response.body) {
+      reply.raw.off('close', abort);
+      return reply.send('');
+    }
+    const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+    body.on('error', (error) => {
+      if (!controller.signal.aborted) {
+        request.log.warn({ err: error, sync: { table: built.table, mode } }, 'sync: upstream stream broke');
       }
-      if (!response.body) {
-        reply.raw.off('close', abort);
-        return reply.send('');
-      }
-      const body = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
-      body.on('error', (error) => {
-        if (!controller.signal.aborted) {
-          request.log.warn({ err: error, sync: { table: built.table, mode } }, 'sync: upstream stream broke');
-        }
-      });
-      return reply.send(body);
-    },
+    });
+    return reply.send(body);
+  }
+
+  app.route({ method: 'GET', url: SYNC_PATH, ...hooks, handler: serve('query') });
+  // Subset snapshots whose where would not fit in a URL: the shape in the query, the subset in
+  // the JSON body (Electric's POST; the official client's subsetMethod: 'POST').
+  app.route({
+    method: 'POST',
+    url: SYNC_PATH,
+    bodyLimit: SUBSET_BODY_LIMIT,
+    ...hooks,
+    handler: serve('body'),
   });
 }
 
 function toRefusal(error: unknown): ShapeRefused | undefined {
   if (error instanceof ShapeRefused) return error;
+  if (error instanceof SubsetError) {
+    return new ShapeRefused(
+      error.limit ?? (error.field === 'subset__params' ? 'bad_params' : 'bad_subset'),
+      error.field,
+      error.message,
+    );
+  }
   if (error instanceof TableNotSyncable)
     return new ShapeRefused('table_not_syncable', 'table', error.message);
   if (error instanceof WhereError) {

@@ -6,7 +6,7 @@
 import { upstreamUnavailable } from '../http/errors.ts';
 import type { HealthCheck } from '../ops/health.ts';
 import type { Logger } from '../ops/logger.ts';
-import type { ShapeDefinition, ShapeUpstream } from './upstream.ts';
+import type { ShapeDefinition, ShapeUpstream, SubsetDefinition } from './upstream.ts';
 
 export type ProxyOptions = {
   /** Base URL of the Electric service (its /v1/shape is appended). */
@@ -27,6 +27,7 @@ export function shapeUrl(
   def: ShapeDefinition,
   protocol: URLSearchParams,
   secret?: string,
+  subset?: SubsetDefinition,
 ): URL {
   if (!def.electric) throw new Error('shape definition without Electric parameters');
   const url = new URL(`${base.replace(/\/+$/, '')}/v1/shape`);
@@ -37,6 +38,15 @@ export function shapeUrl(
   def.electric.params.forEach((value, index) => {
     url.searchParams.set(`params[${index + 1}]`, value);
   });
+  if (subset) {
+    // Electric's subset parameters: its where numbers its own placeholders from $1.
+    const { where, params, orderBy, limit, offset } = subset.electric;
+    if (where !== undefined) url.searchParams.set('subset__where', where);
+    if (Object.keys(params).length > 0) url.searchParams.set('subset__params', JSON.stringify(params));
+    if (orderBy !== undefined) url.searchParams.set('subset__order_by', orderBy);
+    if (limit !== undefined) url.searchParams.set('subset__limit', String(limit));
+    if (offset !== undefined) url.searchParams.set('subset__offset', String(offset));
+  }
   if (secret) url.searchParams.set('secret', secret);
   return url;
 }
@@ -45,8 +55,8 @@ export function createProxyUpstream(options: ProxyOptions): ShapeUpstream {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.headersTimeoutMs ?? 60_000;
   return {
-    async fetchShape(def, protocol, signal) {
-      const url = shapeUrl(options.url, def, protocol, options.secret);
+    async fetchShape(def, protocol, signal, _requester, subset) {
+      const url = shapeUrl(options.url, def, protocol, options.secret, subset);
       const timeout = AbortSignal.timeout(timeoutMs);
       try {
         return await doFetch(url, {

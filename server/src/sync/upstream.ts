@@ -56,8 +56,32 @@ export type ShapeDefinition = {
   };
   /** Stable identity of the shape (table, where, params, columns, organisation). */
   key: string;
+  /** `log=changes_only`: the log starts empty at its creation (no snapshot rows); set by the engine. */
+  changesOnly?: boolean;
   /** The same shape in Electric's parameters (proxy mode); where has no COLLATE clauses. */
   electric?: { table: string; columns: string; where: string; params: string[] };
+};
+
+/**
+ * A subset snapshot of a shape (Electric's `subset__*`), checked by sync/subset.ts: rows of the
+ * shape that also match `sql`, ordered, paged. Never stored in the shape's log.
+ */
+export type SubsetDefinition = {
+  /** Condition over the table's columns, placeholders after the shape filter's own; none: all rows. */
+  sql: string | undefined;
+  params: string[];
+  /** Rendered ORDER BY list (allow-listed columns only, primary key last). */
+  orderBy: string | undefined;
+  limit: number | undefined;
+  offset: number | undefined;
+  /** The same subset in Electric's parameters (placeholders from $1, no COLLATE), for proxy mode. */
+  electric: {
+    where: string | undefined;
+    params: Record<string, string>;
+    orderBy: string | undefined;
+    limit: number | undefined;
+    offset: number | undefined;
+  };
 };
 
 /** Who asks for a shape (the verified token's user), for per-user budgets. */
@@ -68,12 +92,14 @@ export interface ShapeUpstream {
    * Answers one Electric protocol request for `def`. `protocol` carries only protocol
    * parameters (offset, handle, live, live_sse/experimental_live_sse, cursor, replica, log…).
    * Returns status, electric-* headers, and a JSON body or an SSE stream. May throw
-   * TooManyShapes (the built-in engine's budgets).
+   * TooManyShapes (the built-in engine's budgets). With `subset`, the answer is a subset
+   * snapshot `{metadata, data}` of the shape instead (`electric-snapshot: true`).
    */
   fetchShape(
     def: ShapeDefinition,
     protocol: URLSearchParams,
     signal: AbortSignal,
     requester?: ShapeRequester,
+    subset?: SubsetDefinition,
   ): Promise<Response>;
 }

@@ -127,7 +127,7 @@ describe('injection attempts are refused or harmless', () => {
       'table=controls&offset=-1&replica=partial',
       'table=controls&offset=-1&table=users',
       'table=controls&offset=-1&where=true&where=false',
-      'table=controls&offset=-1&subset__where=true',
+      'table=controls&offset=-1&subset__limit=abc&subset__order_by=name',
       `table=controls&offset=-1&where=${encodeURIComponent('id = $1')}`,
       `table=controls&offset=-1&where=${encodeURIComponent('id = $1')}&params[1]=nope`,
       `table=controls&offset=-1&where=${encodeURIComponent('name = $1')}&params[1]=a&params[01]=b`,

@@ -44,17 +44,17 @@ export function createClusterUpstream(deps: ClusterDeps): ShapeUpstream {
     return proxy;
   };
   return {
-    async fetchShape(def, protocol, signal, requester) {
+    async fetchShape(def, protocol, signal, requester, subset) {
       await deps.election.firstRound;
       const { election } = deps;
       if (election.role === 'leader')
-        return deps.engine.fetchShape(asForwarded(def), protocol, signal, requester);
+        return deps.engine.fetchShape(asForwarded(def), protocol, signal, requester, subset);
       const leaderUrl = election.role === 'follower' ? election.leaderUrl : undefined;
       if (!leaderUrl) throw upstreamUnavailable(ELECTING_MESSAGE, HANDOVER_RETRY_SECONDS);
       try {
         const forwarded = new URLSearchParams(protocol);
         if (requester) forwarded.set('requester', requester.userId);
-        return await proxyTo(leaderUrl).fetchShape(def, forwarded, signal);
+        return await proxyTo(leaderUrl).fetchShape(def, forwarded, signal, undefined, subset);
       } catch (error) {
         if (!(error instanceof AppError) || signal.aborted) throw error;
         election.recheck(); // the leader may be gone: try the lock now rather than next round
@@ -75,10 +75,10 @@ function asForwarded(def: ShapeDefinition): ShapeDefinition {
 /** What the internal protocol route serves: the engine while this process leads, else 503. */
 export function leaderOnly(deps: Pick<ClusterDeps, 'engine' | 'election'>): ShapeUpstream {
   return {
-    async fetchShape(def, protocol, signal, requester) {
+    async fetchShape(def, protocol, signal, requester, subset) {
       await deps.election.firstRound;
       if (deps.election.role !== 'leader') return unavailable(ELECTING_MESSAGE, HANDOVER_RETRY_SECONDS);
-      return deps.engine.fetchShape(def, protocol, signal, requester);
+      return deps.engine.fetchShape(def, protocol, signal, requester, subset);
     },
   };
 }

@@ -3,11 +3,19 @@
 // Electric protocol request (snapshot chunks, catch-up, live long-poll and SSE, 409). Shape logs
 // and routing live in registry.ts, live waits in live.ts, the fixed answers in protocol.ts.
 // Implements ShapeUpstream in-process.
+
+import { randomInt } from 'node:crypto';
 import type { Database } from '../../db/database.ts';
 import type { HealthCheck } from '../../ops/health.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
-import { type ShapeDefinition, type ShapeRequester, type ShapeUpstream, TooManyShapes } from '../upstream.ts';
+import {
+  type ShapeDefinition,
+  type ShapeRequester,
+  type ShapeUpstream,
+  type SubsetDefinition,
+  TooManyShapes,
+} from '../upstream.ts';
 import { ReplicationLag } from './lag.ts';
 import { LiveSubscribers } from './live.ts';
 import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
@@ -30,6 +38,7 @@ import {
 import { ShapeRegistry } from './registry.ts';
 import { ReplicationStream, type Transaction } from './replication.ts';
 import { columnsOf, type Replica, type ShapeLog } from './shape-log.ts';
+import { readSubset, type SubsetSnapshot } from './snapshot.ts';
 import { SnapshotQueueFull } from './snapshot-queue.ts';
 import { type WalStatus, WalStatusReader } from './wal-status.ts';
 
@@ -224,14 +233,20 @@ export class ShapeEngine implements ShapeUpstream {
   }
 
   async fetchShape(
-    def: ShapeDefinition,
+    asked: ShapeDefinition,
     params: URLSearchParams,
     signal: AbortSignal,
     requester?: ShapeRequester,
+    subset?: SubsetDefinition,
   ): Promise<Response> {
     const parsed = parseProtocol(params);
     if ('errors' in parsed) return badRequest(parsed.errors);
     const protocol = parsed;
+    if (subset && protocol.live) return badRequest({ live: ['a subset snapshot is never live'] });
+    // A changes-only log is another log of the same shape (another handle), as in Electric.
+    const def: ShapeDefinition = protocol.changesOnly
+      ? { ...asked, key: `${asked.key}\u0000changes_only`, changesOnly: true }
+      : asked;
     if (this.state === 'failed' && Date.now() < this.retryAt) {
       return unavailable('Live sync is recovering from a database interruption. Try again in a few seconds.');
     }
@@ -259,6 +274,7 @@ export class ShapeEngine implements ShapeUpstream {
     if (log.dropped) return this.refetchFor(def, protocol.replica);
     log.schemaJson ??= JSON.stringify(columnsOf(def, log.table));
     const schema = log.schemaJson;
+    if (subset) return this.subsetAnswer(log, subset, schema);
 
     if (protocol.offset.kind === 'start') return snapshotChunk(log, 0, schema, '-1');
     if (protocol.offset.kind === 'now') {
@@ -303,6 +319,32 @@ export class ShapeEngine implements ShapeUpstream {
       headers['cache-control'] = CACHE_NON_LIVE;
     }
     return respond(200, `[${parts.join(',')}]`, headers);
+  }
+
+  /**
+   * A subset snapshot of the log's shape, read through snapshot admission. Its offset is the
+   * log's head when the read starts: the client follows the log from there, and drops the
+   * changes the subset already contains (by the metadata's snapshot and LSN).
+   */
+  private async subsetAnswer(log: ShapeLog, subset: SubsetDefinition, schema: string): Promise<Response> {
+    const offset = log.headOffset();
+    const mark = randomInt(0, 2 ** 31 - 1);
+    let read: SubsetSnapshot;
+    try {
+      read = await this.registry.admitRead(log.def.orgId, () =>
+        readSubset(this.deps.db, log.def, log.table.primaryKey, subset, mark, this.options.snapshotTimeoutMs),
+      );
+    } catch (error) {
+      return snapshotError(error as Error);
+    }
+    this.metrics.subsetRows.observe(read.rows.length);
+    return respond(200, `{"metadata":${JSON.stringify(read.metadata)},"data":[${read.rows.join(',')}]}`, {
+      'electric-handle': log.handle,
+      'electric-offset': offset,
+      'electric-schema': schema,
+      'electric-snapshot': 'true',
+      'cache-control': 'no-cache',
+    });
   }
 
   /** After a reset: answer 409 with the handle of the shape's fresh log. */

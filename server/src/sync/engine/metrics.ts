@@ -129,5 +129,11 @@ export function createEngineMetrics(registry: client.Registry, read: EngineReadi
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    subsetRows: new client.Histogram({
+      name: 'sync_engine_subset_rows',
+      help: 'Rows returned by each subset snapshot (subset__* requests)',
+      buckets: [0, 1, 10, 50, 100, 500, 1000, 5000, 10000, 100000],
+      registers,
+    }),
   };
 }

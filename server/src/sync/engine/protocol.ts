@@ -13,6 +13,8 @@ export type Protocol = {
   live: boolean;
   sse: boolean;
   replica: Replica;
+  /** `changes_only`: a log without snapshot rows (clients load subsets instead). */
+  changesOnly: boolean;
   cursor: string | undefined;
 };
 
@@ -68,6 +70,8 @@ export function parseProtocol(params: URLSearchParams): Protocol | { errors: Rec
   const sse = params.get('live_sse') === 'true' || params.get('experimental_live_sse') === 'true';
   const replicaRaw = params.get('replica') ?? 'default';
   if (replicaRaw !== 'default' && replicaRaw !== 'full') errors.replica = ['must be default or full'];
+  const log = params.get('log') ?? 'full';
+  if (log !== 'full' && log !== 'changes_only') errors.log = ['must be full or changes_only'];
   if (Object.keys(errors).length > 0) return { errors };
   return {
     offset,
@@ -75,6 +79,7 @@ export function parseProtocol(params: URLSearchParams): Protocol | { errors: Rec
     live,
     sse,
     replica: replicaRaw as Replica,
+    changesOnly: log === 'changes_only',
     cursor: params.get('cursor') ?? undefined,
   };
 }

@@ -241,6 +241,19 @@ export class ShapeRegistry {
     return log;
   }
 
+  /**
+   * Runs a one-off read (a subset snapshot) through the same fair admission as shape snapshots:
+   * refused at once when the organisation's queue is full (SnapshotQueueFull), else queued.
+   */
+  admitRead<T>(orgId: string, read: () => Promise<T>): Promise<T> {
+    const refused = this.snapshots.refusal(orgId);
+    if (refused) {
+      this.deps.metrics.snapshotsRefused.inc();
+      return Promise.reject(refused);
+    }
+    return this.snapshots.run(orgId, read);
+  }
+
   private async takeSnapshot(log: ShapeLog) {
     const started = performance.now();
     const { def } = log;

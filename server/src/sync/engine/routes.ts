@@ -11,7 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import { type Config, MIN_SECRET_BYTES } from '../../config.ts';
 import { notModified } from '../http-cache.ts';
 import { tableSpec } from '../shapes.ts';
-import type { ShapeDefinition, ShapeUpstream } from '../upstream.ts';
+import { buildSubset, readSubsetQuery, SubsetError } from '../subset.ts';
+import type { ShapeDefinition, ShapeUpstream, SubsetDefinition } from '../upstream.ts';
 import { compileElectricWhere, whereParserReady } from './electric-where.ts';
 
 export const INTERNAL_SHAPE_PATH = '/internal/electric/v1/shape';
@@ -153,7 +154,16 @@ export function registerInternalShapeRoute(
       // A follower forwards the user it authenticated, for the per-user budget (behind the secret).
       const requesterId = query.get('requester');
       const requester = requesterId && UUID.test(requesterId) ? { userId: requesterId } : undefined;
-      return engine.fetchShape(def, query, abort.signal, requester);
+      // A subset is checked like the endpoint checks it, its placeholders after the shape's.
+      let subset: SubsetDefinition | undefined;
+      try {
+        const asked = readSubsetQuery(query);
+        subset = asked && buildSubset(tableSpec(table), asked, params.length);
+      } catch (error) {
+        if (!(error instanceof SubsetError)) throw error;
+        return invalid({ [error.field]: [error.message] });
+      }
+      return engine.fetchShape(def, query, abort.signal, requester, subset);
     })();
     return reply.send(notModified(response, request.headers['if-none-match']) ?? response);
   });

@@ -117,7 +117,12 @@ export class ShapeMessages {
  * `{"key": "\"public\".\"t\"/\"<pk>\"", "value": {col: text|null}, "headers": {...}}`,
  * with the same key rowKey() gives for changes.
  */
-export function snapshotMessageSql(table: string, columns: string[], primaryKey: string[]): string {
+export function snapshotMessageSql(
+  table: string,
+  columns: string[],
+  primaryKey: string[],
+  snapshotMark?: number,
+): string {
   const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
   const prefix = `${quotePart('public')}.${quotePart(table)}/`;
@@ -125,7 +130,9 @@ export function snapshotMessageSql(table: string, columns: string[], primaryKey:
     .map((column) => `'"' || replace(${ident(column)}::text, '"', '""') || '"'`)
     .join(` || '/' || `);
   const value = columns.map((column) => `${literal(column)}, ${ident(column)}::text`).join(', ');
-  const headers = `,"headers":{"operation":"insert","relation":${JSON.stringify(['public', table])}}}`;
+  // A subset snapshot marks its rows (an integer the engine chose), as Electric does.
+  const mark = snapshotMark === undefined ? '' : `,"snapshot_mark":${Math.trunc(snapshotMark)}`;
+  const headers = `,"headers":{"operation":"insert","relation":${JSON.stringify(['public', table])}${mark}}}`;
   return (
     `'{"key":' || to_json(${literal(prefix)} || ${keyParts})::text || ',"value":' || ` +
     `json_build_object(${value})::text || ${literal(headers)}`

@@ -3,7 +3,7 @@
 // that marks its visibility boundary. Reads run as the runtime role, so RLS binds them too.
 import type { Database } from '../../db/database.ts';
 import { tenantTransaction } from '../../db/tenant.ts';
-import type { ShapeDefinition } from '../upstream.ts';
+import type { ShapeDefinition, SubsetDefinition } from '../upstream.ts';
 import type { ColumnInfo, TableInfo } from './shape-log.ts';
 import { snapshotMessageSql } from './shape-messages.ts';
 
@@ -71,6 +71,8 @@ export async function readSnapshot(
         `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
       );
       const snap = await tx.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
+      // changes_only: the log starts at this snapshot with no rows (clients ask subsets instead).
+      if (def.changesOnly) return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: [] };
       const result = await tx.query<[string]>({
         text: `SELECT ${message} FROM public.${quoteIdent(def.table)}${where}`,
         values: def.filter.params,
@@ -79,6 +81,62 @@ export async function readSnapshot(
       return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: result.rows.map((row) => row[0]) };
     },
     // A snapshot past its timeout is canceled and its connection freed; the client gets 503.
+    { isolation: 'repeatable read', readOnly: true, operation: 'snapshot', statementTimeoutMs: timeoutMs },
+  );
+}
+
+export type SubsetSnapshot = {
+  metadata: { xmin: string; xmax: string; xip_list: string[]; database_lsn: string; snapshot_mark: number };
+  rows: string[];
+};
+
+/**
+ * A subset snapshot: the shape's rows that also match the subset, ordered and paged, as insert
+ * messages marked with `snapshotMark`, with the transaction snapshot and WAL position they were
+ * read at (the client drops later changes already contained in them). Same tenant transaction,
+ * role and settings as a shape snapshot: RLS binds it, the shape filter forces the organisation.
+ */
+export async function readSubset(
+  db: Database,
+  def: ShapeDefinition,
+  primaryKey: string[],
+  subset: SubsetDefinition,
+  snapshotMark: number,
+  timeoutMs: number,
+): Promise<SubsetSnapshot> {
+  const message = snapshotMessageSql(def.table, def.columns, primaryKey, snapshotMark);
+  const conditions = [def.filter.sql, subset.sql].filter((sql) => sql !== undefined && sql.trim() !== '');
+  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.map((sql) => `(${sql})`).join(' AND ')}`;
+  const order = subset.orderBy ? ` ORDER BY ${subset.orderBy}` : '';
+  const limit = subset.limit === undefined ? '' : ` LIMIT ${Math.trunc(subset.limit)}`;
+  const offset = subset.offset === undefined ? '' : ` OFFSET ${Math.trunc(subset.offset)}`;
+  return tenantTransaction(
+    db.appPool,
+    { orgId: def.orgId },
+    async (tx) => {
+      await tx.query(
+        `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
+      );
+      const snap = await tx.query<{ snapshot: string; lsn: string }>(
+        `SELECT pg_current_snapshot()::text AS snapshot, (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS lsn`,
+      );
+      const result = await tx.query<[string]>({
+        text: `SELECT ${message} FROM public.${quoteIdent(def.table)}${where}${order}${limit}${offset}`,
+        values: [...def.filter.params, ...subset.params],
+        rowMode: 'array',
+      });
+      const [xmin = '0', xmax = '0', xip = ''] = (snap.rows[0]?.snapshot ?? '0:0:').split(':');
+      return {
+        metadata: {
+          xmin,
+          xmax,
+          xip_list: xip === '' ? [] : xip.split(','),
+          database_lsn: snap.rows[0]?.lsn ?? '0',
+          snapshot_mark: snapshotMark,
+        },
+        rows: result.rows.map((row) => row[0]),
+      };
+    },
     { isolation: 'repeatable read', readOnly: true, operation: 'snapshot', statementTimeoutMs: timeoutMs },
   );
 }
