@@ -1,12 +1,10 @@
 // Owns the HTTP application: Fastify with zod validation, request ids, the error shape, metrics,
-// and the registration of every feature. Features are plain functions `(app, deps) => void`
-// registered below; each owns its routes, schemas and service in its own folder.
+// and the registration of every feature. Each feature is a Fastify plugin (defineFeature) that
+// receives the shared dependencies as its options and owns its routes, schemas, service and the
+// closing of its resources (onClose hooks) in its own folder.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type preHandlerAsyncHookHandler,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -29,13 +27,13 @@ export type AppDeps = {
   clock: Clock;
 };
 
-/** What every feature receives: the shared dependencies plus the authenticate preHandler. */
+/**
+ * What every feature receives as its plugin options: the shared dependencies. What a feature
+ * provides to others is a decorator (identity's `app.authenticate`), never a field of deps.
+ */
 export type FeatureDeps = AppDeps & {
-  authenticate: preHandlerAsyncHookHandler;
   /** Components register health checks here (the sync engine does). */
   healthChecks: HealthCheck[];
-  /** Run when the server closes, in reverse order of registration. */
-  onClose: (fn: () => Promise<void>) => void;
   /** The side listener serving `role` (INTERNAL_PORT, METRICS_PORT), or undefined: the app's own. */
   listenerFor: (role: ListenerRole) => FastifyInstance | undefined;
 };
@@ -56,7 +54,34 @@ export type App = FastifyInstance<
   ZodTypeProvider
 >;
 
-export type Feature = (app: App, deps: FeatureDeps) => void | Promise<void>;
+/** A feature: a Fastify plugin whose options are the shared dependencies (see defineFeature). */
+export type Feature = FastifyPluginAsync<FeatureDeps, Server, ZodTypeProvider>;
+
+export type FeatureMeta = {
+  /** The plugin's name, which other features list in `dependencies`. */
+  name: string;
+  /** Features that must be registered before this one, e.g. 'identity' for `app.authenticate`. */
+  dependencies?: string[];
+  /**
+   * true: its decorators and hooks apply to the whole app (fastify-plugin's default, for identity's
+   * `authenticate` or OpenAPI's route collection). Otherwise the feature is encapsulated: its
+   * hooks, parsers and plugins stay inside it.
+   */
+  decoratesApp?: boolean;
+};
+
+/** Makes `register` a named Fastify plugin with declared dependencies. */
+export function defineFeature(
+  meta: FeatureMeta,
+  register: (app: App, deps: FeatureDeps) => Promise<void>,
+): Feature {
+  return fastifyPlugin(register, {
+    name: meta.name,
+    dependencies: meta.dependencies,
+    fastify: '5.x',
+    encapsulate: meta.decoratesApp !== true,
+  });
+}
 
 export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App> {
   const app = Fastify({
@@ -68,6 +93,9 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
     // Live shapes hold requests (and keep-alive sockets) open for ~20 s; on close, end them all
     // rather than wait: clients reconnect, and a shutdown never hangs on an idle socket.
     forceCloseConnections: true,
+    // Features open connections while they register (identity's revocation listener); the pool's
+    // own acquire timeout bounds that wait, so no second, plugin-level timeout.
+    pluginTimeout: 0,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -105,23 +133,13 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
     await Promise.all(side.all.map((listener) => listener.app.ready()));
   });
 
-  const healthChecks: HealthCheck[] = [databaseHealth(deps.db)];
-  const closers: Array<() => Promise<void>> = [];
   app.addHook('onClose', async () => {
-    for (const close of closers.reverse()) await close();
     await Promise.all(side.all.map((listener) => listener.app.close()));
   });
-  const featureDeps: FeatureDeps = {
-    ...deps,
-    // Replaced by the identity feature, which must be registered first.
-    authenticate: async () => {
-      throw new Error('no identity feature registered');
-    },
-    healthChecks,
-    onClose: (fn) => closers.push(fn),
-    listenerFor: side.forRole,
-  };
-  for (const feature of features) await feature(app, featureDeps);
+
+  const healthChecks: HealthCheck[] = [databaseHealth(deps.db)];
+  const featureDeps: FeatureDeps = { ...deps, healthChecks, listenerFor: side.forRole };
+  for (const feature of features) await app.register(feature, featureDeps);
   watchHealthChecks(deps.metrics, healthChecks);
   registerOpsRoutes(app, deps.metrics, healthChecks, opsAccess(deps.config, 'app'), pressure);
   const metricsListener = side.forRole('metrics');

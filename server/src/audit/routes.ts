@@ -3,7 +3,7 @@
 // by cursor (`before` = the last id of the previous page), the export is CSV.
 // Read-only by design: no route writes it; rows come from the audit_row_change() trigger in the
 // same transaction as each change, and the runtime role has no UPDATE or DELETE grant on it.
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { readInTenant } from '../http/tenant-context.ts';
 import { auditExportQuery, auditQuery } from './schema.ts';
@@ -11,43 +11,46 @@ import { AUDIT_EXPORT_LIMIT, exportAuditCsv, listAudit } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
 
-export const auditFeature: Feature = (app, deps) => {
-  app.get(
-    '/api/audit',
-    {
-      preHandler: [deps.authenticate, requireRole('admin')],
-      schema: {
-        tags: ['audit'],
-        security,
-        summary:
-          'The audit trail (admin, owner): newest first, filter by entity, actor, action and time (from, to), cursor `before`',
-        querystring: auditQuery,
+export const auditFeature = defineFeature(
+  { name: 'audit', dependencies: ['identity'] },
+  async (app, deps) => {
+    app.get(
+      '/api/audit',
+      {
+        preHandler: [app.authenticate, requireRole('admin')],
+        schema: {
+          tags: ['audit'],
+          security,
+          summary:
+            'The audit trail (admin, owner): newest first, filter by entity, actor, action and time (from, to), cursor `before`',
+          querystring: auditQuery,
+        },
       },
-    },
-    async (request) => readInTenant(deps.db, request, (tx) => listAudit(tx, request.query)),
-  );
+      async (request) => readInTenant(deps.db, request, (tx) => listAudit(tx, request.query)),
+    );
 
-  app.get(
-    '/api/audit/export',
-    {
-      preHandler: [deps.authenticate, requireRole('admin')],
-      schema: {
-        tags: ['audit'],
-        security,
-        summary: `The filtered audit trail as CSV (admin, owner), newest first, at most ${AUDIT_EXPORT_LIMIT} rows`,
-        querystring: auditExportQuery,
+    app.get(
+      '/api/audit/export',
+      {
+        preHandler: [app.authenticate, requireRole('admin')],
+        schema: {
+          tags: ['audit'],
+          security,
+          summary: `The filtered audit trail as CSV (admin, owner), newest first, at most ${AUDIT_EXPORT_LIMIT} rows`,
+          querystring: auditExportQuery,
+        },
       },
-    },
-    async (request, reply) => {
-      const csv = await readInTenant(deps.db, request, (tx) => exportAuditCsv(tx, request.query));
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="audit-${deps.clock.now().toISOString().slice(0, 10)}.csv"`,
-        )
-        .header('cache-control', 'no-store')
-        .send(csv);
-    },
-  );
-};
+      async (request, reply) => {
+        const csv = await readInTenant(deps.db, request, (tx) => exportAuditCsv(tx, request.query));
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header(
+            'content-disposition',
+            `attachment; filename="audit-${deps.clock.now().toISOString().slice(0, 10)}.csv"`,
+          )
+          .header('cache-control', 'no-store')
+          .send(csv);
+      },
+    );
+  },
+);

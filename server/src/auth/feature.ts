@@ -1,8 +1,10 @@
 // Owns the identity feature's wiring: the authenticate preHandler every other feature uses
-// (deps.authenticate: signature + claims + the session revocation check), the revocation
-// listener, the rate limiters, the refresh cookie plugin and the /auth routes (+ GET /api/me).
+// (`app.authenticate`, decorated on the whole app: signature + claims + the session revocation
+// check), the revocation listener, the rate limiters, the refresh cookie plugin and the /auth
+// routes (+ GET /api/me). Features that authenticate declare `dependencies: ['identity']`.
 import fastifyCookie from '@fastify/cookie';
-import type { Feature, FeatureDeps } from '../app.ts';
+import type { preHandlerAsyncHookHandler } from 'fastify';
+import { type App, defineFeature, type Feature, type FeatureDeps } from '../app.ts';
 import type { Config } from '../config.ts';
 import { createAuthenticate } from './authenticate.ts';
 import { type LimitStore, PostgresLimitStore } from './limit-store.ts';
@@ -15,6 +17,13 @@ import { registerIdentityRoutes } from './routes.ts';
 import { IdentityService } from './service.ts';
 import { sessionRetentionSeconds, sweepDeadSessions } from './session-sweep.ts';
 import type { TokenSettings } from './tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The preHandler that verifies the access token and sets `request.auth` (identity feature). */
+    authenticate: preHandlerAsyncHookHandler;
+  }
+}
 
 export type IdentityOptions = {
   /** Override rate limits (tests use small numbers). */
@@ -35,22 +44,22 @@ export function tokenSettingsOf(config: Config): TokenSettings {
 }
 
 /** Rate limits in Redis when REDIS_URL is set, else in PostgreSQL (the default). */
-function createLimitStore(deps: FeatureDeps): LimitStore {
+function createLimitStore(app: App, deps: FeatureDeps): LimitStore {
   const url = deps.config.redisUrl;
   if (url === undefined) return new PostgresLimitStore(deps.db.appPool, deps.clock);
   const store = new RedisLimitStore(url, deps.clock);
-  deps.onClose(() => store.close());
+  app.addHook('onClose', () => store.close());
   return store;
 }
 
 export function createIdentityFeature(options: IdentityOptions = {}): Feature {
-  return async (app, deps) => {
+  return defineFeature({ name: 'identity', decoratesApp: true }, async (app, deps) => {
     const tokenSettings = tokenSettingsOf(deps.config);
     const metrics = createAuthMetrics(deps.metrics);
     const revocation = new RevocationCache(deps.db, deps.log, options.revocation);
     await revocation.start();
-    deps.onClose(() => revocation.stop());
-    const limits = new AuthRateLimits(createLimitStore(deps), {
+    app.addHook('onClose', () => revocation.stop());
+    const limits = new AuthRateLimits(createLimitStore(app, deps), {
       ...DEFAULT_RATE_LIMITS,
       ...options.rateLimits,
     });
@@ -65,7 +74,7 @@ export function createIdentityFeature(options: IdentityOptions = {}): Feature {
         );
     }, 60_000);
     limitSweep.unref();
-    deps.onClose(async () => clearInterval(limitSweep));
+    app.addHook('onClose', async () => clearInterval(limitSweep));
 
     const authenticate = createAuthenticate(tokenSettings, revocation.isRevoked, (request, reason) => {
       metrics.failures.inc({ reason });
@@ -80,7 +89,7 @@ export function createIdentityFeature(options: IdentityOptions = {}): Feature {
         'access token rejected',
       );
     });
-    deps.authenticate = authenticate;
+    app.decorate('authenticate', authenticate);
 
     await app.register(fastifyCookie);
     const service = new IdentityService({
@@ -109,9 +118,9 @@ export function createIdentityFeature(options: IdentityOptions = {}): Feature {
         );
       }, sweepMs);
       timer.unref();
-      deps.onClose(async () => clearInterval(timer));
+      app.addHook('onClose', async () => clearInterval(timer));
     }
-  };
+  });
 }
 
 export const identityFeature: Feature = createIdentityFeature();

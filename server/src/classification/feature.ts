@@ -1,7 +1,7 @@
 // Owns the classification feature's wiring: the time sweep runs at start and on the configured
 // interval (not under NODE_ENV=test, where tests run it with `app.runSweep()` after moving the
-// ManualClock), and stops when the server closes.
-import type { Feature } from '../app.ts';
+// ManualClock), and stops when the server closes. It decorates the whole app with runSweep.
+import { defineFeature } from '../app.ts';
 import { createSweeper, type SweepOptions, type SweepResult } from './sweeper.ts';
 
 declare module 'fastify' {
@@ -11,18 +11,21 @@ declare module 'fastify' {
   }
 }
 
-export const classificationFeature: Feature = (app, deps) => {
-  const sweeper = createSweeper({
-    pool: deps.db.appPool,
-    lockPool: deps.db.ownerPool,
-    clock: deps.clock,
-    log: deps.log,
-  });
-  app.decorate('runSweep', (options?: SweepOptions) => sweeper.runOnce(options));
-  if (deps.config.env !== 'test') {
-    app.addHook('onReady', async () => {
-      void sweeper.start(deps.config.sweepIntervalSeconds).catch(() => {});
+export const classificationFeature = defineFeature(
+  { name: 'classification', decoratesApp: true },
+  async (app, deps) => {
+    const sweeper = createSweeper({
+      pool: deps.db.appPool,
+      lockPool: deps.db.ownerPool,
+      clock: deps.clock,
+      log: deps.log,
     });
-  }
-  deps.onClose(() => sweeper.stop());
-};
+    app.decorate('runSweep', (options?: SweepOptions) => sweeper.runOnce(options));
+    if (deps.config.env !== 'test') {
+      app.addHook('onReady', async () => {
+        void sweeper.start(deps.config.sweepIntervalSeconds).catch(() => {});
+      });
+    }
+    app.addHook('onClose', () => sweeper.stop());
+  },
+);

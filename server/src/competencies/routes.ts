@@ -1,6 +1,6 @@
 // Owns /api/competencies: everyone reads (?expiring=true for refreshers falling due); admins
 // record, edit and remove.
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import {
@@ -19,87 +19,90 @@ import {
 
 const security = [{ bearerAuth: [] }];
 
-export const competenciesFeature: Feature = (app, deps) => {
-  const admin = [deps.authenticate, requireRole('admin')];
+export const competenciesFeature = defineFeature(
+  { name: 'competencies', dependencies: ['identity'] },
+  async (app, deps) => {
+    const admin = [app.authenticate, requireRole('admin')];
 
-  app.get(
-    '/api/competencies',
-    {
-      preHandler: [deps.authenticate],
-      schema: {
-        tags: ['competencies'],
-        security,
-        summary: 'List competency records (?expiring=true: refresher or certificate falling due)',
-        querystring: competencyListQuery,
+    app.get(
+      '/api/competencies',
+      {
+        preHandler: [app.authenticate],
+        schema: {
+          tags: ['competencies'],
+          security,
+          summary: 'List competency records (?expiring=true: refresher or certificate falling due)',
+          querystring: competencyListQuery,
+        },
       },
-    },
-    async (request) => ({
-      data: await readInTenant(deps.db, request, (tx) =>
-        listCompetencies(tx, request.query, deps.clock.now()),
-      ),
-    }),
-  );
+      async (request) => ({
+        data: await readInTenant(deps.db, request, (tx) =>
+          listCompetencies(tx, request.query, deps.clock.now()),
+        ),
+      }),
+    );
 
-  app.get(
-    '/api/competencies/:id',
-    {
-      preHandler: [deps.authenticate],
-      schema: {
-        tags: ['competencies'],
-        security,
-        summary: 'Read one competency record',
-        params: idParamsSchema,
+    app.get(
+      '/api/competencies/:id',
+      {
+        preHandler: [app.authenticate],
+        schema: {
+          tags: ['competencies'],
+          security,
+          summary: 'Read one competency record',
+          params: idParamsSchema,
+        },
       },
-    },
-    async (request) => ({
-      data: await readInTenant(deps.db, request, (tx) => getCompetency(tx, request.params.id)),
-    }),
-  );
+      async (request) => ({
+        data: await readInTenant(deps.db, request, (tx) => getCompetency(tx, request.params.id)),
+      }),
+    );
 
-  app.post(
-    '/api/competencies',
-    {
-      preHandler: admin,
-      schema: {
-        tags: ['competencies'],
-        security,
-        summary: 'Record a competency (admin)',
-        body: competencyCreateSchema,
+    app.post(
+      '/api/competencies',
+      {
+        preHandler: admin,
+        schema: {
+          tags: ['competencies'],
+          security,
+          summary: 'Record a competency (admin)',
+          body: competencyCreateSchema,
+        },
       },
-    },
-    async (request, reply) => {
-      const result = await writeInTenant(deps.db, request, (tx) => createCompetency(tx, request.body));
-      return reply.code(201).send(result);
-    },
-  );
+      async (request, reply) => {
+        const result = await writeInTenant(deps.db, request, (tx) => createCompetency(tx, request.body));
+        return reply.code(201).send(result);
+      },
+    );
 
-  app.patch(
-    '/api/competencies/:id',
-    {
-      preHandler: admin,
-      schema: {
-        tags: ['competencies'],
-        security,
-        summary: 'Edit a competency record (admin)',
-        params: idParamsSchema,
-        body: competencyPatchSchema,
+    app.patch(
+      '/api/competencies/:id',
+      {
+        preHandler: admin,
+        schema: {
+          tags: ['competencies'],
+          security,
+          summary: 'Edit a competency record (admin)',
+          params: idParamsSchema,
+          body: competencyPatchSchema,
+        },
       },
-    },
-    async (request) =>
-      writeInTenant(deps.db, request, (tx) => updateCompetency(tx, request.params.id, request.body)),
-  );
+      async (request) =>
+        writeInTenant(deps.db, request, (tx) => updateCompetency(tx, request.params.id, request.body)),
+    );
 
-  app.delete(
-    '/api/competencies/:id',
-    {
-      preHandler: admin,
-      schema: {
-        tags: ['competencies'],
-        security,
-        summary: 'Remove a competency record (admin)',
-        params: idParamsSchema,
+    app.delete(
+      '/api/competencies/:id',
+      {
+        preHandler: admin,
+        schema: {
+          tags: ['competencies'],
+          security,
+          summary: 'Remove a competency record (admin)',
+          params: idParamsSchema,
+        },
       },
-    },
-    async (request) => writeInTenant(deps.db, request, (tx) => deleteCompetency(tx, request.params.id)),
-  );
-};
+      async (request) => writeInTenant(deps.db, request, (tx) => deleteCompetency(tx, request.params.id)),
+    );
+  },
+);

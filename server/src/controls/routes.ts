@@ -25,9 +25,9 @@ import {
 } from './service.ts';
 
 export function registerControlRoutes(app: App, deps: FeatureDeps) {
-  const read = { preHandler: [deps.authenticate, requireRole('viewer')] };
-  const touch = { preHandler: [deps.authenticate, requireRole('member')] };
-  const manage = { preHandler: [deps.authenticate, requireRole('admin')] };
+  const read = { preHandler: [app.authenticate, requireRole('viewer')] };
+  const touch = { preHandler: [app.authenticate, requireRole('member')] };
+  const manage = { preHandler: [app.authenticate, requireRole('admin')] };
   const tags = ['controls'];
   const security = [{ bearerAuth: [] }];
 

@@ -1,9 +1,9 @@
 // Owns GET /api/controls/export and the imports: POST /api/controls/import, /api/providers/import
 // and /api/provider-links/import. All are static paths, which Fastify matches before the
-// parametric /:id routes beside them. The text/csv body parser is
-// registered inside this plugin only, so no other route accepts CSV.
+// parametric /:id routes beside them. The feature is an encapsulated plugin: its text/csv body
+// parser applies to these routes only, so no other route accepts CSV.
 import { z } from 'zod';
-import type { App, Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { readInTenant } from '../http/tenant-context.ts';
 import { exportControlsCsv } from './export.ts';
@@ -17,68 +17,64 @@ const exportQuery = z.object({ format: z.enum(['csv']).default('csv') }).strict(
 
 const security = [{ bearerAuth: [] }];
 
-export const csvFeature: Feature = async (app, deps) => {
-  await app.register(async (scope: App) => {
-    scope.addContentTypeParser(
-      ['text/csv', 'application/csv'],
-      { parseAs: 'string' },
-      (_request, body, done) => done(null, body),
-    );
+export const csvFeature = defineFeature({ name: 'csv', dependencies: ['identity'] }, async (app, deps) => {
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
 
-    scope.get(
-      '/api/controls/export',
+  app.get(
+    '/api/controls/export',
+    {
+      preHandler: [app.authenticate],
+      schema: {
+        tags: ['controls'],
+        security,
+        summary: 'Export the register as CSV (provider by name, quadrant, last touch, distance, attention)',
+        querystring: exportQuery,
+      },
+    },
+    async (request, reply) => {
+      const now = deps.clock.now();
+      const csv = await readInTenant(deps.db, request, (tx) => exportControlsCsv(tx, now));
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="controls-${now.toISOString().slice(0, 10)}.csv"`,
+        )
+        .header('cache-control', 'no-store')
+        .send(csv);
+    },
+  );
+
+  const importRoute = (url: string, summary: string, importer: Importer) =>
+    app.post(
+      url,
       {
-        preHandler: [deps.authenticate],
+        preHandler: [app.authenticate, requireRole('admin')],
         schema: {
-          tags: ['controls'],
+          tags: ['import'],
           security,
-          summary: 'Export the register as CSV (provider by name, quadrant, last touch, distance, attention)',
-          querystring: exportQuery,
+          summary,
+          querystring: importQuery,
+          response: importResponses,
         },
       },
-      async (request, reply) => {
-        const now = deps.clock.now();
-        const csv = await readInTenant(deps.db, request, (tx) => exportControlsCsv(tx, now));
-        return reply
-          .header('content-type', 'text/csv; charset=utf-8')
-          .header(
-            'content-disposition',
-            `attachment; filename="controls-${now.toISOString().slice(0, 10)}.csv"`,
-          )
-          .header('cache-control', 'no-store')
-          .send(csv);
-      },
+      (request, reply) => answerImport(deps, importer, request, reply, request.query),
     );
-
-    const importRoute = (url: string, summary: string, importer: Importer) =>
-      scope.post(
-        url,
-        {
-          preHandler: [deps.authenticate, requireRole('admin')],
-          schema: {
-            tags: ['import'],
-            security,
-            summary,
-            querystring: importQuery,
-            response: importResponses,
-          },
-        },
-        (request, reply) => answerImport(deps, importer, request, reply, request.query),
-      );
-    importRoute(
-      '/api/controls/import',
-      'Import controls from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
-      checkControlsImport,
-    );
-    importRoute(
-      '/api/providers/import',
-      'Import providers from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
-      checkProvidersImport,
-    );
-    importRoute(
-      '/api/provider-links/import',
-      'Import provider links (by provider name) from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
-      checkLinksImport,
-    );
-  });
-};
+  importRoute(
+    '/api/controls/import',
+    'Import controls from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
+    checkControlsImport,
+  );
+  importRoute(
+    '/api/providers/import',
+    'Import providers from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
+    checkProvidersImport,
+  );
+  importRoute(
+    '/api/provider-links/import',
+    'Import provider links (by provider name) from a text/csv body (admin): all-or-nothing, 400 lists every bad line; ?dry_run=true checks only; ?progress=true streams progress',
+    checkLinksImport,
+  );
+});

@@ -1,13 +1,14 @@
 // Owns the OpenAPI 3 document, generated from the same zod schemas that validate requests
 // (@fastify/swagger + jsonSchemaTransform), served as JSON at /api/docs/json and as a readable
-// page at /api/docs. Registered before every other feature: @fastify/swagger collects routes
-// as they are added, so routes added before it would be missing.
+// page at /api/docs. Registered before every other feature, and on the whole app (not
+// encapsulated): @fastify/swagger collects routes through an onRoute hook, which sees only the
+// routes added after it, in its own context and the contexts registered after it.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 
-export const openapiFeature: Feature = async (app) => {
+export const openapiFeature = defineFeature({ name: 'openapi', decoratesApp: true }, async (app) => {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -25,4 +26,4 @@ export const openapiFeature: Feature = async (app) => {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
-};
+});

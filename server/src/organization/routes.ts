@@ -1,7 +1,7 @@
 // Owns /api/organization: everyone in the organisation reads its settings; admins and owners
 // change its name and the Close/Remote threshold (close_threshold_distance), which reclassifies
 // the controls at once. Another organisation is never reachable: the row comes from the token.
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { organizationPatchSchema } from './schema.ts';
@@ -9,36 +9,39 @@ import { getOrganization, updateOrganization } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
 
-export const organizationFeature: Feature = (app, deps) => {
-  app.get(
-    '/api/organization',
-    {
-      preHandler: [deps.authenticate],
-      schema: {
-        tags: ['organization'],
-        security,
-        summary: "The caller's organisation: name and both 2x2 thresholds",
+export const organizationFeature = defineFeature(
+  { name: 'organization', dependencies: ['identity'] },
+  async (app, deps) => {
+    app.get(
+      '/api/organization',
+      {
+        preHandler: [app.authenticate],
+        schema: {
+          tags: ['organization'],
+          security,
+          summary: "The caller's organisation: name and both 2x2 thresholds",
+        },
       },
-    },
-    async (request) => ({ data: await readInTenant(deps.db, request, getOrganization) }),
-  );
+      async (request) => ({ data: await readInTenant(deps.db, request, getOrganization) }),
+    );
 
-  app.patch(
-    '/api/organization',
-    {
-      preHandler: [deps.authenticate, requireRole('admin')],
-      schema: {
-        tags: ['organization'],
-        security,
-        summary: 'Rename the organisation or change close_threshold_distance (admin); reclassifies at once',
-        body: organizationPatchSchema,
+    app.patch(
+      '/api/organization',
+      {
+        preHandler: [app.authenticate, requireRole('admin')],
+        schema: {
+          tags: ['organization'],
+          security,
+          summary: 'Rename the organisation or change close_threshold_distance (admin); reclassifies at once',
+          body: organizationPatchSchema,
+        },
       },
-    },
-    async (request) => {
-      const { data, txid } = await writeInTenant(deps.db, request, (tx) =>
-        updateOrganization(tx, request.body, deps.clock.now()),
-      );
-      return { data: data.organization, moved: data.moved.length, txid };
-    },
-  );
-};
+      async (request) => {
+        const { data, txid } = await writeInTenant(deps.db, request, (tx) =>
+          updateOrganization(tx, request.body, deps.clock.now()),
+        );
+        return { data: data.organization, moved: data.moved.length, txid };
+      },
+    );
+  },
+);

@@ -2,7 +2,7 @@
 // (admin: re-score now), and keeps risk current after every reclassification by listening to
 // the classification service's hook.
 import { z } from 'zod';
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { onControlsReclassified, onOrganizationSwept } from '../classification/hooks.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
@@ -19,46 +19,49 @@ const recomputeBody = z.object({ control_ids: z.array(z.guid()).min(1).max(10_00
 
 const security = [{ bearerAuth: [] }];
 
-export const predictionsFeature: Feature = (app, deps) => {
-  onControlsReclassified('risk', (tx, event) =>
-    recomputeRisk(tx, event.controlIds, event.now).then(() => {}),
-  );
-  // The age term grows daily for every control, moved or not: the sweep re-scores them all.
-  onOrganizationSwept('risk', (tx, now) => recomputeUnlockedRisk(tx, now).then(() => {}));
+export const predictionsFeature = defineFeature(
+  { name: 'predictions', dependencies: ['identity'] },
+  async (app, deps) => {
+    onControlsReclassified('risk', (tx, event) =>
+      recomputeRisk(tx, event.controlIds, event.now).then(() => {}),
+    );
+    // The age term grows daily for every control, moved or not: the sweep re-scores them all.
+    onOrganizationSwept('risk', (tx, now) => recomputeUnlockedRisk(tx, now).then(() => {}));
 
-  app.get(
-    '/api/predictions',
-    {
-      preHandler: [deps.authenticate],
-      schema: {
-        tags: ['predictions'],
-        security,
-        summary: "Risk predictions: a control's history (?control_id=) or each control's latest",
-        querystring: listQuery,
+    app.get(
+      '/api/predictions',
+      {
+        preHandler: [app.authenticate],
+        schema: {
+          tags: ['predictions'],
+          security,
+          summary: "Risk predictions: a control's history (?control_id=) or each control's latest",
+          querystring: listQuery,
+        },
       },
-    },
-    async (request) => ({
-      data: await readInTenant(deps.db, request, (tx) => listPredictions(tx, request.query)),
-    }),
-  );
-
-  app.post(
-    '/api/predictions/recompute',
-    {
-      preHandler: [deps.authenticate, requireRole('admin')],
-      schema: {
-        tags: ['predictions'],
-        security,
-        summary: 'Re-score risk now (admin), for some controls or all',
-        body: recomputeBody.optional(),
-      },
-    },
-    async (request) =>
-      writeInTenant(deps.db, request, async (tx) => {
-        const now = deps.clock.now();
-        const ids = request.body?.control_ids;
-        const scored = ids ? (await recomputeRisk(tx, ids, now)).size : await recomputeAllRisk(tx, now);
-        return { recomputed: scored };
+      async (request) => ({
+        data: await readInTenant(deps.db, request, (tx) => listPredictions(tx, request.query)),
       }),
-  );
-};
+    );
+
+    app.post(
+      '/api/predictions/recompute',
+      {
+        preHandler: [app.authenticate, requireRole('admin')],
+        schema: {
+          tags: ['predictions'],
+          security,
+          summary: 'Re-score risk now (admin), for some controls or all',
+          body: recomputeBody.optional(),
+        },
+      },
+      async (request) =>
+        writeInTenant(deps.db, request, async (tx) => {
+          const now = deps.clock.now();
+          const ids = request.body?.control_ids;
+          const scored = ids ? (await recomputeRisk(tx, ids, now)).size : await recomputeAllRisk(tx, now);
+          return { recomputed: scored };
+        }),
+    );
+  },
+);

@@ -1,5 +1,5 @@
 // Owns the /api/providers and /api/provider-links routes: viewers read, admins manage.
-import type { App, Feature, FeatureDeps } from '../app.ts';
+import { type App, defineFeature, type FeatureDeps } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { idParams } from '../controls/fields.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
@@ -24,11 +24,14 @@ import {
   updateProvider,
 } from './service.ts';
 
-export const providersFeature: Feature = (app, deps) => registerProviderRoutes(app, deps);
+export const providersFeature = defineFeature(
+  { name: 'providers', dependencies: ['identity'] },
+  async (app, deps) => registerProviderRoutes(app, deps),
+);
 
 function registerProviderRoutes(app: App, deps: FeatureDeps) {
-  const read = { preHandler: [deps.authenticate, requireRole('viewer')] };
-  const manage = { preHandler: [deps.authenticate, requireRole('admin')] };
+  const read = { preHandler: [app.authenticate, requireRole('viewer')] };
+  const manage = { preHandler: [app.authenticate, requireRole('admin')] };
   const security = [{ bearerAuth: [] }];
   const providers = { tags: ['providers'], security };
   const links = { tags: ['provider-links'], security };

@@ -1,6 +1,6 @@
 // Owns /api/slas: everyone reads (?breached=true for SLAs below their agreed uptime); admins
 // record, edit and remove.
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { idParamsSchema, slaCreateSchema, slaListQuery, slaPatchSchema } from './schema.ts';
@@ -8,13 +8,13 @@ import { createSla, deleteSla, getSla, listSlas, updateSla } from './service.ts'
 
 const security = [{ bearerAuth: [] }];
 
-export const slasFeature: Feature = (app, deps) => {
-  const admin = [deps.authenticate, requireRole('admin')];
+export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identity'] }, async (app, deps) => {
+  const admin = [app.authenticate, requireRole('admin')];
 
   app.get(
     '/api/slas',
     {
-      preHandler: [deps.authenticate],
+      preHandler: [app.authenticate],
       schema: {
         tags: ['slas'],
         security,
@@ -30,7 +30,7 @@ export const slasFeature: Feature = (app, deps) => {
   app.get(
     '/api/slas/:id',
     {
-      preHandler: [deps.authenticate],
+      preHandler: [app.authenticate],
       schema: { tags: ['slas'], security, summary: 'Read one SLA', params: idParamsSchema },
     },
     async (request) => ({
@@ -74,4 +74,4 @@ export const slasFeature: Feature = (app, deps) => {
     },
     async (request) => writeInTenant(deps.db, request, (tx) => deleteSla(tx, request.params.id)),
   );
-};
+});

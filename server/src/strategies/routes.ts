@@ -1,6 +1,6 @@
 // Owns /api/verification-strategies (everyone in the organisation reads, admins edit) and plugs
 // the attention rules into the controls list (GET /api/controls?attention=true, `attention`).
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { setControlAttention } from '../controls/attention-hook.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
@@ -10,61 +10,64 @@ import { getStrategy, listStrategies, updateStrategy } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
 
-export const strategiesFeature: Feature = (app, deps) => {
-  setControlAttention({
-    async controlIdsNeedingAttention(tx, now) {
-      const reasons = await attentionForIds(tx, undefined, now);
-      return [...reasons].filter(([, list]) => list.length > 0).map(([id]) => id);
-    },
-    reasonsFor: (tx, controlIds, now) => attentionForIds(tx, controlIds, now),
-  });
-
-  app.get(
-    '/api/verification-strategies',
-    {
-      preHandler: [deps.authenticate],
-      schema: {
-        tags: ['verification-strategies'],
-        security,
-        summary: "The organisation's verification strategy per quadrant",
+export const strategiesFeature = defineFeature(
+  { name: 'strategies', dependencies: ['identity'] },
+  async (app, deps) => {
+    setControlAttention({
+      async controlIdsNeedingAttention(tx, now) {
+        const reasons = await attentionForIds(tx, undefined, now);
+        return [...reasons].filter(([, list]) => list.length > 0).map(([id]) => id);
       },
-    },
-    async (request) => ({
-      data: await readInTenant(deps.db, request, listStrategies),
-    }),
-  );
+      reasonsFor: (tx, controlIds, now) => attentionForIds(tx, controlIds, now),
+    });
 
-  app.get(
-    '/api/verification-strategies/:id',
-    {
-      preHandler: [deps.authenticate],
-      schema: {
-        tags: ['verification-strategies'],
-        security,
-        summary: 'Read one verification strategy',
-        params: idParamsSchema,
+    app.get(
+      '/api/verification-strategies',
+      {
+        preHandler: [app.authenticate],
+        schema: {
+          tags: ['verification-strategies'],
+          security,
+          summary: "The organisation's verification strategy per quadrant",
+        },
       },
-    },
-    async (request) => ({
-      data: await readInTenant(deps.db, request, (tx) => getStrategy(tx, request.params.id)),
-    }),
-  );
+      async (request) => ({
+        data: await readInTenant(deps.db, request, listStrategies),
+      }),
+    );
 
-  app.patch(
-    '/api/verification-strategies/:id',
-    {
-      preHandler: [deps.authenticate, requireRole('admin')],
-      schema: {
-        tags: ['verification-strategies'],
-        security,
-        summary: "Edit a verification strategy (admin); re-scores that quadrant's controls",
-        params: idParamsSchema,
-        body: strategyPatchSchema,
+    app.get(
+      '/api/verification-strategies/:id',
+      {
+        preHandler: [app.authenticate],
+        schema: {
+          tags: ['verification-strategies'],
+          security,
+          summary: 'Read one verification strategy',
+          params: idParamsSchema,
+        },
       },
-    },
-    async (request) =>
-      writeInTenant(deps.db, request, (tx) =>
-        updateStrategy(tx, request.params.id, request.body, deps.clock.now()),
-      ),
-  );
-};
+      async (request) => ({
+        data: await readInTenant(deps.db, request, (tx) => getStrategy(tx, request.params.id)),
+      }),
+    );
+
+    app.patch(
+      '/api/verification-strategies/:id',
+      {
+        preHandler: [app.authenticate, requireRole('admin')],
+        schema: {
+          tags: ['verification-strategies'],
+          security,
+          summary: "Edit a verification strategy (admin); re-scores that quadrant's controls",
+          params: idParamsSchema,
+          body: strategyPatchSchema,
+        },
+      },
+      async (request) =>
+        writeInTenant(deps.db, request, (tx) =>
+          updateStrategy(tx, request.params.id, request.body, deps.clock.now()),
+        ),
+    );
+  },
+);

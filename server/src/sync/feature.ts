@@ -6,7 +6,7 @@
 // forward their shape requests there (engine/cluster.ts).
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { registerSyncEndpoint, type SyncMode } from './endpoint.ts';
 import { createClusterUpstream, leaderOnly } from './engine/cluster.ts';
 import { EngineElection } from './engine/election.ts';
@@ -15,7 +15,7 @@ import { createProxyUpstream, electricHealth } from './proxy.ts';
 import type { ShapeUpstream } from './upstream.ts';
 import { loadWhereParser } from './where/index.ts';
 
-export const syncFeature: Feature = async (app, deps) => {
+export const syncFeature = defineFeature({ name: 'sync', dependencies: ['identity'] }, async (app, deps) => {
   await loadWhereParser();
   let upstream: ShapeUpstream;
   let mode: SyncMode;
@@ -71,7 +71,7 @@ export const syncFeature: Feature = async (app, deps) => {
     upstream = createClusterUpstream({ engine, election, secret, log: deps.log });
   }
   registerSyncEndpoint(app, deps, { upstream, mode, whereLimits: deps.config.syncWhereLimits });
-};
+});
 
 /** http://host:port this process listens on; a wildcard address becomes the machine's name. */
 function listenUrl(app: FastifyInstance): string | undefined {

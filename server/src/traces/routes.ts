@@ -1,6 +1,6 @@
 // Owns /api/traces: everyone reads; members and above record a trace, update its account and
 // severity, and resolve or reopen it; admins remove one recorded by mistake.
-import type { Feature } from '../app.ts';
+import { defineFeature } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { idParamsSchema, traceCreateSchema, traceListQuery, tracePatchSchema } from './schema.ts';
@@ -8,84 +8,87 @@ import { createTrace, deleteTrace, getTrace, listTraces, updateTrace } from './s
 
 const security = [{ bearerAuth: [] }];
 
-export const tracesFeature: Feature = (app, deps) => {
-  app.get(
-    '/api/traces',
-    {
-      preHandler: [deps.authenticate],
-      schema: {
-        tags: ['traces'],
-        security,
-        summary: 'List organisational traces (filter by trace_type, control_id)',
-        querystring: traceListQuery,
+export const tracesFeature = defineFeature(
+  { name: 'traces', dependencies: ['identity'] },
+  async (app, deps) => {
+    app.get(
+      '/api/traces',
+      {
+        preHandler: [app.authenticate],
+        schema: {
+          tags: ['traces'],
+          security,
+          summary: 'List organisational traces (filter by trace_type, control_id)',
+          querystring: traceListQuery,
+        },
       },
-    },
-    async (request) => ({
-      data: await readInTenant(deps.db, request, (tx) => listTraces(tx, request.query)),
-    }),
-  );
+      async (request) => ({
+        data: await readInTenant(deps.db, request, (tx) => listTraces(tx, request.query)),
+      }),
+    );
 
-  app.get(
-    '/api/traces/:id',
-    {
-      preHandler: [deps.authenticate],
-      schema: { tags: ['traces'], security, summary: 'Read one trace', params: idParamsSchema },
-    },
-    async (request) => ({
-      data: await readInTenant(deps.db, request, (tx) => getTrace(tx, request.params.id)),
-    }),
-  );
-
-  app.post(
-    '/api/traces',
-    {
-      preHandler: [deps.authenticate, requireRole('member')],
-      schema: {
-        tags: ['traces'],
-        security,
-        summary: "Record a trace (member); re-scores the control's risk",
-        body: traceCreateSchema,
+    app.get(
+      '/api/traces/:id',
+      {
+        preHandler: [app.authenticate],
+        schema: { tags: ['traces'], security, summary: 'Read one trace', params: idParamsSchema },
       },
-    },
-    async (request, reply) => {
-      const result = await writeInTenant(deps.db, request, (tx) =>
-        createTrace(tx, request.body, authOf(request).userId, deps.clock.now()),
-      );
-      return reply.code(201).send(result);
-    },
-  );
+      async (request) => ({
+        data: await readInTenant(deps.db, request, (tx) => getTrace(tx, request.params.id)),
+      }),
+    );
 
-  app.patch(
-    '/api/traces/:id',
-    {
-      preHandler: [deps.authenticate, requireRole('member')],
-      schema: {
-        tags: ['traces'],
-        security,
-        summary:
-          'Update a trace (member): description, severity, resolution; resolved true/false resolves or reopens',
-        params: idParamsSchema,
-        body: tracePatchSchema,
+    app.post(
+      '/api/traces',
+      {
+        preHandler: [app.authenticate, requireRole('member')],
+        schema: {
+          tags: ['traces'],
+          security,
+          summary: "Record a trace (member); re-scores the control's risk",
+          body: traceCreateSchema,
+        },
       },
-    },
-    async (request) =>
-      writeInTenant(deps.db, request, (tx) =>
-        updateTrace(tx, request.params.id, request.body, authOf(request).userId, deps.clock.now()),
-      ),
-  );
+      async (request, reply) => {
+        const result = await writeInTenant(deps.db, request, (tx) =>
+          createTrace(tx, request.body, authOf(request).userId, deps.clock.now()),
+        );
+        return reply.code(201).send(result);
+      },
+    );
 
-  app.delete(
-    '/api/traces/:id',
-    {
-      preHandler: [deps.authenticate, requireRole('admin')],
-      schema: {
-        tags: ['traces'],
-        security,
-        summary: 'Remove a trace recorded by mistake (admin)',
-        params: idParamsSchema,
+    app.patch(
+      '/api/traces/:id',
+      {
+        preHandler: [app.authenticate, requireRole('member')],
+        schema: {
+          tags: ['traces'],
+          security,
+          summary:
+            'Update a trace (member): description, severity, resolution; resolved true/false resolves or reopens',
+          params: idParamsSchema,
+          body: tracePatchSchema,
+        },
       },
-    },
-    async (request) =>
-      writeInTenant(deps.db, request, (tx) => deleteTrace(tx, request.params.id, deps.clock.now())),
-  );
-};
+      async (request) =>
+        writeInTenant(deps.db, request, (tx) =>
+          updateTrace(tx, request.params.id, request.body, authOf(request).userId, deps.clock.now()),
+        ),
+    );
+
+    app.delete(
+      '/api/traces/:id',
+      {
+        preHandler: [app.authenticate, requireRole('admin')],
+        schema: {
+          tags: ['traces'],
+          security,
+          summary: 'Remove a trace recorded by mistake (admin)',
+          params: idParamsSchema,
+        },
+      },
+      async (request) =>
+        writeInTenant(deps.db, request, (tx) => deleteTrace(tx, request.params.id, deps.clock.now())),
+    );
+  },
+);

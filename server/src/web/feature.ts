@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { Feature } from '../app.ts';
+import { defineFeature, type Feature } from '../app.ts';
 import { inlineScriptHashes, pagePolicy } from '../http/security-headers.ts';
 import { PROJECT_ROOT } from '../paths.ts';
 
@@ -24,7 +24,7 @@ export function isAppPath(url: string): boolean {
 }
 
 export function createWebFeature(root = WEB_BUILD_DIR): Feature {
-  return async (app) => {
+  return defineFeature({ name: 'web' }, async (app) => {
     const index = path.join(root, 'index.html');
     if (!existsSync(index)) {
       app.get('/', async (_request, reply) =>
@@ -83,7 +83,7 @@ export function createWebFeature(root = WEB_BUILD_DIR): Feature {
         details: {},
       });
     });
-  };
+  });
 }
 
 export const webFeature: Feature = createWebFeature();

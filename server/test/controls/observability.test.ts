@@ -3,7 +3,7 @@
 // refused by row-level security on a tenant table becomes a 404 and a counted, logged event.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Feature } from '../../src/app.ts';
+import { defineFeature } from '../../src/app.ts';
 import { authOf } from '../../src/auth/authenticate.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import { allFeatures } from '../../src/features.ts';
@@ -12,8 +12,8 @@ import { bearer } from '../helpers/factories.ts';
 import { buildTenant, call, control, type Tenant } from './world.ts';
 
 // A deliberately buggy route: it writes a control for another organisation. RLS must refuse it.
-const buggyFeature: Feature = (app, deps) => {
-  app.post('/api/test-only/cross-tenant-write', { preHandler: [deps.authenticate] }, async (request) => {
+const buggyFeature = defineFeature({ name: 'test-buggy', dependencies: ['identity'] }, async (app, deps) => {
+  app.post('/api/test-only/cross-tenant-write', { preHandler: [app.authenticate] }, async (request) => {
     const auth = authOf(request);
     return tenantTransaction(deps.db.appPool, { orgId: auth.orgId, requestId: request.id }, (tx) =>
       tx.query(
@@ -22,7 +22,7 @@ const buggyFeature: Feature = (app, deps) => {
       ),
     );
   });
-};
+});
 
 let t: TestApp;
 let a: Tenant;

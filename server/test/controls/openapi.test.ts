@@ -1,17 +1,18 @@
 // The OpenAPI document stays in step with the routes: every /api and /auth route the server
 // registers is in /api/docs/json with its method, and the readable page is served.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Feature } from '../../src/app.ts';
+import { defineFeature } from '../../src/app.ts';
 import { allFeatures } from '../../src/features.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 const registered: Array<{ method: string; url: string }> = [];
-const recordRoutes: Feature = (app) => {
+// On the whole app (decoratesApp), so its onRoute hook sees the routes of every later feature.
+const recordRoutes = defineFeature({ name: 'test-record-routes', decoratesApp: true }, async (app) => {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) registered.push({ method: method.toLowerCase(), url: route.url });
   });
-};
+});
 
 let t: TestApp;
 beforeAll(async () => {

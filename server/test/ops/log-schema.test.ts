@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type App, buildApp, type Feature } from '../../src/app.ts';
+import { type App, buildApp, defineFeature } from '../../src/app.ts';
 import { authOf } from '../../src/auth/authenticate.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -32,16 +32,19 @@ const BACKGROUND_EVENTS = new Set([
 ]);
 
 // A deliberately buggy route that writes into another organisation: RLS refuses it.
-const crossTenantWrite: Feature = (app, deps) => {
-  app.post('/api/test-only/cross-tenant-write', { preHandler: [deps.authenticate] }, async (request) =>
-    tenantTransaction(deps.db.appPool, { orgId: authOf(request).orgId }, (tx) =>
-      tx.query(
-        `INSERT INTO controls (organization_id, name, control_type, functional_range) VALUES ($1, 'x', 'physical', 'narrow')`,
-        [randomUUID()],
+const crossTenantWrite = defineFeature(
+  { name: 'test-cross-tenant-write', dependencies: ['identity'] },
+  async (app, deps) => {
+    app.post('/api/test-only/cross-tenant-write', { preHandler: [app.authenticate] }, async (request) =>
+      tenantTransaction(deps.db.appPool, { orgId: authOf(request).orgId }, (tx) =>
+        tx.query(
+          `INSERT INTO controls (organization_id, name, control_type, functional_range) VALUES ($1, 'x', 'physical', 'narrow')`,
+          [randomUUID()],
+        ),
       ),
-    ),
-  );
-};
+    );
+  },
+);
 
 /** Event names from the first cell of each row of the security events table. */
 const documentedEvents = readFileSync(

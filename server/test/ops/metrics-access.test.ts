@@ -2,7 +2,7 @@
 // listener, or anyone on the app port in development only. The bare liveness answer {status}
 // (200, or 503 when a component is down) stays public everywhere.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Feature } from '../../src/app.ts';
+import { defineFeature, type Feature } from '../../src/app.ts';
 import { identityFeature } from '../../src/auth/feature.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -100,9 +100,9 @@ describe('METRICS_PORT', () => {
 });
 
 describe('a component down', () => {
-  const down: Feature = (_app, deps) => {
+  const down = defineFeature({ name: 'test-down' }, async (_app, deps) => {
     deps.healthChecks.push({ name: 'engine', check: async () => ({ ok: false, detail: { slot: 'lost' } }) });
-  };
+  });
 
   it('is 503 {status: "unavailable"} for anyone, with the details only for the audience', async () => {
     const t = await appFor(WITH_TOKEN, [identityFeature, down]);

@@ -1,7 +1,7 @@
 // Test harness for the built-in sync engine: a real app listening on loopback with the engine's
 // internal protocol route, so the official client talks to it over HTTP.
 import { randomUUID } from 'node:crypto';
-import type { Feature } from '../../src/app.ts';
+import { defineFeature } from '../../src/app.ts';
 import { identityFeature } from '../../src/auth/feature.ts';
 import { currentTxid, tenantTransaction } from '../../src/db/tenant.ts';
 import {
@@ -16,7 +16,7 @@ export type EngineApp = TestApp & { engine: ShapeEngineHandle; baseUrl: string; 
 
 export async function startEngineApp(options: Partial<EngineOptions> = {}, port = 0): Promise<EngineApp> {
   let engine: ShapeEngineHandle | undefined;
-  const engineFeature: Feature = (app, deps) => {
+  const engineFeature = defineFeature({ name: 'test-engine' }, async (app, deps) => {
     engine = createShapeEngine({
       db: deps.db,
       log: deps.log,
@@ -26,7 +26,7 @@ export async function startEngineApp(options: Partial<EngineOptions> = {}, port 
       options: { liveTimeoutMs: 1_000, ...options },
     });
     engine.registerRoutes(app);
-  };
+  });
   const t = await createTestApp({ features: [identityFeature, engineFeature] });
   const address = await t.app.listen({ port, host: '127.0.0.1' });
   return {
