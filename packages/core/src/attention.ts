@@ -87,19 +87,29 @@ export function isSlaBreached(
   return sla.performance_current !== null && sla.performance_current < sla.uptime_percentage;
 }
 
+/** The overdue rule alone (the web app computes it locally, the server with the others). */
+export function overdueReason(
+  quadrant: Quadrant,
+  lastTouchedAt: Date | null,
+  rule: StrategyRule,
+  now: Date,
+): AttentionReason | undefined {
+  if (!isOverdue(lastTouchedAt, rule.frequency_days, now)) return undefined;
+  return {
+    code: 'overdue',
+    message:
+      lastTouchedAt === null
+        ? 'Never touched: nobody has used, inspected, maintained or tested it.'
+        : `Not touched for ${Math.floor(daysBetween(lastTouchedAt, now))} days; ` +
+          `${quadrant} controls are due every ${rule.frequency_days} days.`,
+  };
+}
+
 export function attentionReasons(input: AttentionInput, rules: StrategyRules, now: Date): AttentionReason[] {
   const rule = rules[input.quadrant];
   const reasons: AttentionReason[] = [];
-  if (isOverdue(input.lastTouchedAt, rule.frequency_days, now)) {
-    reasons.push({
-      code: 'overdue',
-      message:
-        input.lastTouchedAt === null
-          ? 'Never touched: nobody has used, inspected, maintained or tested it.'
-          : `Not touched for ${Math.floor(daysBetween(input.lastTouchedAt, now))} days; ` +
-            `${input.quadrant} controls are due every ${rule.frequency_days} days.`,
-    });
-  }
+  const overdue = overdueReason(input.quadrant, input.lastTouchedAt, rule, now);
+  if (overdue) reasons.push(overdue);
   if (input.quadrant === 'specialist') {
     const due = input.competencies.filter((record) =>
       isCompetencyDue(record, rule.notification_days_before, now),

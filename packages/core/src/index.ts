@@ -6,3 +6,7 @@ export * from './attention.ts';
 export * from './distance.ts';
 export * from './quadrant.ts';
 export * from './risk.ts';
+export * from './roles.ts';
+export * from './rows.ts';
+export * from './strategies.ts';
+export * from './tables.ts';

@@ -1,15 +1,10 @@
 // Owns request authentication for /api and /api/electric: the Bearer token is verified
 // (auth/tokens.ts), its session checked against revocation, and the verified context put on
 // `request.auth`. Handlers read the organisation only from there, never from the body.
+import { type Role, roleAtLeast } from '@sertantai/core';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../http/errors.ts';
-import {
-  type AccessClaims,
-  type Role,
-  TokenRejected,
-  type TokenSettings,
-  verifyAccessToken,
-} from './tokens.ts';
+import { type AccessClaims, TokenRejected, type TokenSettings, verifyAccessToken } from './tokens.ts';
 
 export type AuthContext = {
   userId: string;
@@ -29,12 +24,6 @@ export type RevocationCheck = (claims: AccessClaims) => Promise<boolean>;
 
 /** Called on every rejection, for the structured log line and auth_failures_total. */
 export type RejectionListener = (request: FastifyRequest, reason: string) => void;
-
-const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
-
-export function roleAtLeast(role: Role, minimum: Role): boolean {
-  return ROLE_RANK[role] >= ROLE_RANK[minimum];
-}
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

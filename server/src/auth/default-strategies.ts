@@ -1,15 +1,8 @@
-// Owns the default verification strategies every new organisation starts with, one per
-// quadrant. Registration calls it inside the organisation's first transaction; the seed reuses it.
+// Owns writing the default verification strategies (DEFAULT_STRATEGIES in @sertantai/core) for a
+// new organisation. Registration calls it inside the organisation's first transaction; the seed
+// and the admin command reuse it.
+import { DEFAULT_NOTIFICATION_DAYS_BEFORE, DEFAULT_STRATEGIES } from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
-
-export const DEFAULT_STRATEGIES = [
-  { quadrant: 'self', method: 'user_reporting', frequency_days: 30 },
-  { quadrant: 'specialist', method: 'toolbox_talk', frequency_days: 90 },
-  { quadrant: 'service', method: 'sla_monitoring', frequency_days: 7 },
-  { quadrant: 'strange', method: 'proactive_sampling', frequency_days: 180 },
-] as const;
-
-export const DEFAULT_NOTIFICATION_DAYS_BEFORE = 7;
 
 /** Inserts the four default strategies (idempotent: an existing quadrant is left alone). */
 export async function insertDefaultStrategies(tx: Tx, orgId: string): Promise<void> {

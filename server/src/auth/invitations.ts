@@ -7,6 +7,8 @@
 // in another organisation (no enumeration), and an unaccepted invitation holds no address (no
 // squatting): it expires, and any organisation may invite the address meanwhile. The first
 // acceptance wins; a later one is refused like a used link.
+
+import type { Role } from '@sertantai/core';
 import { type Tx, tenantTransaction } from '../db/tenant.ts';
 import { conflict, forbidden, notFound } from '../http/errors.ts';
 import { contextOf } from '../http/tenant-context.ts';
@@ -14,7 +16,6 @@ import type { AuthContext } from './authenticate.ts';
 import { enforceLimit } from './issue-tokens.ts';
 import { newOpaqueToken, tokenHash } from './refresh-tokens.ts';
 import type { IdentityServiceDeps, RequestMeta } from './service.ts';
-import type { Role } from './tokens.ts';
 import { lockMember, type UserRow } from './users.ts';
 
 export type NewInvitation = { email: string; role: Role; name?: string | undefined };

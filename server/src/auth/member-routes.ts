@@ -1,6 +1,8 @@
 // Owns the member and account routes of the identity service: listing, adding and inviting
 // members, re-sending invitations, password-reset links, changing roles, removing, and
 // changing one's own password. Thin: validate, call the service, shape the answer.
+
+import { ROLES } from '@sertantai/core';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../app.ts';
@@ -8,7 +10,6 @@ import { authOf, requireRole } from './authenticate.ts';
 import { PASSWORD_MAX } from './passwords.ts';
 import { doc, email, requestMeta as meta, newPassword, personName } from './schemas.ts';
 import type { IdentityService } from './service.ts';
-import { ROLES } from './tokens.ts';
 
 const memberBody = z
   .object({ email, role: z.enum(ROLES), password: newPassword.optional(), name: personName.optional() })

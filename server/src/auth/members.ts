@@ -6,6 +6,8 @@
 // Adding with a password creates an account, as POST /auth/register does: both answer 409 for
 // an address that has an account anywhere (the unique e-mail cannot be hidden there), and both
 // are rate-limited. Inviting never reveals it (see invitations.ts).
+
+import type { Role } from '@sertantai/core';
 import { tenantTransaction } from '../db/tenant.ts';
 import { conflict, forbidden, unauthorized } from '../http/errors.ts';
 import { contextOf } from '../http/tenant-context.ts';
@@ -15,7 +17,6 @@ import { afterRevocation, enforceLimit } from './issue-tokens.ts';
 import { hashPassword } from './passwords.ts';
 import { revokeSessions } from './revocation.ts';
 import type { IdentityServiceDeps, RequestMeta } from './service.ts';
-import type { Role } from './tokens.ts';
 import {
   directoryLookup,
   emailTaken,

@@ -5,11 +5,9 @@
 // checks every claim; each rejection carries a reason (for logs and metrics) and a contract
 // code (for the client).
 import { createHmac, createSecretKey, type KeyObject, randomUUID, timingSafeEqual } from 'node:crypto';
+import { ROLES, type Role } from '@sertantai/core';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
-
-export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
 
 export type AccessClaims = {
   userId: string;

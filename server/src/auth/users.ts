@@ -2,11 +2,11 @@
 // returns, the directory lookup that finds a tenant before its transaction, the owner and
 // member locks that keep an organisation with at least one owner, and e-mail rules.
 import { randomUUID } from 'node:crypto';
+import type { Role } from '@sertantai/core';
 import type { Database } from '../db/database.ts';
 import { timed } from '../db/query-timing.ts';
 import type { Tx } from '../db/tenant.ts';
 import { conflict, notFound } from '../http/errors.ts';
-import type { Role } from './tokens.ts';
 
 export const USER_COLUMNS = 'id, organization_id, email, name, role, confirmed_at, created_at, updated_at';
 export const ORG_COLUMNS =

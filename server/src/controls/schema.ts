@@ -1,13 +1,12 @@
 // Owns the request schemas of the controls routes. Bodies and queries are strict: unknown
 // fields (organization_id above all) are refused with 400, never silently dropped.
 
-import { QUADRANTS } from '@sertantai/core';
+import { INTERACTION_TYPES, QUADRANTS } from '@sertantai/core';
 import { z } from 'zod';
 import { name, pagination, text, uuid } from './fields.ts';
 
 export const CONTROL_TYPES = ['physical', 'procedural', 'technical'] as const;
 export const FUNCTIONAL_RANGES = ['narrow', 'wide'] as const;
-export const INTERACTION_TYPES = ['use', 'inspect', 'maintain', 'test'] as const;
 
 const controlFields = {
   name: name(200),

@@ -1,10 +1,9 @@
 // Owns the demo content: who works at each demo organisation, its providers and network, its
 // controls and the story of their last eight months (touches on given days ago). The seed
 // replays that story through the real engine, so the history is what the app would have made.
+import type { Role } from '@sertantai/core';
 
-export type DemoRole = 'owner' | 'admin' | 'member' | 'viewer';
-
-export const DEMO_PASSWORDS: Record<DemoRole, string> = {
+export const DEMO_PASSWORDS: Record<Role, string> = {
   owner: 'demo-password-1',
   admin: 'demo-password-2',
   member: 'demo-password-3',
@@ -23,7 +22,7 @@ export type DemoControl = {
   /** Days ago of each touch, by whom and how; the last one decides today's quadrant. */
   touches: Array<{
     daysAgo: number;
-    by: DemoRole;
+    by: Role;
     type: 'use' | 'inspect' | 'maintain' | 'test';
     issues?: boolean;
     notes?: string;

@@ -4,6 +4,7 @@
 // on a direct owner connection, never the pooled one, keeps two starting processes from both seeding). The story is replayed through the real
 // services (create, touch, the daily sweep) with the time set back, so the history is real.
 import { randomUUID } from 'node:crypto';
+import { ROLES, type Role } from '@sertantai/core';
 import { insertDefaultStrategies } from '../auth/default-strategies.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { sweepOrganization } from '../classification/service.ts';
@@ -18,7 +19,6 @@ import {
   DEMO_ORGANIZATIONS,
   DEMO_PASSWORDS,
   type DemoOrganization,
-  type DemoRole,
   HISTORY_DAYS,
 } from './demo-data.ts';
 
@@ -26,7 +26,6 @@ export type DemoLogin = { organization: string; role: string; email: string; pas
 
 const SEED_LOCK = [0x5e47a, 2] as const;
 const DAY_MS = 86_400_000;
-const ROLES: DemoRole[] = ['owner', 'admin', 'member', 'viewer'];
 
 export async function seedDemoData(
   db: Database,
@@ -70,7 +69,7 @@ async function seedOrganization(db: Database, demo: DemoOrganization, now: Date)
   const orgId = randomUUID();
   const passwordHashes = Object.fromEntries(
     await Promise.all(ROLES.map(async (role) => [role, await hashPassword(DEMO_PASSWORDS[role])] as const)),
-  ) as Record<DemoRole, string>;
+  ) as Record<Role, string>;
   await tenantTransaction(db.appPool, { orgId, requestId: 'seed' }, async (tx) => {
     await tx.query('INSERT INTO organizations (id, name, slug) VALUES ($1, $2, $3)', [
       orgId,
@@ -78,7 +77,7 @@ async function seedOrganization(db: Database, demo: DemoOrganization, now: Date)
       demo.slug,
     ]);
     await insertDefaultStrategies(tx, orgId);
-    const users = {} as Record<DemoRole, string>;
+    const users = {} as Record<Role, string>;
     for (const role of ROLES) {
       const { rows } = await tx.query(
         `INSERT INTO users (organization_id, email, name, password_hash, role, confirmed_at)
@@ -162,7 +161,7 @@ async function seedEvidence(
   now: Date,
   control: Map<string, string>,
   providers: Record<string, string>,
-  users: Record<DemoRole, string>,
+  users: Record<Role, string>,
 ) {
   const id = (name: string) => control.get(name)!;
   const traces: Array<[string, string, string, string, number]> = [
@@ -212,7 +211,7 @@ async function seedEvidence(
       ],
     );
   }
-  const competencies: Array<[DemoRole, string, string, number, number | null]> = [
+  const competencies: Array<[Role, string, string, number, number | null]> = [
     // user, control, level, next refresher (days from now), certification expires (days from now)
     ['member', id('Confined-space rescue kit'), 'competent', 5, 200],
     ['admin', id('Confined-space rescue kit'), 'expert', 150, 400],

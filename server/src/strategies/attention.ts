@@ -1,7 +1,8 @@
 // Owns the attention service: gathers what the attention rules (attention.ts in
 // @sertantai/core) read for a set of controls — last touch, last audit (Strange), competency
 // dates (Specialist), SLA performance (Service) — in one statement inside the caller's tenant
-// transaction, and answers the reasons per control. Each input is fetched only for the quadrant whose rule reads it.
+// transaction, and answers the reasons per control. Each input is fetched only for the quadrant
+// whose rule reads it.
 
 import {
   type AttentionReason,
@@ -9,9 +10,9 @@ import {
   type CompetencyDates,
   type Quadrant,
   type SlaPerformance,
+  strategyRules,
 } from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
-import { strategyRules } from './service.ts';
 
 type InputRow = {
   id: string;

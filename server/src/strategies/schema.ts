@@ -1,12 +1,6 @@
 // Request schemas of /api/verification-strategies.
+import { STRATEGY_METHODS } from '@sertantai/core';
 import { z } from 'zod';
-
-export const STRATEGY_METHODS = [
-  'user_reporting',
-  'toolbox_talk',
-  'sla_monitoring',
-  'proactive_sampling',
-] as const;
 
 export const strategyPatchSchema = z
   .object({

@@ -2,8 +2,7 @@
 // and how often. The attention rules and the risk score read them through loadStrategyRules; an
 // organisation missing a quadrant (created before defaults existed) falls back to the default.
 
-import type { Quadrant, StrategyRules } from '@sertantai/core';
-import { DEFAULT_NOTIFICATION_DAYS_BEFORE, DEFAULT_STRATEGIES } from '../auth/default-strategies.ts';
+import { type Quadrant, type StrategyRules, strategyRules } from '@sertantai/core';
 import { sweepOrganization } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { notFound } from '../http/errors.ts';
@@ -22,32 +21,11 @@ export type StrategyRow = {
   updated_at: Date;
 };
 
-const DEFAULT_RULES: StrategyRules = Object.fromEntries(
-  DEFAULT_STRATEGIES.map((s) => [
-    s.quadrant,
-    { frequency_days: s.frequency_days, notification_days_before: DEFAULT_NOTIFICATION_DAYS_BEFORE },
-  ]),
-) as StrategyRules;
-
 export async function loadStrategyRules(tx: Tx): Promise<StrategyRules> {
   const { rows } = await tx.query<StrategyRow>(
     `SELECT quadrant, frequency_days, notification_days_before FROM verification_strategies`,
   );
   return strategyRules(rows);
-}
-
-/** The rules from stored strategy rows, with the default for any quadrant that has none. */
-export function strategyRules(
-  rows: ReadonlyArray<Pick<StrategyRow, 'quadrant' | 'frequency_days' | 'notification_days_before'>>,
-): StrategyRules {
-  const rules = structuredClone(DEFAULT_RULES);
-  for (const row of rows) {
-    rules[row.quadrant] = {
-      frequency_days: row.frequency_days,
-      notification_days_before: row.notification_days_before,
-    };
-  }
-  return rules;
 }
 
 export async function listStrategies(tx: Tx): Promise<StrategyRow[]> {

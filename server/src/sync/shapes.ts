@@ -4,6 +4,7 @@
 // with the caller's organisation as a bind parameter. Nothing outside these lists can be
 // selected, filtered on or returned; users never carry password hashes, tokens or secrets.
 import { createHash } from 'node:crypto';
+import { isSyncedTable, type SyncedTable } from '@sertantai/core';
 import type { ShapeDefinition } from './upstream.ts';
 import {
   type ColumnType,
@@ -35,7 +36,8 @@ function table(name: string, columns: Record<string, ColumnInfo>, orgColumn = 'o
   return { name, orgColumn, primaryKey: ['id'], columns };
 }
 
-export const SYNCABLE_TABLES: Readonly<Record<string, TableSpec>> = {
+/** Keyed by SYNCED_TABLES (@sertantai/core): a table missing here or not in that list does not compile. */
+export const SYNCABLE_TABLES: Readonly<Record<SyncedTable, TableSpec>> = {
   controls: table('controls', {
     id: nn('uuid'),
     organization_id: nn('uuid'),
@@ -179,7 +181,7 @@ export function tableSpec(name: string | undefined): TableSpec {
   // Accept `public.controls` and quoted names the client may send; nothing else.
   const match = /^(?:"?public"?\.)?"?([a-z_][a-z0-9_]*)"?$/.exec(name);
   const bare = match?.[1];
-  const spec = bare !== undefined && Object.hasOwn(SYNCABLE_TABLES, bare) ? SYNCABLE_TABLES[bare] : undefined;
+  const spec = isSyncedTable(bare) ? SYNCABLE_TABLES[bare] : undefined;
   if (!spec) throw new TableNotSyncable(name);
   return spec;
 }

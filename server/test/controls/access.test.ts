@@ -1,10 +1,10 @@
 // Roles and isolation on every controls/providers route: each route in each role, and every
 // route that names an id tried with another organisation's id (404, and nothing changes).
 import { randomUUID } from 'node:crypto';
+import { ROLES, type Role } from '@sertantai/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../src/auth/tokens.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { buildTenant, call, control, type Json, link, provider, ROLES, type Tenant } from './world.ts';
+import { buildTenant, call, control, type Json, link, provider, type Tenant } from './world.ts';
 
 let t: TestApp;
 let a: Tenant;

@@ -1,6 +1,6 @@
 // Test world for the controls API: two organisations, a user in every role in each, and small
 // request helpers. Each test file builds its own world, so files run in parallel safely.
-import type { Role } from '../../src/auth/tokens.ts';
+import { ROLES, type Role } from '@sertantai/core';
 import type { TestApp } from '../helpers/app.ts';
 import {
   bearer,
@@ -9,8 +9,6 @@ import {
   type TestOrganization,
   type TestUser,
 } from '../helpers/factories.ts';
-
-export const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
 
 export type Tenant = { org: TestOrganization; users: Record<Role, TestUser> };
 

@@ -2,9 +2,8 @@
 // straight through tenantTransaction (as the runtime role) so a test can set any state —
 // a control last touched 200 days ago, an SLA below its uptime — without going through time.
 import { randomUUID } from 'node:crypto';
-import type { Quadrant } from '@sertantai/core';
+import type { Quadrant, Role } from '@sertantai/core';
 import { insertDefaultStrategies } from '../../src/auth/default-strategies.ts';
-import type { Role } from '../../src/auth/tokens.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, buildUser, type TestUser } from '../helpers/factories.ts';

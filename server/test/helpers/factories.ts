@@ -1,7 +1,8 @@
 // Row-writing factories for tests. Every row is written through tenantTransaction, as the
 // runtime role, exactly as the application writes it.
 import { randomUUID } from 'node:crypto';
-import { type Role, signAccessToken } from '../../src/auth/tokens.ts';
+import type { Role } from '@sertantai/core';
+import { signAccessToken } from '../../src/auth/tokens.ts';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';

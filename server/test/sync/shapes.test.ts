@@ -1,6 +1,7 @@
 // The shape allow-lists against the real schema (types, nullability, publication), the secrets
 // they must never carry, the columns parser, and the organisation filter every shape starts with.
 import { randomUUID } from 'node:crypto';
+import { SYNCED_TABLES } from '@sertantai/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -38,11 +39,14 @@ describe('allow-lists', () => {
     }
   });
 
-  it('cover exactly the tables of the sync publication', async () => {
+  it('cover exactly the synced tables, and the sync publication holds exactly those', async () => {
     const { rows } = await client.query(
-      `SELECT tablename FROM pg_publication_tables WHERE pubname = 'sertantai_sync'`,
+      `SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'sertantai_sync'`,
     );
-    expect(rows.map((r) => r.tablename).sort()).toEqual(Object.keys(SYNCABLE_TABLES).sort());
+    expect(rows.map((r) => `${r.schemaname}.${r.tablename}`).sort()).toEqual(
+      SYNCED_TABLES.map((table) => `public.${table}`).sort(),
+    );
+    expect(Object.keys(SYNCABLE_TABLES).sort()).toEqual([...SYNCED_TABLES].sort());
   });
 
   it('never carry password hashes, tokens or secrets', () => {

@@ -1,6 +1,7 @@
 // The app's top-level reactive state: the session and, while signed in, the local database.
+import { type Role, roleAtLeast } from '@sertantai/core';
 import { onSignedOut, session } from './api/client';
-import type { Role, SessionState } from './api/session-types';
+import type { SessionState } from './api/session-types';
 import { createData, type Data } from './data/db';
 
 let sessionState = $state.raw<SessionState>({ status: 'loading' });
@@ -20,12 +21,12 @@ export const app = {
   /** Admins and owners manage controls, providers and links. */
   get canManage(): boolean {
     const role = this.role;
-    return role === 'owner' || role === 'admin';
+    return role !== undefined && roleAtLeast(role, 'admin');
   },
   /** Members and above log interactions and traces. */
   get canLog(): boolean {
     const role = this.role;
-    return role === 'owner' || role === 'admin' || role === 'member';
+    return role !== undefined && roleAtLeast(role, 'member');
   },
 };
 

@@ -9,7 +9,7 @@ import { registerInternalShapeRoute, type WhereCompiler } from './routes.ts';
 
 export { ShapeEngine } from './engine.ts';
 export { defaultEngineOptions, type EngineOptions } from './options.ts';
-export { engineSecret, INTERNAL_SHAPE_PATH, SYNC_TABLES, type WhereCompiler } from './routes.ts';
+export { engineSecret, INTERNAL_SHAPE_PATH, type WhereCompiler } from './routes.ts';
 
 export type ShapeEngineHandle = ReturnType<typeof createShapeEngine>;
 

@@ -7,6 +7,7 @@
 // the endpoint always binds to `organization_id = $1`; `requester` is the user a forwarding
 // process authenticated.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isSyncedTable } from '@sertantai/core';
 import type { FastifyInstance } from 'fastify';
 import { type Config, MIN_SECRET_BYTES } from '../../config.ts';
 import { notModified } from '../http-cache.ts';
@@ -16,18 +17,6 @@ import type { ShapeDefinition, ShapeUpstream, SubsetDefinition } from '../upstre
 import { compileElectricWhere, whereParserReady } from './electric-where.ts';
 
 export const INTERNAL_SHAPE_PATH = '/internal/electric/v1/shape';
-
-/** Tables in publication sertantai_sync. */
-export const SYNC_TABLES = new Set([
-  'organizations',
-  'users',
-  'control_providers',
-  'controls',
-  'control_interactions',
-  'quadrant_classifications',
-  'organizational_traces',
-  'competency_records',
-]);
 
 export type CompiledWhere = ShapeDefinition['filter'];
 /** Compiles a full `where` (tenant predicate included) with its params; throws on refusal. */
@@ -107,7 +96,7 @@ export function registerInternalShapeRoute(
     const response = await (async () => {
       if (!sameSecret(secret, expectedSecret)) return invalid({ secret: ['is missing or wrong'] }, 401);
       const table = query.get('table') ?? '';
-      if (!SYNC_TABLES.has(table)) return invalid({ table: ['is not a synced table'] });
+      if (!isSyncedTable(table)) return invalid({ table: ['is not a synced table'] });
       const params: string[] = [];
       for (const [name, value] of query) {
         const match = /^params\[(\d{1,3})\]$/.exec(name);

@@ -1,6 +1,6 @@
 // The shapes the session store deals in: who is signed in, its state, and what it needs
 // from the outside world (fetch, clock, timers, cross-tab lock and broadcast, storage).
-export type Role = 'owner' | 'admin' | 'member' | 'viewer';
+import type { Role } from '@sertantai/core';
 
 export type SessionUser = { id: string; email: string; name?: string | null; role?: Role };
 export type SessionOrganization = {

@@ -10,10 +10,10 @@
 // - A refused refresh signs the user out with a message; a refresh that cannot reach the
 //   server keeps the session (offline) and tries again later.
 // Pure TypeScript with injected fetch/clock/timers so it is unit-tested without a browser.
+import type { Role } from '@sertantai/core';
 import { ApiError, errorFromResponse, networkError } from './errors';
 import type {
   Profile,
-  Role,
   SessionDeps,
   SessionMessage,
   SessionOrganization,

@@ -1,6 +1,6 @@
 // Reads the timing of an access token in the browser: its claims (unverified: the server
 // verifies) and when to refresh it. Pure, so the session store's schedule is unit-tested.
-import type { Role } from './session-types';
+import type { Role } from '@sertantai/core';
 
 /** Reads `exp` and `iat` (seconds) from a JWT without verifying it (the server verifies). */
 export function decodeClaims(token: string): { exp?: number; iat?: number; role?: Role } {

@@ -7,7 +7,18 @@
 // tables sync while a screen that shows them is open (and a few seconds after), so at most 4
 // streams are live at once and API calls always find a free connection.
 
-import { daysSince, quadrantOf } from '@sertantai/core';
+import {
+  type Classification,
+  type Competency,
+  type Control,
+  daysSince,
+  type Interaction,
+  type InteractionType,
+  type Member,
+  type Provider,
+  quadrantOf,
+  type Trace,
+} from '@sertantai/core';
 import type { OfflineExecutor } from '@tanstack/offline-transactions';
 import { IndexedDBAdapter, NonRetriableError, startOfflineExecutor } from '@tanstack/offline-transactions';
 import { ApiError, errorFromResponse, messageOf } from '../api/errors';
@@ -17,16 +28,6 @@ import { notify } from '../ui/toast.svelte';
 import { indexedDbCache, type ShapeCache } from './cache';
 import { type ShapeWiring, syncedCollection } from './shape';
 import { activity } from './status.svelte';
-import type {
-  Classification,
-  Competency,
-  Control,
-  Interaction,
-  InteractionType,
-  Member,
-  Provider,
-  Trace,
-} from './types';
 
 const TXID_TIMEOUT_MS = 30_000;
 /** How long a live query over an on-demand table outlives its screen. */

@@ -2,14 +2,15 @@
 // (/api/organization) and the verification strategy per quadrant (/api/verification-strategies;
 // the Self frequency is also the Recent/Distant threshold). Writes throw an ApiError the
 // screen shows.
+
+import type { Organization, Quadrant, StrategyMethod } from '@sertantai/core';
 import { session } from '../api/client';
 import { sendJson } from './records';
-import type { Organization, Quadrant } from './types';
 
 export type Strategy = {
   id: string;
   quadrant: Quadrant;
-  method: 'user_reporting' | 'toolbox_talk' | 'sla_monitoring' | 'proactive_sampling';
+  method: StrategyMethod;
   frequency_days: number;
   notification_days_before: number;
   escalation_enabled: boolean;

@@ -2,17 +2,8 @@
 // Authorization header (a function, read before every request), the 401 → refresh → resume
 // path, and the value parsers. Kept apart from the collection so it is unit-tested alone.
 import { FetchError, type ShapeStreamOptions } from '@electric-sql/client';
+import type { SyncedTable } from '@sertantai/core';
 import type { ShapeCache } from './cache';
-
-export type SyncTable =
-  | 'controls'
-  | 'control_interactions'
-  | 'control_providers'
-  | 'quadrant_classifications'
-  | 'competency_records'
-  | 'organizational_traces'
-  | 'organizations'
-  | 'users';
 
 export type ShapeWiring = {
   /** Absolute URL of the sync endpoint. */
@@ -26,7 +17,7 @@ export type ShapeWiring = {
   cacheKey?: string;
   fetchClient?: typeof fetch;
   /** Reports each stream's state for the online/offline/syncing indicator. */
-  onActivity?: (table: SyncTable, state: 'request' | 'response' | 'error') => void;
+  onActivity?: (table: SyncedTable, state: 'request' | 'response' | 'error') => void;
 };
 
 /** PostgreSQL text timestamps ("2026-01-02 03:04:05.6+00") to ISO strings. */
@@ -48,7 +39,7 @@ const parser = {
 };
 
 /** The ShapeStream options for one table: URL, params, per-request header, 401 handling. */
-export function shapeOptions(table: SyncTable, wiring: ShapeWiring): ShapeStreamOptions {
+export function shapeOptions(table: SyncedTable, wiring: ShapeWiring): ShapeStreamOptions {
   const activityFetch: typeof fetch = async (input, init) => {
     wiring.onActivity?.(table, 'request');
     try {

@@ -9,11 +9,12 @@
 //   stream delivers its first batch, that batch replaces the cached rows in one transaction
 //   (truncate + snapshot), so nothing stale survives.
 
+import type { SyncedTable } from '@sertantai/core';
 import { type Collection, createCollection } from '@tanstack/db';
 import { type ElectricCollectionUtils, electricCollectionOptions } from '@tanstack/electric-db-collection';
-import { type ShapeWiring, type SyncTable, shapeOptions } from './shape-options';
+import { type ShapeWiring, shapeOptions } from './shape-options';
 
-export type { ShapeWiring, SyncTable };
+export type { ShapeWiring };
 export { shapeOptions };
 
 type Row = { id: string };
@@ -39,7 +40,7 @@ export type SyncedCollectionOptions = Handlers & {
  * A TanStack DB collection (electric-db-collection) for `table`, with the offline copy.
  */
 export function syncedCollection<T extends Row>(
-  table: SyncTable,
+  table: SyncedTable,
   wiring: ShapeWiring,
   options: SyncedCollectionOptions,
 ): SyncedCollection<T> {

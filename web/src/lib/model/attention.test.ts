@@ -1,6 +1,6 @@
+import { type Control, DEFAULT_RULES, strategyRules } from '@sertantai/core';
 import { describe, expect, it } from 'vitest';
-import type { Control } from '../data/types';
-import { attentionList, DEFAULT_RULES, overdueReason, rulesFrom } from './attention';
+import { attentionList, controlOverdue } from './attention';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
@@ -30,19 +30,19 @@ const control = (
 
 describe('attention on the client', () => {
   it('flags overdue controls against their quadrant frequency', () => {
-    expect(overdueReason(control('a', 'self', daysAgo(10)), DEFAULT_RULES, NOW)).toBeUndefined();
-    expect(overdueReason(control('b', 'self', daysAgo(31)), DEFAULT_RULES, NOW)?.message).toContain(
+    expect(controlOverdue(control('a', 'self', daysAgo(10)), DEFAULT_RULES, NOW)).toBeUndefined();
+    expect(controlOverdue(control('b', 'self', daysAgo(31)), DEFAULT_RULES, NOW)?.message).toContain(
       '31 days',
     );
-    expect(overdueReason(control('c', 'strange', null), DEFAULT_RULES, NOW)?.message).toMatch(
+    expect(controlOverdue(control('c', 'strange', null), DEFAULT_RULES, NOW)?.message).toMatch(
       /Never touched/,
     );
-    expect(overdueReason(control('d', 'service', daysAgo(8)), DEFAULT_RULES, NOW)).toBeDefined();
+    expect(controlOverdue(control('d', 'service', daysAgo(8)), DEFAULT_RULES, NOW)).toBeDefined();
   });
 
   it("uses the organisation's strategies when known", () => {
-    const rules = rulesFrom([{ quadrant: 'self', frequency_days: 5, notification_days_before: 1 }]);
-    expect(overdueReason(control('a', 'self', daysAgo(6)), rules, NOW)).toBeDefined();
+    const rules = strategyRules([{ quadrant: 'self', frequency_days: 5, notification_days_before: 1 }]);
+    expect(controlOverdue(control('a', 'self', daysAgo(6)), rules, NOW)).toBeDefined();
     expect(rules.strange.frequency_days).toBe(180);
   });
 

@@ -1,5 +1,5 @@
+import type { Control } from '@sertantai/core';
 import { describe, expect, it } from 'vitest';
-import type { Control } from '../data/types';
 import { axisPosition, markerPath, nextPoint, placeControl, quadrantCounts, riskBand } from './matrix';
 import { movements } from './movement';
 

@@ -3,7 +3,7 @@
 // (Close bottom, Remote top). Each axis is piecewise linear with the organisation's threshold
 // exactly in the middle, so the four quadrants are equal squares and the threshold lines are
 // drawn at 50%. Values beyond the far end (and "never touched" / "unreachable") sit at the edge.
-import type { Control, Quadrant } from '../data/types';
+import type { Control, Quadrant } from '@sertantai/core';
 
 export type Thresholds = { recentDays: number; closeDistance: number };
 

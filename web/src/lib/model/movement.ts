@@ -1,5 +1,5 @@
 // Movement: how controls moved between quadrants over a period, from the classification history.
-import type { Classification, Quadrant } from '../data/types';
+import type { Classification, Quadrant } from '@sertantai/core';
 
 export type Flow = { from: Quadrant | null; to: Quadrant; count: number };
 
