@@ -6,12 +6,12 @@
 // Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
 import { randomInt } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { controlAttention } from '../server/src/controls/attention-hook.ts';
 import { listControls } from '../server/src/controls/list.ts';
 import { listControlsQuery } from '../server/src/controls/schema.ts';
 import { getControl } from '../server/src/controls/service.ts';
 import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
+import { attentionForIds } from '../server/src/strategies/attention.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
 import { benchSeconds, type LoopResult, printTable, timeLoop } from './lib/measure.ts';
 import { startBenchServer } from './lib/server.ts';
@@ -134,7 +134,7 @@ await run(
         context,
         async (tx) => {
           const row = await getControl(tx, pickId());
-          await controlAttention()?.reasonsFor(tx, [row.id as string], new Date());
+          await attentionForIds(tx, [row.id as string], new Date());
         },
         { readOnly: true },
       ),

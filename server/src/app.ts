@@ -9,6 +9,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { createEventBus, type EventBus } from './events/bus.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { createSideListeners, type ListenerRole, type SideListener } from './http/listeners.ts';
 import { requestIdOf } from './http/request-id.ts';
@@ -32,6 +33,8 @@ export type AppDeps = {
  * provides to others is a decorator (identity's `app.authenticate`), never a field of deps.
  */
 export type FeatureDeps = AppDeps & {
+  /** This app's domain events (events/domain-events.ts): features publish and subscribe here. */
+  events: EventBus;
   /** Components register health checks here (the sync engine does). */
   healthChecks: HealthCheck[];
   /** The side listener serving `role` (INTERNAL_PORT, METRICS_PORT), or undefined: the app's own. */
@@ -138,7 +141,13 @@ export async function buildApp(deps: AppDeps, features: Feature[]): Promise<App>
   });
 
   const healthChecks: HealthCheck[] = [databaseHealth(deps.db)];
-  const featureDeps: FeatureDeps = { ...deps, healthChecks, listenerFor: side.forRole };
+  const featureDeps: FeatureDeps = {
+    ...deps,
+    // One bus per app: its features' listeners never hear another app (tests build many).
+    events: createEventBus(),
+    healthChecks,
+    listenerFor: side.forRole,
+  };
   for (const feature of features) await app.register(feature, featureDeps);
   watchHealthChecks(deps.metrics, healthChecks);
   registerOpsRoutes(app, deps.metrics, healthChecks, opsAccess(deps.config, 'app'), pressure);

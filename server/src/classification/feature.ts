@@ -19,6 +19,7 @@ export const classificationFeature = defineFeature(
       lockPool: deps.db.ownerPool,
       clock: deps.clock,
       log: deps.log,
+      events: deps.events,
     });
     app.decorate('runSweep', (options?: SweepOptions) => sweeper.runOnce(options));
     if (deps.config.env !== 'test') {

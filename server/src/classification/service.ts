@@ -1,6 +1,7 @@
 // Owns reclassification: the service around the pure 2x2 rules (quadrant.ts and distance.ts in
 // @sertantai/core). Every function here runs inside the caller's tenant transaction, so the
-// control, its classification history and the follow-up listeners commit or fail together.
+// control, its classification history and the listeners of its events (controls.reclassified,
+// organization.swept) commit or fail together.
 // Moves are recorded in quadrant_classifications with their reason; a row is written only when
 // the quadrant actually changes (and once at creation).
 
@@ -13,15 +14,8 @@ import {
   type Thresholds,
 } from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
-import { notifyReclassified, notifySwept } from './hooks.ts';
-
-export type ClassificationReason =
-  | 'touch'
-  | 'time_elapsed'
-  | 'network_change'
-  | 'provider_change'
-  | 'created'
-  | 'manual';
+import type { EventPublisher } from '../events/bus.ts';
+import type { ClassificationReason } from '../events/domain-events.ts';
 
 /** The columns of a control the engine reads. */
 export type ClassifiableControl = {
@@ -130,6 +124,7 @@ async function applyPlan(
   plan: Planned[],
   reason: ClassificationReason,
   now: Date,
+  events: EventPublisher,
 ): Promise<string[]> {
   const changed = plan.filter(
     (p) => p.distance !== p.control.provider_distance || p.quadrant !== p.control.current_quadrant,
@@ -154,7 +149,11 @@ async function applyPlan(
     reason,
     now,
   );
-  await notifyReclassified(tx, { controlIds: changed.map((p) => p.control.id), reason, now });
+  await events.publish(tx, 'controls.reclassified', {
+    controlIds: changed.map((p) => p.control.id),
+    reason,
+    now,
+  });
   return moved.map((p) => p.control.id);
 }
 
@@ -169,6 +168,7 @@ export async function reclassifyByNetwork(
   tx: Tx,
   reason: 'network_change' | 'provider_change',
   now: Date,
+  events: EventPublisher,
   controlIds?: string[],
 ): Promise<{ moved: string[] }> {
   await lockNetwork(tx);
@@ -185,7 +185,7 @@ export async function reclassifyByNetwork(
     const days = daysSince(control.last_touched_at, now);
     return { control, distance, days, quadrant: quadrantOf(days, distance, thresholds) };
   });
-  return { moved: await applyPlan(tx, plan, reason, now) };
+  return { moved: await applyPlan(tx, plan, reason, now, events) };
 }
 
 /**
@@ -194,7 +194,11 @@ export async function reclassifyByNetwork(
  * distance category (reason network_change). Idempotent: a second run finds nothing to do.
  * Rows being touched right now are skipped (SKIP LOCKED); the touch classifies them itself.
  */
-export async function sweepOrganization(tx: Tx, now: Date): Promise<{ moved: string[] }> {
+export async function sweepOrganization(
+  tx: Tx,
+  now: Date,
+  events: EventPublisher,
+): Promise<{ moved: string[] }> {
   const thresholds = await loadThresholds(tx);
   const { rows } = await tx.query<ClassifiableControl>(
     `SELECT ${CONTROL_COLUMNS} FROM controls
@@ -222,9 +226,9 @@ export async function sweepOrganization(tx: Tx, now: Date): Promise<{ moved: str
     });
   }
   const moved = [
-    ...(await applyPlan(tx, byReason.time_elapsed, 'time_elapsed', now)),
-    ...(await applyPlan(tx, byReason.network_change, 'network_change', now)),
+    ...(await applyPlan(tx, byReason.time_elapsed, 'time_elapsed', now, events)),
+    ...(await applyPlan(tx, byReason.network_change, 'network_change', now, events)),
   ];
-  await notifySwept(tx, now);
+  await events.publish(tx, 'organization.swept', { moved, now });
   return { moved };
 }

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import { tenantTransaction } from '../db/tenant.ts';
+import type { EventPublisher } from '../events/bus.ts';
 import type { Logger } from '../ops/logger.ts';
 import { sweepOrganization } from './service.ts';
 
@@ -36,8 +37,10 @@ export function createSweeper(options: {
   lockPool: pg.Pool;
   clock: Clock;
   log: Logger;
+  /** Where each organisation's sweep publishes its events (the app's bus). */
+  events: EventPublisher;
 }): Sweeper {
-  const { pool, lockPool, clock, log } = options;
+  const { pool, lockPool, clock, log, events } = options;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepResult> | undefined;
 
@@ -62,7 +65,7 @@ export function createSweeper(options: {
             const result = await tenantTransaction(
               pool,
               { orgId: id, requestId: 'time-sweep' },
-              (tx) => sweepOrganization(tx, now),
+              (tx) => sweepOrganization(tx, now, events),
               { operation: 'sweep' },
             );
             moved += result.moved.length;

@@ -3,7 +3,7 @@
 // only the fixed sort expressions below enter the SQL text.
 import type { Tx } from '../db/tenant.ts';
 import { validationError } from '../http/errors.ts';
-import { controlAttention } from './attention-hook.ts';
+import { attentionForIds } from '../strategies/attention.ts';
 import type { ControlSort, ListControlsQuery } from './schema.ts';
 
 type SortSpec = { expr: string; type: 'text' | 'timestamptz' | 'numeric' };
@@ -45,13 +45,24 @@ function decodeCursor(value: string, sort: ControlSort): Cursor {
 
 export type ControlListPage = { rows: Record<string, unknown>[]; nextCursor: string | null };
 
+/** One page of the list, each row with its attention reasons (strategies/attention.ts). */
 export async function listControls(tx: Tx, query: ListControlsQuery, now: Date): Promise<ControlListPage> {
+  const page = await listControlPage(tx, query, now);
+  if (page.rows.length > 0) {
+    const reasons = await attentionForIds(
+      tx,
+      page.rows.map((row) => row.id as string),
+      now,
+    );
+    for (const row of page.rows) row.attention = reasons.get(row.id as string) ?? [];
+  }
+  return page;
+}
+
+/** The page's rows alone (the bench's baseline for what attention adds). */
+export async function listControlPage(tx: Tx, query: ListControlsQuery, now: Date): Promise<ControlListPage> {
   if (query.cursor !== undefined && query.offset !== undefined) {
     throw validationError('Use either cursor or offset, not both.', { field: 'cursor' });
-  }
-  const attention = controlAttention();
-  if (query.attention !== undefined && !attention) {
-    throw validationError('The attention filter is not available on this server.', { field: 'attention' });
   }
   const descending = query.sort.startsWith('-');
   const key = SORT_KEYS[query.sort.replace(/^-/, '')]!;
@@ -68,8 +79,8 @@ export async function listControls(tx: Tx, query: ListControlsQuery, now: Date):
     const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     where.push(`name ILIKE ${param(pattern)}`);
   }
-  if (query.attention !== undefined && attention) {
-    const ids = await attention.controlIdsNeedingAttention(tx, now);
+  if (query.attention !== undefined) {
+    const ids = await controlIdsNeedingAttention(tx, now);
     where.push(`${query.attention === 'true' ? '' : 'NOT '}(id = ANY(${param(ids)}::uuid[]))`);
   }
   if (query.cursor) {
@@ -90,13 +101,10 @@ export async function listControls(tx: Tx, query: ListControlsQuery, now: Date):
       ? encodeCursor({ s: query.sort, k: last._sort_key, i: last.id })
       : null;
   for (const row of rows) delete row._sort_key;
-  if (attention && rows.length > 0) {
-    const reasons = await attention.reasonsFor(
-      tx,
-      rows.map((row) => row.id),
-      now,
-    );
-    for (const row of rows) row.attention = reasons.get(row.id) ?? [];
-  }
   return { rows, nextCursor };
+}
+
+async function controlIdsNeedingAttention(tx: Tx, now: Date): Promise<string[]> {
+  const reasons = await attentionForIds(tx, undefined, now);
+  return [...reasons].filter(([, list]) => list.length > 0).map(([id]) => id);
 }

@@ -4,7 +4,7 @@ import type { App, FeatureDeps } from '../app.ts';
 import { authOf, requireRole } from '../auth/authenticate.ts';
 import { currentTxid } from '../db/tenant.ts';
 import { inTenant, readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { controlAttention } from './attention-hook.ts';
+import { attentionForIds } from '../strategies/attention.ts';
 import { idParams } from './fields.ts';
 import { listControls } from './list.ts';
 import {
@@ -63,7 +63,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
     },
     async (request, reply) => {
       const result = await inTenant(deps.db, request, async (tx) => {
-        const written = await createControl(tx, request.body, deps.clock.now());
+        const written = await createControl(tx, request.body, deps.clock.now(), deps.events);
         return { written, txid: written.replayTxid ?? (await currentTxid(tx)) };
       });
       reply.code(result.written.replayed ? 200 : 201);
@@ -77,11 +77,8 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
     async (request) => {
       const control = await readInTenant(deps.db, request, async (tx) => {
         const row = await getControl(tx, request.params.id);
-        const attention = controlAttention();
-        if (attention) {
-          const reasons = await attention.reasonsFor(tx, [row.id as string], deps.clock.now());
-          row.attention = reasons.get(row.id as string) ?? [];
-        }
+        const reasons = await attentionForIds(tx, [row.id], deps.clock.now());
+        row.attention = reasons.get(row.id) ?? [];
         return row;
       });
       return { data: control };
@@ -102,7 +99,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
     },
     async (request) =>
       writeInTenant(deps.db, request, (tx) =>
-        updateControl(tx, request.params.id, request.body, deps.clock.now()),
+        updateControl(tx, request.params.id, request.body, deps.clock.now(), deps.events),
       ),
   );
 
@@ -127,7 +124,14 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
     async (request, reply) => {
       const { userId } = authOf(request);
       const result = await inTenant(deps.db, request, async (tx) => {
-        const written = await touchControl(tx, request.params.id, userId, request.body, deps.clock.now());
+        const written = await touchControl(
+          tx,
+          request.params.id,
+          userId,
+          request.body,
+          deps.clock.now(),
+          deps.events,
+        );
         return { written, txid: written.replayTxid ?? (await currentTxid(tx)) };
       });
       reply.code(result.written.replayed ? 200 : 201);

@@ -1,11 +1,10 @@
 // Owns the controls commands: create, update, delete, and the touch (an interaction), each
 // running inside the caller's tenant transaction. Classification follows every change that
-// can move a control (classification/service.ts); the history routes read it back.
+// can move a control (classification/service.ts), and the changes are published as domain
+// events (controls.reclassified, interaction.recorded); the history routes read it back.
 
 import { daysSince, type Quadrant, quadrantOf, RISK_WINDOW_DAYS } from '@sertantai/core';
-import { notifyReclassified } from '../classification/hooks.ts';
 import {
-  type ClassificationReason,
   distanceForProvider,
   loadThresholds,
   lockNetwork,
@@ -14,6 +13,7 @@ import {
 } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { updateColumns } from '../db/update-columns.ts';
+import type { EventPublisher } from '../events/bus.ts';
 import { conflict, notFound, validationError } from '../http/errors.ts';
 import type { CreateControlInput, HistoryQuery, InteractionInput, UpdateControlInput } from './schema.ts';
 
@@ -35,7 +35,12 @@ export async function getControl(tx: Tx, id: string, lock = false): Promise<Row>
   return rows[0];
 }
 
-export async function createControl(tx: Tx, input: CreateControlInput, now: Date): Promise<Written<Row>> {
+export async function createControl(
+  tx: Tx,
+  input: CreateControlInput,
+  now: Date,
+  events: EventPublisher,
+): Promise<Written<Row>> {
   if (input.id) {
     const existing = await tx.query(`SELECT *, xmin::text AS "_xmin" FROM controls WHERE id = $1`, [
       input.id,
@@ -81,7 +86,7 @@ export async function createControl(tx: Tx, input: CreateControlInput, now: Date
     'created',
     now,
   );
-  await notifyReclassified(tx, { controlIds: [control.id], reason: 'created', now });
+  await events.publish(tx, 'controls.reclassified', { controlIds: [control.id], reason: 'created', now });
   // Listeners (risk scoring) may have written to the row: answer with what was committed.
   return { row: await getControl(tx, control.id), replayed: false };
 }
@@ -96,7 +101,13 @@ const UPDATABLE = [
   'requires_refresher_training',
 ] as const;
 
-export async function updateControl(tx: Tx, id: string, input: UpdateControlInput, now: Date): Promise<Row> {
+export async function updateControl(
+  tx: Tx,
+  id: string,
+  input: UpdateControlInput,
+  now: Date,
+  events: EventPublisher,
+): Promise<Row> {
   // The network lock comes before the row lock, in the same order every network change takes them.
   if (input.primary_provider_id !== undefined) await lockNetwork(tx);
   const before = await getControl(tx, id, true);
@@ -105,7 +116,7 @@ export async function updateControl(tx: Tx, id: string, input: UpdateControlInpu
     input.primary_provider_id !== undefined &&
     (input.primary_provider_id ?? null) !== (before.primary_provider_id ?? null)
   ) {
-    await reclassifyByNetwork(tx, 'provider_change', now, [id]);
+    await reclassifyByNetwork(tx, 'provider_change', now, events, [id]);
     return getControl(tx, id);
   }
   return row as Row;
@@ -131,6 +142,7 @@ export async function touchControl(
   userId: string,
   input: InteractionInput,
   now: Date,
+  events: EventPublisher,
 ): Promise<Written<Touch>> {
   const control = await getControl(tx, controlId, true);
   if (input.id) {
@@ -207,14 +219,19 @@ export async function touchControl(
       now,
     );
   }
-  await notifyReclassified(tx, {
-    controlIds: [controlId],
-    reason: 'touch' satisfies ClassificationReason,
+  await events.publish(tx, 'controls.reclassified', { controlIds: [controlId], reason: 'touch', now });
+  const interaction = inserted.rows[0] as Row;
+  await events.publish(tx, 'interaction.recorded', {
+    controlId,
+    interactionId: interaction.id,
+    interactionType: input.interaction_type,
+    issuesFound: input.issues_found ?? false,
+    occurredAt,
     now,
   });
   // Read after the listeners (risk scoring) so the answer carries everything this touch changed.
   return {
-    row: { interaction: inserted.rows[0] as Row, control: await getControl(tx, controlId) },
+    row: { interaction, control: await getControl(tx, controlId) },
     replayed: false,
   };
 }

@@ -6,17 +6,22 @@
 // Keep in step with createControl: same columns, same classification, same notification.
 import { randomUUID } from 'node:crypto';
 import { distanceOf, quadrantOf } from '@sertantai/core';
-import { notifyReclassified } from '../classification/hooks.ts';
 import { loadDistances, loadThresholds, recordClassifications } from '../classification/service.ts';
 import type { CreateControlInput } from '../controls/schema.ts';
 import type { Tx } from '../db/tenant.ts';
+import type { EventPublisher } from '../events/bus.ts';
 
 export type NewControl = Pick<
   CreateControlInput,
   'name' | 'description' | 'control_type' | 'functional_range' | 'primary_provider_id'
 >;
 
-export async function createControls(tx: Tx, controls: NewControl[], now: Date): Promise<string[]> {
+export async function createControls(
+  tx: Tx,
+  controls: NewControl[],
+  now: Date,
+  events: EventPublisher,
+): Promise<string[]> {
   if (controls.length === 0) return [];
   const thresholds = await loadThresholds(tx);
   const distances = await loadDistances(tx);
@@ -58,6 +63,6 @@ export async function createControls(tx: Tx, controls: NewControl[], now: Date):
     'created',
     now,
   );
-  await notifyReclassified(tx, { controlIds: ids, reason: 'created', now });
+  await events.publish(tx, 'controls.reclassified', { controlIds: ids, reason: 'created', now });
   return ids;
 }

@@ -95,7 +95,7 @@ export async function checkLinksImport(tx: Tx, text: string): Promise<CheckedImp
   if (errors.length > 0) rejected(errors);
   return {
     count: planned.length,
-    write: async (writeTx, now, progress) => {
+    write: async (writeTx, now, events, progress) => {
       await inBatches(
         planned,
         (done, total) => progress(Math.min(done, total - 1), total), // the last step is the reclassification
@@ -113,7 +113,7 @@ export async function checkLinksImport(tx: Tx, text: string): Promise<CheckedImp
           );
         },
       );
-      await reclassifyByNetwork(writeTx, 'network_change', now);
+      await reclassifyByNetwork(writeTx, 'network_change', now, events);
       progress(planned.length, planned.length);
     },
   };

@@ -59,7 +59,7 @@ export async function checkProvidersImport(tx: Tx, text: string): Promise<Checke
   if (errors.length > 0) rejected(errors);
   return {
     count: rows.length,
-    write: (writeTx, _now, progress) =>
+    write: (writeTx, _now, _events, progress) =>
       inBatches(rows, progress, async (batch) => {
         await writeTx.query(
           `INSERT INTO control_providers (organization_id, name, provider_type, is_user_themselves)

@@ -49,7 +49,7 @@ export async function answerImport(
   if (query.progress !== 'true') {
     const result = await inTenant(deps.db, request, async (tx) => {
       const checked = await importer(tx, text);
-      await checked.write(tx, now, () => {});
+      await checked.write(tx, now, deps.events, () => {});
       return { imported: checked.count, txid: await currentTxid(tx) };
     });
     return reply.code(201).send(result);
@@ -64,7 +64,7 @@ export async function answerImport(
     const checked = await importer(tx, text);
     passed(checked.count);
     stream.write(ndjson({ done: 0, total: checked.count }));
-    await checked.write(tx, now, (done, total) => stream.write(ndjson({ done, total })));
+    await checked.write(tx, now, deps.events, (done, total) => stream.write(ndjson({ done, total })));
     return { imported: checked.count, txid: await currentTxid(tx) };
   });
   // A file that fails its checks rejects `work` before it passes: that is the usual 400.

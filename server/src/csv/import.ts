@@ -79,9 +79,9 @@ export async function checkControlsImport(tx: Tx, text: string): Promise<Checked
   }));
   return {
     count: controls.length,
-    write: (writeTx, now, progress) =>
+    write: (writeTx, now, events, progress) =>
       inBatches(controls, progress, async (batch) => {
-        await createControls(writeTx, batch, now);
+        await createControls(writeTx, batch, now, events);
       }),
   };
 }

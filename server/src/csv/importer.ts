@@ -2,12 +2,14 @@
 // it writes them, in batches, telling the caller how far it got (the progress a long import
 // streams to the browser). All batches run in the caller's one transaction: all or nothing.
 import type { Tx } from '../db/tenant.ts';
+import type { EventPublisher } from '../events/bus.ts';
 
 export type Progress = (done: number, total: number) => void;
 
 export type CheckedImport = {
   count: number;
-  write: (tx: Tx, now: Date, progress: Progress) => Promise<void>;
+  /** Writes every row in `tx`, publishing the domain events of what it wrote on `events`. */
+  write: (tx: Tx, now: Date, events: EventPublisher, progress: Progress) => Promise<void>;
 };
 
 /** Checks a whole file inside `tx`: throws 400 listing every problem, or returns its writer. */

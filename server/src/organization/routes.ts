@@ -38,7 +38,7 @@ export const organizationFeature = defineFeature(
       },
       async (request) => {
         const { data, txid } = await writeInTenant(deps.db, request, (tx) =>
-          updateOrganization(tx, request.body, deps.clock.now()),
+          updateOrganization(tx, request.body, deps.clock.now(), deps.events),
         );
         return { data: data.organization, moved: data.moved.length, txid };
       },

@@ -4,6 +4,7 @@
 // and the register move live instead of at the next sweep.
 import { sweepOrganization } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
+import type { EventPublisher } from '../events/bus.ts';
 import { notFound } from '../http/errors.ts';
 import type { OrganizationPatch } from './schema.ts';
 
@@ -30,6 +31,7 @@ export async function updateOrganization(
   tx: Tx,
   patch: OrganizationPatch,
   now: Date,
+  events: EventPublisher,
 ): Promise<{ organization: OrganizationRow; moved: string[] }> {
   const before = await getOrganization(tx);
   const { rows } = await tx.query<OrganizationRow>(
@@ -41,7 +43,7 @@ export async function updateOrganization(
   const organization = { ...rows[0]!, close_threshold_distance: Number(rows[0]!.close_threshold_distance) };
   const moved =
     organization.close_threshold_distance !== before.close_threshold_distance
-      ? (await sweepOrganization(tx, now)).moved
+      ? (await sweepOrganization(tx, now, events)).moved
       : [];
   return { organization, moved };
 }

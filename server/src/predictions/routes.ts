@@ -1,12 +1,17 @@
 // Owns /api/predictions (read: everyone in the organisation) and POST /api/predictions/recompute
-// (admin: re-score now), and keeps risk current after every reclassification by listening to
-// the classification service's hook.
+// (admin: re-score now), and keeps risk current by listening to the domain events that change
+// a risk input, in the transaction that changed it.
 import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { onControlsReclassified, onOrganizationSwept } from '../classification/hooks.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { listPredictions, recomputeAllRisk, recomputeRisk, recomputeUnlockedRisk } from './service.ts';
+import {
+  listPredictions,
+  recomputeAllRisk,
+  recomputeQuadrantRisk,
+  recomputeRisk,
+  recomputeUnlockedRisk,
+} from './service.ts';
 
 const listQuery = z
   .object({
@@ -22,11 +27,21 @@ const security = [{ bearerAuth: [] }];
 export const predictionsFeature = defineFeature(
   { name: 'predictions', dependencies: ['identity'] },
   async (app, deps) => {
-    onControlsReclassified('risk', (tx, event) =>
-      recomputeRisk(tx, event.controlIds, event.now).then(() => {}),
-    );
+    deps.events.on('controls.reclassified', async (tx, event) => {
+      await recomputeRisk(tx, event.controlIds, event.now);
+    });
+    deps.events.on('traces.changed', async (tx, event) => {
+      await recomputeRisk(tx, event.controlIds, event.now);
+    });
     // The age term grows daily for every control, moved or not: the sweep re-scores them all.
-    onOrganizationSwept('risk', (tx, now) => recomputeUnlockedRisk(tx, now).then(() => {}));
+    deps.events.on('organization.swept', async (tx, event) => {
+      await recomputeUnlockedRisk(tx, event.now);
+    });
+    // A strategy's frequency is a risk input of every control in its quadrant.
+    deps.events.on('strategy.changed', async (tx, event) => {
+      if (event.after.frequency_days === event.before.frequency_days) return;
+      await recomputeQuadrantRisk(tx, event.quadrant, event.now);
+    });
 
     app.get(
       '/api/predictions',

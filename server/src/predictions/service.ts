@@ -151,6 +151,19 @@ export async function recomputeAllRisk(tx: Tx, now: Date): Promise<number> {
   return scores.size;
 }
 
+/** Re-scores the controls now in `quadrant` (its strategy's frequency changed). */
+export async function recomputeQuadrantRisk(tx: Tx, quadrant: Quadrant, now: Date): Promise<number> {
+  const { rows } = await tx.query<{ id: string }>(`SELECT id FROM controls WHERE current_quadrant = $1`, [
+    quadrant,
+  ]);
+  const scores = await recomputeRisk(
+    tx,
+    rows.map((row) => row.id),
+    now,
+  );
+  return scores.size;
+}
+
 /**
  * The sweep's variant: re-scores every control nobody else is changing right now. Rows locked
  * by a touch or a network change are skipped (that change re-scores them itself), so the sweep

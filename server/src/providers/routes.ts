@@ -67,7 +67,7 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
     },
     async (request) =>
       writeInTenant(deps.db, request, (tx) =>
-        updateProvider(tx, request.params.id, request.body, deps.clock.now()),
+        updateProvider(tx, request.params.id, request.body, deps.clock.now(), deps.events),
       ),
   );
   app.delete(
@@ -77,7 +77,9 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
       schema: { ...providers, summary: 'Delete a provider (its controls become Remote)', params: idParams },
     },
     async (request) =>
-      writeInTenant(deps.db, request, (tx) => deleteProvider(tx, request.params.id, deps.clock.now())),
+      writeInTenant(deps.db, request, (tx) =>
+        deleteProvider(tx, request.params.id, deps.clock.now(), deps.events),
+      ),
   );
 
   app.get(
@@ -90,7 +92,7 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
     { ...manage, schema: { ...links, summary: 'Link two providers (reclassifies)', body: createLinkBody } },
     async (request, reply) => {
       const result = await writeInTenant(deps.db, request, (tx) =>
-        createLink(tx, request.body, deps.clock.now()),
+        createLink(tx, request.body, deps.clock.now(), deps.events),
       );
       reply.code(result.data.replayed ? 200 : 201);
       return { data: result.data.row, txid: result.txid };
@@ -111,13 +113,15 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
     },
     async (request) =>
       writeInTenant(deps.db, request, (tx) =>
-        updateLink(tx, request.params.id, request.body, deps.clock.now()),
+        updateLink(tx, request.params.id, request.body, deps.clock.now(), deps.events),
       ),
   );
   app.delete(
     '/api/provider-links/:id',
     { ...manage, schema: { ...links, summary: 'Remove a link (reclassifies)', params: idParams } },
     async (request) =>
-      writeInTenant(deps.db, request, (tx) => deleteLink(tx, request.params.id, deps.clock.now())),
+      writeInTenant(deps.db, request, (tx) =>
+        deleteLink(tx, request.params.id, deps.clock.now(), deps.events),
+      ),
   );
 }

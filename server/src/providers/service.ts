@@ -5,6 +5,7 @@ import { lockNetwork, reclassifyByNetwork } from '../classification/service.ts';
 import type { Row } from '../controls/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { updateColumns } from '../db/update-columns.ts';
+import type { EventPublisher } from '../events/bus.ts';
 import { notFound } from '../http/errors.ts';
 import type {
   CreateLinkInput,
@@ -70,6 +71,7 @@ export async function updateProvider(
   id: string,
   input: UpdateProviderInput,
   now: Date,
+  events: EventPublisher,
 ): Promise<Row> {
   if (input.is_user_themselves !== undefined) await lockNetwork(tx);
   const before = await getProvider(tx, id);
@@ -81,12 +83,12 @@ export async function updateProvider(
     input,
   );
   if (input.is_user_themselves !== undefined && input.is_user_themselves !== before.is_user_themselves) {
-    await reclassifyByNetwork(tx, 'network_change', now);
+    await reclassifyByNetwork(tx, 'network_change', now, events);
   }
   return row as Row;
 }
 
-export async function deleteProvider(tx: Tx, id: string, now: Date): Promise<Row> {
+export async function deleteProvider(tx: Tx, id: string, now: Date, events: EventPublisher): Promise<Row> {
   await lockNetwork(tx);
   const served = await tx.query<{ id: string }>(`SELECT id FROM controls WHERE primary_provider_id = $1`, [
     id,
@@ -99,10 +101,11 @@ export async function deleteProvider(tx: Tx, id: string, now: Date): Promise<Row
       tx,
       'provider_change',
       now,
+      events,
       served.rows.map((row) => row.id),
     );
   }
-  await reclassifyByNetwork(tx, 'network_change', now);
+  await reclassifyByNetwork(tx, 'network_change', now, events);
   return rows[0];
 }
 
@@ -130,6 +133,7 @@ export async function createLink(
   tx: Tx,
   input: CreateLinkInput,
   now: Date,
+  events: EventPublisher,
 ): Promise<{ row: Row; replayed: boolean }> {
   if (input.id) {
     const existing = await tx.query(`SELECT * FROM provider_networks WHERE id = $1`, [input.id]);
@@ -152,22 +156,28 @@ export async function createLink(
       input.path_weight,
     ],
   );
-  await reclassifyByNetwork(tx, 'network_change', now);
+  await reclassifyByNetwork(tx, 'network_change', now, events);
   return { row: rows[0], replayed: false };
 }
 
-export async function updateLink(tx: Tx, id: string, input: UpdateLinkInput, now: Date): Promise<Row> {
+export async function updateLink(
+  tx: Tx,
+  id: string,
+  input: UpdateLinkInput,
+  now: Date,
+  events: EventPublisher,
+): Promise<Row> {
   await lockNetwork(tx);
   const row = await updateColumns(tx, 'provider_networks', id, ['relationship_type', 'path_weight'], input);
   if (!row) throw notFound('Provider link');
-  if (input.path_weight !== undefined) await reclassifyByNetwork(tx, 'network_change', now);
+  if (input.path_weight !== undefined) await reclassifyByNetwork(tx, 'network_change', now, events);
   return row as Row;
 }
 
-export async function deleteLink(tx: Tx, id: string, now: Date): Promise<Row> {
+export async function deleteLink(tx: Tx, id: string, now: Date, events: EventPublisher): Promise<Row> {
   await lockNetwork(tx);
   const { rows } = await tx.query(`DELETE FROM provider_networks WHERE id = $1 RETURNING *`, [id]);
   if (!rows[0]) throw notFound('Provider link');
-  await reclassifyByNetwork(tx, 'network_change', now);
+  await reclassifyByNetwork(tx, 'network_change', now, events);
   return rows[0];
 }

@@ -12,6 +12,7 @@ import type { Clock } from '../clock.ts';
 import { createControl, touchControl } from '../controls/service.ts';
 import type { Database } from '../db/database.ts';
 import { type Tx, tenantTransaction } from '../db/tenant.ts';
+import { createEventBus } from '../events/bus.ts';
 import { recomputeAllRisk } from '../predictions/service.ts';
 import { createLink, createProvider } from '../providers/service.ts';
 import {
@@ -67,6 +68,9 @@ async function existingDemoLogins(client: { query: Tx['query'] }): Promise<DemoL
 
 async function seedOrganization(db: Database, demo: DemoOrganization, now: Date) {
   const orgId = randomUUID();
+  // The seed runs before any app exists: its events have no listeners, and risk is scored
+  // once, at the end, when every input is in.
+  const events = createEventBus();
   const passwordHashes = Object.fromEntries(
     await Promise.all(ROLES.map(async (role) => [role, await hashPassword(DEMO_PASSWORDS[role])] as const)),
   ) as Record<Role, string>;
@@ -108,6 +112,7 @@ async function seedOrganization(db: Database, demo: DemoOrganization, now: Date)
           path_weight: link.path_weight,
         },
         start,
+        events,
       );
     }
 
@@ -126,6 +131,7 @@ async function seedOrganization(db: Database, demo: DemoOrganization, now: Date)
           requires_refresher_training: control.requires_refresher_training ?? false,
         },
         start,
+        events,
       );
       controlIds.push(row.id);
     }
@@ -140,10 +146,11 @@ async function seedOrganization(db: Database, demo: DemoOrganization, now: Date)
             users[touch.by],
             { interaction_type: touch.type, issues_found: touch.issues ?? false, notes: touch.notes ?? null },
             at,
+            events,
           );
         }
       }
-      await sweepOrganization(tx, at);
+      await sweepOrganization(tx, at, events);
     }
     const byName = new Map(demo.controls.map((control, index) => [control.name, controlIds[index]!]));
     await seedEvidence(tx, orgId, now, byName, providers, users);

@@ -1,10 +1,8 @@
-// Owns /api/verification-strategies (everyone in the organisation reads, admins edit) and plugs
-// the attention rules into the controls list (GET /api/controls?attention=true, `attention`).
+// Owns /api/verification-strategies (everyone in the organisation reads, admins edit). The
+// attention rules these strategies feed are read by the controls list (strategies/attention.ts).
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { setControlAttention } from '../controls/attention-hook.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { attentionForIds } from './attention.ts';
 import { idParamsSchema, strategyPatchSchema } from './schema.ts';
 import { getStrategy, listStrategies, updateStrategy } from './service.ts';
 
@@ -13,14 +11,6 @@ const security = [{ bearerAuth: [] }];
 export const strategiesFeature = defineFeature(
   { name: 'strategies', dependencies: ['identity'] },
   async (app, deps) => {
-    setControlAttention({
-      async controlIdsNeedingAttention(tx, now) {
-        const reasons = await attentionForIds(tx, undefined, now);
-        return [...reasons].filter(([, list]) => list.length > 0).map(([id]) => id);
-      },
-      reasonsFor: (tx, controlIds, now) => attentionForIds(tx, controlIds, now),
-    });
-
     app.get(
       '/api/verification-strategies',
       {
@@ -66,7 +56,7 @@ export const strategiesFeature = defineFeature(
       },
       async (request) =>
         writeInTenant(deps.db, request, (tx) =>
-          updateStrategy(tx, request.params.id, request.body, deps.clock.now()),
+          updateStrategy(tx, request.params.id, request.body, deps.clock.now(), deps.events),
         ),
     );
   },

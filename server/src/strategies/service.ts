@@ -5,8 +5,9 @@
 import { type Quadrant, type StrategyRules, strategyRules } from '@sertantai/core';
 import { sweepOrganization } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
+import type { EventPublisher } from '../events/bus.ts';
+import type { StrategyFacts } from '../events/domain-events.ts';
 import { notFound } from '../http/errors.ts';
-import { recomputeRisk } from '../predictions/service.ts';
 import type { StrategyPatch } from './schema.ts';
 
 export type StrategyRow = {
@@ -43,15 +44,17 @@ export async function getStrategy(tx: Tx, id: string): Promise<StrategyRow> {
 }
 
 /**
- * Edits one strategy; a new frequency re-scores the risk of that quadrant's controls. The Self
- * frequency is also the Recent/Distant threshold (migration 040), so changing it reclassifies
- * the organisation's controls at once rather than at the next sweep.
+ * Edits one strategy and publishes strategy.changed (a new frequency re-scores the risk of that
+ * quadrant's controls: the predictions feature listens). The Self frequency is also the
+ * Recent/Distant threshold (migration 040), so changing it reclassifies the organisation's
+ * controls at once rather than at the next sweep.
  */
 export async function updateStrategy(
   tx: Tx,
   id: string,
   patch: StrategyPatch,
   now: Date,
+  events: EventPublisher,
 ): Promise<StrategyRow> {
   const before = await getStrategy(tx, id);
   const { rows } = await tx.query<StrategyRow>(
@@ -70,16 +73,23 @@ export async function updateStrategy(
     ],
   );
   const after = rows[0]!;
-  if (after.frequency_days !== before.frequency_days) {
-    const controls = await tx.query<{ id: string }>(`SELECT id FROM controls WHERE current_quadrant = $1`, [
-      after.quadrant,
-    ]);
-    await recomputeRisk(
-      tx,
-      controls.rows.map((row) => row.id),
-      now,
-    );
-    if (after.quadrant === 'self') await sweepOrganization(tx, now);
+  await events.publish(tx, 'strategy.changed', {
+    quadrant: after.quadrant,
+    before: strategyFacts(before),
+    after: strategyFacts(after),
+    now,
+  });
+  if (after.quadrant === 'self' && after.frequency_days !== before.frequency_days) {
+    await sweepOrganization(tx, now, events);
   }
   return after;
+}
+
+function strategyFacts(row: StrategyRow): StrategyFacts {
+  return {
+    method: row.method,
+    frequency_days: row.frequency_days,
+    notification_days_before: row.notification_days_before,
+    escalation_enabled: row.escalation_enabled,
+  };
 }

@@ -51,7 +51,7 @@ export const tracesFeature = defineFeature(
       },
       async (request, reply) => {
         const result = await writeInTenant(deps.db, request, (tx) =>
-          createTrace(tx, request.body, authOf(request).userId, deps.clock.now()),
+          createTrace(tx, request.body, authOf(request).userId, deps.clock.now(), deps.events),
         );
         return reply.code(201).send(result);
       },
@@ -72,7 +72,14 @@ export const tracesFeature = defineFeature(
       },
       async (request) =>
         writeInTenant(deps.db, request, (tx) =>
-          updateTrace(tx, request.params.id, request.body, authOf(request).userId, deps.clock.now()),
+          updateTrace(
+            tx,
+            request.params.id,
+            request.body,
+            authOf(request).userId,
+            deps.clock.now(),
+            deps.events,
+          ),
         ),
     );
 
@@ -88,7 +95,9 @@ export const tracesFeature = defineFeature(
         },
       },
       async (request) =>
-        writeInTenant(deps.db, request, (tx) => deleteTrace(tx, request.params.id, deps.clock.now())),
+        writeInTenant(deps.db, request, (tx) =>
+          deleteTrace(tx, request.params.id, deps.clock.now(), deps.events),
+        ),
     );
   },
 );

@@ -1,9 +1,10 @@
 // Owns organizational traces: the paper trail (maintenance requests, incident reports, training
 // records, ...) that says a control is in use or in trouble. A trace on a control is a risk
-// input, so adding or removing one re-scores that control in the same transaction.
+// input, so every change publishes traces.changed (the predictions feature re-scores that
+// control) in the same transaction.
 import type { Tx } from '../db/tenant.ts';
+import type { EventPublisher } from '../events/bus.ts';
 import { notFound, validationError } from '../http/errors.ts';
-import { recomputeRisk } from '../predictions/service.ts';
 import type { TraceCreate, TraceListQuery, TracePatch } from './schema.ts';
 
 export async function listTraces(tx: Tx, query: TraceListQuery) {
@@ -25,7 +26,13 @@ export async function getTrace(tx: Tx, id: string) {
 /** How far ahead of the server clock a client's recorded_at may be (clock skew), as for interactions. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
-export async function createTrace(tx: Tx, input: TraceCreate, userId: string, now: Date) {
+export async function createTrace(
+  tx: Tx,
+  input: TraceCreate,
+  userId: string,
+  now: Date,
+  events: EventPublisher,
+) {
   if (input.recorded_at && Date.parse(input.recorded_at) > now.getTime() + FUTURE_SKEW_MS) {
     throw validationError('recorded_at is in the future.', { field: 'recorded_at' });
   }
@@ -46,7 +53,7 @@ export async function createTrace(tx: Tx, input: TraceCreate, userId: string, no
     ],
   );
   const trace = rows[0];
-  if (trace.control_id) await recomputeRisk(tx, [trace.control_id], now);
+  if (trace.control_id) await events.publish(tx, 'traces.changed', { controlIds: [trace.control_id], now });
   return trace;
 }
 
@@ -54,7 +61,14 @@ export async function createTrace(tx: Tx, input: TraceCreate, userId: string, no
  * Updates a trace's account, severity or resolution. `resolved: true` stamps now and the
  * caller (again on an already resolved trace: the latest resolver); `false` reopens it.
  */
-export async function updateTrace(tx: Tx, id: string, patch: TracePatch, userId: string, now: Date) {
+export async function updateTrace(
+  tx: Tx,
+  id: string,
+  patch: TracePatch,
+  userId: string,
+  now: Date,
+  events: EventPublisher,
+) {
   const before = await getTrace(tx, id);
   const resolve = patch.resolved;
   const { rows } = await tx.query(
@@ -77,13 +91,14 @@ export async function updateTrace(tx: Tx, id: string, patch: TracePatch, userId:
       userId,
     ],
   );
-  if (before.control_id) await recomputeRisk(tx, [before.control_id], now);
+  if (before.control_id) await events.publish(tx, 'traces.changed', { controlIds: [before.control_id], now });
   return rows[0];
 }
 
-export async function deleteTrace(tx: Tx, id: string, now: Date) {
+export async function deleteTrace(tx: Tx, id: string, now: Date, events: EventPublisher) {
   const { rows } = await tx.query(`DELETE FROM organizational_traces WHERE id = $1 RETURNING *`, [id]);
   if (!rows[0]) throw notFound('Trace');
-  if (rows[0].control_id) await recomputeRisk(tx, [rows[0].control_id], now);
+  if (rows[0].control_id)
+    await events.publish(tx, 'traces.changed', { controlIds: [rows[0].control_id], now });
   return rows[0];
 }

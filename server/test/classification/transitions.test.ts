@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSweeper } from '../../src/classification/sweeper.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
+import { createEventBus } from '../../src/events/bus.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import {
   buildTenant,
@@ -189,8 +190,9 @@ describe('the sweep', () => {
     await touch(t, a.users.member, c.id);
     clock.advanceDays(31);
     const log = createLogger('silent');
-    const one = createSweeper({ pool: t.db.appPool, lockPool: t.db.ownerPool, clock, log });
-    const two = createSweeper({ pool: t.db.appPool, lockPool: t.db.ownerPool, clock, log });
+    const events = createEventBus();
+    const one = createSweeper({ pool: t.db.appPool, lockPool: t.db.ownerPool, clock, log, events });
+    const two = createSweeper({ pool: t.db.appPool, lockPool: t.db.ownerPool, clock, log, events });
     await Promise.all([one.runOnce({ only: [a.org.id] }), two.runOnce({ only: [a.org.id] })]);
     const moves = (await history(c.id)).filter((h) => h.reason === 'time_elapsed');
     expect(moves).toHaveLength(1);
@@ -208,6 +210,7 @@ describe('the sweep', () => {
       lockPool: t.db.ownerPool,
       clock,
       log: createLogger('silent'),
+      events: createEventBus(),
     });
     const first = await sweeper.start(3600, { only: [a.org.id, b.org.id] });
     await sweeper.stop();

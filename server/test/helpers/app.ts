@@ -83,3 +83,15 @@ export async function createTestApp(
     },
   };
 }
+
+/**
+ * One sweep round of `orgId` that really ran: the sweep lock is database-wide, so a round can be
+ * skipped while another test file's sweeper holds it; this waits for a round of its own.
+ */
+export async function sweepUntilRun(app: App, orgId: string) {
+  for (;;) {
+    const round = await app.runSweep({ only: [orgId] });
+    if (!round.skipped) return round;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
