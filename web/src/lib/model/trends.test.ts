@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import type { Classification } from '@sertantai/core';
+import { describe, expect, it } from 'vitest';
 import { movementsPerDay, trendSummary } from './trends';
 
 const row = (
