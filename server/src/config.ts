@@ -6,10 +6,6 @@ import path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
 import { defaultEngineOptions as engine } from './sync/engine/options.ts';
-import {
-  type SyncRequestLimitSettings,
-  DEFAULT_SYNC_REQUEST_LIMITS as syncRequests,
-} from './sync/request-limits.ts';
 import { defaultWhereLimits as where } from './sync/where/limits.ts';
 
 const booleanFlag = z
@@ -82,10 +78,6 @@ const envSchema = z.object({
   SYNC_MAX_SHAPES_PER_ORG: positive(engine.maxShapesPerOrg),
   SYNC_MAX_ORG_LOG_BYTES: positive(engine.maxOrgLogBytes),
   SYNC_MAX_LOG_BYTES: positive(engine.maxLogBytes),
-  SYNC_REQUESTS_PER_USER_PER_MINUTE: positive(syncRequests.requestsPerUser.limit),
-  SYNC_REQUESTS_PER_ORG_PER_MINUTE: positive(syncRequests.requestsPerOrg.limit),
-  SYNC_INITIAL_SYNCS_PER_USER_PER_MINUTE: positive(syncRequests.initialSyncsPerUser.limit),
-  SYNC_INITIAL_SYNCS_PER_ORG_PER_MINUTE: positive(syncRequests.initialSyncsPerOrg.limit),
   ALLOW_REGISTRATION: booleanFlag.default(true),
   INVITATION_TTL: seconds(604_800),
   PASSWORD_RESET_TTL: seconds(86_400),
@@ -95,9 +87,20 @@ const envSchema = z.object({
   SYNC_SNAPSHOT_CONNECTIONS: positive(engine.snapshotConnections),
   SYNC_SNAPSHOT_QUEUE_PER_ORG: positive(engine.snapshotQueuePerOrg),
   SYNC_SNAPSHOT_QUEUE_MAX: positive(engine.snapshotQueueMax),
-  SYNC_SNAPSHOT_SECONDS_PER_ORG: positive(engine.snapshotMsPerOrgPerMinute / 1000),
   SHED_EVENT_LOOP_DELAY_MS: threshold.default(1_000),
   SHED_HEAP_USED_MB: threshold.optional(),
+  SMTP_URL: z
+    .string()
+    .refine((value) => /^smtps?:\/\/[^/]/.test(value) && URL.canParse(value), {
+      message: 'must be smtp://host:port (plain, a local relay) or smtps://user:pass@host:port',
+    })
+    .optional(),
+  MAIL_FROM: z.string().min(3).max(320).optional(),
+  REMINDER_DELIVERY_INTERVAL_SECONDS: seconds(60),
+  REMINDER_RETRY_BASE_SECONDS: seconds(60),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  WEBHOOK_TIMEOUT_MS: positive(10_000),
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: booleanFlag.default(false),
 });
 
 export type Config = {
@@ -150,8 +153,6 @@ export type Config = {
     maxOrgLogBytes: number;
     maxLogBytes: number;
   };
-  /** Request rate limits of GET /api/electric/sync (see sync/request-limits.ts). */
-  syncRequestLimits: SyncRequestLimitSettings;
   /** false: POST /auth/register is closed (operators create organisations with `npm run admin`). */
   allowRegistration: boolean;
   invitationTtl: number;
@@ -167,12 +168,24 @@ export type Config = {
     snapshotConnections: number;
     snapshotQueuePerOrg: number;
     snapshotQueueMax: number;
-    /** Snapshot time one organisation gets a minute (ms). */
-    snapshotMsPerOrgPerMinute: number;
     /** Shed requests when the event-loop delay exceeds this (0: never). */
     shedEventLoopDelayMs: number;
     /** Shed requests when the V8 heap in use exceeds this (0: never). */
     shedHeapUsedBytes: number;
+  };
+  /** Reminders: e-mail digests and webhooks (docs/operations.md, "Reminders"). */
+  reminders: {
+    /** undefined → in-app notifications only, no e-mail. */
+    smtpUrl: string | undefined;
+    mailFrom: string | undefined;
+    /** How often each process looks for due digests and webhook deliveries. */
+    deliveryIntervalSeconds: number;
+    /** A failed attempt is retried after base · 2^(attempts − 1) seconds. */
+    retryBaseSeconds: number;
+    webhookMaxAttempts: number;
+    webhookTimeoutMs: number;
+    /** Operators only: lets webhooks reach loopback, private and link-local addresses. */
+    webhookAllowPrivateAddresses: boolean;
   };
 };
 
@@ -237,6 +250,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (values.APP_DATABASE_URL !== undefined && values.DATABASE_URL === undefined) {
     problems.push('APP_DATABASE_URL: needs DATABASE_URL (the direct owner connection) beside it');
   }
+  if ((values.SMTP_URL === undefined) !== (values.MAIL_FROM === undefined)) {
+    problems.push('SMTP_URL and MAIL_FROM: set both to send e-mail, or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -279,12 +295,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxOrgLogBytes: values.SYNC_MAX_ORG_LOG_BYTES,
       maxLogBytes: values.SYNC_MAX_LOG_BYTES,
     },
-    syncRequestLimits: {
-      requestsPerUser: { limit: values.SYNC_REQUESTS_PER_USER_PER_MINUTE, windowSeconds: 60 },
-      requestsPerOrg: { limit: values.SYNC_REQUESTS_PER_ORG_PER_MINUTE, windowSeconds: 60 },
-      initialSyncsPerUser: { limit: values.SYNC_INITIAL_SYNCS_PER_USER_PER_MINUTE, windowSeconds: 60 },
-      initialSyncsPerOrg: { limit: values.SYNC_INITIAL_SYNCS_PER_ORG_PER_MINUTE, windowSeconds: 60 },
-    },
     allowRegistration: values.ALLOW_REGISTRATION,
     invitationTtl: values.INVITATION_TTL,
     passwordResetTtl: values.PASSWORD_RESET_TTL,
@@ -295,12 +305,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       snapshotConnections: values.SYNC_SNAPSHOT_CONNECTIONS,
       snapshotQueuePerOrg: values.SYNC_SNAPSHOT_QUEUE_PER_ORG,
       snapshotQueueMax: values.SYNC_SNAPSHOT_QUEUE_MAX,
-      snapshotMsPerOrgPerMinute: values.SYNC_SNAPSHOT_SECONDS_PER_ORG * 1000,
       shedEventLoopDelayMs: values.SHED_EVENT_LOOP_DELAY_MS,
       shedHeapUsedBytes:
         values.SHED_HEAP_USED_MB === undefined
           ? Math.round(getHeapStatistics().heap_size_limit * 0.9)
           : Math.round(values.SHED_HEAP_USED_MB * 1024 * 1024),
+    },
+    reminders: {
+      smtpUrl: values.SMTP_URL,
+      mailFrom: values.MAIL_FROM,
+      deliveryIntervalSeconds: values.REMINDER_DELIVERY_INTERVAL_SECONDS,
+      retryBaseSeconds: values.REMINDER_RETRY_BASE_SECONDS,
+      webhookMaxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
+      webhookTimeoutMs: values.WEBHOOK_TIMEOUT_MS,
+      webhookAllowPrivateAddresses: values.WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
     },
   };
 }

@@ -11,6 +11,7 @@ import { openapiFeature } from './openapi/feature.ts';
 import { organizationFeature } from './organization/routes.ts';
 import { predictionsFeature } from './predictions/routes.ts';
 import { providersFeature } from './providers/routes.ts';
+import { remindersFeature } from './reminders/feature.ts';
 import { slasFeature } from './slas/routes.ts';
 import { strategiesFeature } from './strategies/routes.ts';
 import { syncFeature } from './sync/feature.ts';
@@ -33,6 +34,7 @@ export const allFeatures: Feature[] = [
   slasFeature,
   predictionsFeature,
   trendsFeature,
+  remindersFeature,
   auditFeature,
   syncFeature,
   webFeature, // last: the built web app at / and its SPA fallback

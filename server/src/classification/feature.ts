@@ -20,6 +20,7 @@ export const classificationFeature = defineFeature(
       clock: deps.clock,
       log: deps.log,
       events: deps.events,
+      lockGroup: deps.config.syncEngineGroup,
     });
     app.decorate('runSweep', (options?: SweepOptions) => sweeper.runOnce(options));
     if (deps.config.env !== 'test') {

@@ -10,8 +10,18 @@ import type { EventPublisher } from '../events/bus.ts';
 import type { Logger } from '../ops/logger.ts';
 import { sweepOrganization } from './service.ts';
 
-/** Advisory lock key (two int4s): "sertantai" namespace, "time sweep". */
-const LOCK_KEY = [0x5e47a, 1] as const;
+/**
+ * Advisory lock key (two int4s): "sertantai" namespace, then the election group (SYNC_ENGINE_GROUP):
+ * 1 for the default group (the key every process used before groups), else a 32-bit FNV-1a of
+ * its name. Processes of one group take turns; test processes, each its own group, never skip
+ * a round because another test file is sweeping.
+ */
+export function sweepLockKey(group = 'default'): [number, number] {
+  if (group === 'default') return [0x5e47a, 1];
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(group)) hash = Math.imul(hash ^ byte, 0x01000193);
+  return [0x5e47a, hash | 0];
+}
 
 export type SweepResult =
   | { skipped: true }
@@ -39,8 +49,11 @@ export function createSweeper(options: {
   log: Logger;
   /** Where each organisation's sweep publishes its events (the app's bus). */
   events: EventPublisher;
+  /** The election group (SYNC_ENGINE_GROUP): processes of one group sweep one at a time. */
+  lockGroup?: string;
 }): Sweeper {
   const { pool, lockPool, clock, log, events } = options;
+  const LOCK_KEY = sweepLockKey(options.lockGroup);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepResult> | undefined;
 

@@ -2,7 +2,7 @@
 // with a ManualClock) and by network and provider changes, each move recorded with its reason.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSweeper } from '../../src/classification/sweeper.ts';
+import { createSweeper, sweepLockKey } from '../../src/classification/sweeper.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import { createEventBus } from '../../src/events/bus.ts';
@@ -174,10 +174,10 @@ describe('the sweep', () => {
     clock.advanceDays(31);
     const other = await t.db.ownerPool.connect();
     try {
-      await other.query('SELECT pg_advisory_lock($1, $2)', [0x5e47a, 1]);
+      await other.query('SELECT pg_advisory_lock($1, $2)', sweepLockKey(t.config.syncEngineGroup));
       expect(await sweep()).toEqual({ skipped: true });
       expect((await get(c.id)).current_quadrant).toBe('self');
-      await other.query('SELECT pg_advisory_unlock($1, $2)', [0x5e47a, 1]);
+      await other.query('SELECT pg_advisory_unlock($1, $2)', sweepLockKey(t.config.syncEngineGroup));
     } finally {
       other.release();
     }

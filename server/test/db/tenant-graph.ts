@@ -20,6 +20,11 @@ export const TENANT_TABLES = [
   'verification_strategies',
   'risk_predictions',
   'audit_log',
+  'reminders',
+  'email_digests',
+  'notifications',
+  'webhooks',
+  'webhook_deliveries',
 ] as const;
 
 export type TenantTable = (typeof TENANT_TABLES)[number] | 'organizations';
@@ -120,6 +125,31 @@ export async function buildTenantGraph(db: Database): Promise<TenantGraph> {
       [orgId, control],
     );
     await insert('audit_log', `SELECT id FROM audit_log WHERE organization_id = $1 LIMIT 1`, [orgId]);
+    const reminder = await insert(
+      'reminders',
+      `INSERT INTO reminders (organization_id, control_id, kind, due_on, quadrant) VALUES ($1, $2, 'overdue', current_date, 'strange') RETURNING id`,
+      [orgId, control],
+    );
+    const digest = await insert(
+      'email_digests',
+      `INSERT INTO email_digests (organization_id, user_id, digest_day, next_attempt_at) VALUES ($1, $2, current_date, now()) RETURNING id`,
+      [orgId, user],
+    );
+    await insert(
+      'notifications',
+      `INSERT INTO notifications (organization_id, reminder_id, user_id, digest_id) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [orgId, reminder, user, digest],
+    );
+    const webhook = await insert(
+      'webhooks',
+      `INSERT INTO webhooks (organization_id, url, secret) VALUES ($1, 'https://example.test/hook', $2) RETURNING id`,
+      [orgId, randomBytes(32).toString('hex')],
+    );
+    await insert(
+      'webhook_deliveries',
+      `INSERT INTO webhook_deliveries (organization_id, webhook_id, event, payload, next_attempt_at) VALUES ($1, $2, 'reminders.created', '{}', now()) RETURNING id`,
+      [orgId, webhook],
+    );
   });
   return { orgId, ids };
 }

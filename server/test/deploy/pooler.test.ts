@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepLockKey } from '../../src/classification/sweeper.ts';
 import { SYNC_PATH } from '../../src/sync/endpoint.ts';
 import { freshIp, login, register } from '../auth/helpers.ts';
 import { createTestApp, type TestApp, testConfig } from '../helpers/app.ts';
@@ -141,10 +142,11 @@ describe.skipIf(!havePgBouncer)(
       const owner = await register(a.app);
       for (const t of [a, b, a, b]) {
         expect(await t.app.runSweep({ only: [owner.orgId] })).toMatchObject({ skipped: false });
-        // No session anywhere still holds the sweep's lock (key 0x5e47a, 1).
+        // No session anywhere still holds the sweep's lock (pg_locks shows the key's halves unsigned).
+        const [classid, objid] = sweepLockKey(a.config.syncEngineGroup);
         const { rows } = await a.db.ownerPool.query(
-          `SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = 1`,
-          [0x5e47a],
+          `SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2`,
+          [classid >>> 0, objid >>> 0],
         );
         expect(rows[0].held).toBe(0);
       }

@@ -68,7 +68,7 @@ export function createClusterUpstream(deps: ClusterDeps): ShapeUpstream {
 function asForwarded(def: ShapeDefinition): ShapeDefinition {
   if (!def.electric) return def;
   const { table, where, params, columns } = def.electric;
-  const names = parseColumns(columns);
+  const names = parseColumns(columns) ?? def.columns;
   return { ...def, key: internalShapeKey(table, where, params, names, def.orgId) };
 }
 

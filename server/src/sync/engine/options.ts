@@ -40,8 +40,6 @@ export type EngineOptions = {
   /** Snapshots one organisation may have waiting; past it (or the global bound) → 503. */
   snapshotQueuePerOrg: number;
   snapshotQueueMax: number;
-  /** Milliseconds of snapshot time one organisation gets a minute (snapshot-budget.ts). */
-  snapshotMsPerOrgPerMinute: number;
 };
 
 export const defaultEngineOptions: EngineOptions = {
@@ -66,5 +64,4 @@ export const defaultEngineOptions: EngineOptions = {
   // A burst of distinct shapes waits rather than fails; fairness comes from the round-robin.
   snapshotQueuePerOrg: 50,
   snapshotQueueMax: 200,
-  snapshotMsPerOrgPerMinute: 20_000,
 };

@@ -29,14 +29,10 @@ const REFUSALS = {
   organisation: 'Too many shapes of this organisation are being prepared at once.',
   global: 'Too many shapes are being prepared at once.',
   wait: 'The shape waited too long for its turn to be prepared.',
-  budget: 'This organisation has used its share of time for preparing shapes (snapshot-budget.ts).',
 };
 
 export class SnapshotQueueFull extends Error {
-  constructor(
-    readonly scope: keyof typeof REFUSALS,
-    readonly retryAfterSeconds = 2,
-  ) {
+  constructor(readonly scope: keyof typeof REFUSALS) {
     super(REFUSALS[scope]);
     this.name = 'SnapshotQueueFull';
   }

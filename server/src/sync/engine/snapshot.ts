@@ -2,11 +2,14 @@
 // key (for electric-schema and row keys), and a shape's snapshot with the transaction snapshot
 // that marks its visibility boundary. Reads run as the runtime role, so RLS binds them too.
 import type { Database } from '../../db/database.ts';
-import { quoteIdent } from '../../db/quote-ident.ts';
 import { tenantTransaction } from '../../db/tenant.ts';
 import type { ShapeDefinition, SubsetDefinition } from '../upstream.ts';
 import type { ColumnInfo, TableInfo } from './shape-log.ts';
 import { snapshotMessageSql } from './shape-messages.ts';
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
 
 export async function loadTableInfo(db: Database, table: string): Promise<TableInfo> {
   const { rows } = await db.appPool.query<{

@@ -1,0 +1,91 @@
+// Owns /api/notifications: the caller's own inbox (every role): list, unread count, mark one
+// or all read. Another person's notification is 404, like another organisation's.
+import type { App, FeatureDeps } from '../app.ts';
+import { authOf } from '../auth/authenticate.ts';
+import { inTenant, readInTenant } from '../http/tenant-context.ts';
+import { listNotifications, markAllRead, markRead, unreadCount } from './inbox.ts';
+import {
+  errorResponse,
+  idParams,
+  notificationListResponse,
+  notificationResponse,
+  notificationsQuery,
+  readAllResponse,
+  unreadCountResponse,
+} from './schema.ts';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['notifications'];
+const errors = { 400: errorResponse, 401: errorResponse };
+
+export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
+  app.get(
+    '/api/notifications',
+    {
+      preHandler: [app.authenticate],
+      schema: {
+        tags,
+        security,
+        summary:
+          'My notifications (controls coming due or overdue), newest first; ?unread=true for unread only',
+        querystring: notificationsQuery,
+        response: { 200: notificationListResponse, ...errors },
+      },
+    },
+    async (request) =>
+      readInTenant(deps.db, request, (tx) => listNotifications(tx, authOf(request).userId, request.query)),
+  );
+
+  app.get(
+    '/api/notifications/unread-count',
+    {
+      preHandler: [app.authenticate],
+      schema: {
+        tags,
+        security,
+        summary: 'How many of my notifications are unread',
+        response: { 200: unreadCountResponse, ...errors },
+      },
+    },
+    async (request) => ({
+      count: await readInTenant(deps.db, request, (tx) => unreadCount(tx, authOf(request).userId)),
+    }),
+  );
+
+  app.post(
+    '/api/notifications/:id/read',
+    {
+      preHandler: [app.authenticate],
+      schema: {
+        tags,
+        security,
+        summary: 'Mark one of my notifications read (repeating it changes nothing)',
+        params: idParams,
+        response: { 200: notificationResponse, 404: errorResponse, ...errors },
+      },
+    },
+    async (request) => ({
+      data: await inTenant(deps.db, request, (tx) =>
+        markRead(tx, authOf(request).userId, request.params.id, deps.clock.now()),
+      ),
+    }),
+  );
+
+  app.post(
+    '/api/notifications/read-all',
+    {
+      preHandler: [app.authenticate],
+      schema: {
+        tags,
+        security,
+        summary: 'Mark all my notifications read',
+        response: { 200: readAllResponse, ...errors },
+      },
+    },
+    async (request) => ({
+      marked: await inTenant(deps.db, request, (tx) =>
+        markAllRead(tx, authOf(request).userId, deps.clock.now()),
+      ),
+    }),
+  );
+}
