@@ -62,6 +62,7 @@ const envSchema = z.object({
   ELECTRIC_SECRET: z.string().optional(),
   INTERNAL_URL: z.url().optional(),
   SYNC_ENGINE_GROUP: z.string().min(1).max(200).default('default'),
+  SYNC_PERSIST_LOGS: booleanFlag.default(true),
   ACCESS_TOKEN_TTL: seconds(900),
   REFRESH_TOKEN_TTL: seconds(1_209_600),
   TOKEN_ISSUER: z.string().default('sertantai'),
@@ -134,6 +135,8 @@ export type Config = {
   internalUrl: string | undefined;
   /** Processes with the same database and group elect one built-in sync engine among themselves. */
   syncEngineGroup: string;
+  /** The built-in engine keeps its shape logs in PostgreSQL (on a permanent slot) across restarts. */
+  syncPersistLogs: boolean;
   accessTokenTtl: number;
   refreshTokenTtl: number;
   tokenIssuer: string;
@@ -275,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     electricSecret: values.ELECTRIC_SECRET,
     internalUrl: values.INTERNAL_URL,
     syncEngineGroup: values.SYNC_ENGINE_GROUP,
+    syncPersistLogs: values.SYNC_PERSIST_LOGS,
     accessTokenTtl: values.ACCESS_TOKEN_TTL,
     refreshTokenTtl: values.REFRESH_TOKEN_TTL,
     tokenIssuer: values.TOKEN_ISSUER,

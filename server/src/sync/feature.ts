@@ -36,6 +36,8 @@ export const syncFeature = defineFeature({ name: 'sync', dependencies: ['identit
       metrics: deps.metrics,
       healthChecks: deps.healthChecks,
       secret,
+      // Logs in PostgreSQL: the next leader (this process restarted, or another) resumes them.
+      ...(deps.config.syncPersistLogs ? { persist: { group: deps.config.syncEngineGroup } } : {}),
       options: {
         ...deps.config.syncShapeBudgets,
         snapshotTimeoutMs: deps.config.limits.snapshotTimeoutMs,

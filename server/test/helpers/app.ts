@@ -30,6 +30,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     SEED: 'false',
     // Test files run in parallel on one database: each test process elects its own sync engine.
     SYNC_ENGINE_GROUP: `test-${process.pid}`,
+    // A persisted group keeps a permanent slot after the test: only the tests of persistence
+    // turn it on, and drop their slot (sync/engine-restart.test.ts).
+    SYNC_PERSIST_LOGS: 'false',
     // A loaded test machine can take seconds to open a connection: keep the acquire timeout
     // out of unrelated tests (the tests of the timeout itself set their own).
     DB_ACQUIRE_TIMEOUT_MS: '30000',

@@ -14,7 +14,11 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 export type EngineApp = TestApp & { engine: ShapeEngineHandle; baseUrl: string; secret: string };
 
-export async function startEngineApp(options: Partial<EngineOptions> = {}, port = 0): Promise<EngineApp> {
+export async function startEngineApp(
+  options: Partial<EngineOptions> = {},
+  port = 0,
+  persist?: { group: string; intervalMs?: number },
+): Promise<EngineApp> {
   let engine: ShapeEngineHandle | undefined;
   const engineFeature = defineFeature({ name: 'test-engine' }, async (app, deps) => {
     engine = createShapeEngine({
@@ -23,6 +27,7 @@ export async function startEngineApp(options: Partial<EngineOptions> = {}, port 
       metrics: deps.metrics,
       healthChecks: deps.healthChecks,
       secret: engineSecret(deps.config),
+      ...(persist ? { persist } : {}),
       options: { liveTimeoutMs: 1_000, ...options },
     });
     engine.registerRoutes(app);

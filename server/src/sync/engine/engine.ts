@@ -1,7 +1,8 @@
 // Owns the built-in Electric-compatible engine for one machine: its lifecycle (a lazily started
 // logical replication stream, restart after failure, stop), health, and the answer to each
 // Electric protocol request (snapshot chunks, catch-up, live long-poll and SSE, 409). Shape logs
-// and routing live in registry.ts, live waits in live.ts, the fixed answers in protocol.ts.
+// and routing live in registry.ts, live waits in live.ts, the fixed answers in protocol.ts; with
+// `persist`, the logs survive a restart or a fail-over (persistence.ts).
 // Implements ShapeUpstream in-process.
 
 import { randomInt } from 'node:crypto';
@@ -20,6 +21,7 @@ import { ReplicationLag } from './lag.ts';
 import { LiveSubscribers } from './live.ts';
 import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
 import { defaultEngineOptions, type EngineOptions } from './options.ts';
+import { LogPersistence } from './persistence.ts';
 import {
   badRequest,
   CACHE_LIVE,
@@ -37,6 +39,7 @@ import {
 } from './protocol.ts';
 import { ShapeRegistry } from './registry.ts';
 import { ReplicationStream, type Transaction } from './replication.ts';
+import type { WhereCompiler } from './routes.ts';
 import { columnsOf, type Replica, type ShapeLog } from './shape-log.ts';
 import { readSubset, type SubsetSnapshot } from './snapshot.ts';
 import { SnapshotQueueFull } from './snapshot-queue.ts';
@@ -51,6 +54,13 @@ export type EngineDeps = {
   /** When given, the engine registers its health check here. */
   healthChecks?: HealthCheck[];
   options?: Partial<EngineOptions>;
+  /**
+   * Persist the shape logs of this election group in PostgreSQL, on its permanent replication
+   * slot (one engine of the group at a time must run: the election sees to it).
+   */
+  persist?: { group: string; intervalMs?: number };
+  /** Compiles a stored shape's where again on restore (default: the internal route's compiler). */
+  compileWhere?: WhereCompiler;
 };
 
 export type EngineState = 'idle' | 'starting' | 'running' | 'failed' | 'stopped';
@@ -76,6 +86,7 @@ export class ShapeEngine implements ShapeUpstream {
   /** The last stream's slot and WAL position, kept after it fails (the lag keeps growing from there). */
   private lastSlot: string | undefined;
   private lastPosition = 0;
+  private readonly persistence: LogPersistence | undefined;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...defaultEngineOptions, ...deps.options };
@@ -88,13 +99,18 @@ export class ShapeEngine implements ShapeUpstream {
       lagSeconds: (wal) => this.lagSeconds(wal),
       snapshotQueueDepth: () => this.registry.snapshotQueueDepth,
     });
+    this.persistence = deps.persist
+      ? new LogPersistence({ db: deps.db, log: deps.log, compileWhere: deps.compileWhere, ...deps.persist })
+      : undefined;
     this.registry = new ShapeRegistry({
       db: deps.db,
       log: deps.log,
       metrics: this.metrics,
       dbMetrics: deps.metrics,
       options: this.options,
+      store: this.persistence?.store,
     });
+    this.persistence?.attach(this.registry);
     this.live = new LiveSubscribers(this.options);
     deps.healthChecks?.push({ name: 'sync_engine', check: async () => this.health() });
   }
@@ -109,6 +125,7 @@ export class ShapeEngine implements ShapeUpstream {
         routing_backlog: this.registry.backlog,
         live_subscribers: this.live.count,
         ...(this.stream ? { slot: this.stream.slotName } : {}),
+        persisted: this.persistence !== undefined,
         ...(this.state === 'failed' && this.lastError ? { error: this.lastError } : {}),
       },
     };
@@ -120,49 +137,61 @@ export class ShapeEngine implements ShapeUpstream {
     if (this.state === 'stopped') return Promise.reject(new Error('sync engine stopped'));
     if (this.starting) return this.starting;
     this.state = 'starting';
-    // A stream started before standDown() belongs to an old leadership: it feeds nothing.
-    const generation = this.generation;
-    const stream = new ReplicationStream(this.deps.db.ownerUrl, {
-      onTransaction: (tx) => {
-        if (generation === this.generation) this.onTransaction(tx);
-      },
-      onError: (error) => this.onReplicationError(stream, error),
+    const starting: Promise<void> = this.startStream(this.generation).finally(() => {
+      if (this.starting === starting) this.starting = undefined;
     });
-    const starting: Promise<void> = stream
-      .start()
-      .then(() => {
-        if (this.state === 'stopped') {
-          void stream.stop();
-          return;
-        }
-        if (generation !== this.generation) {
-          void stream.stop();
-          throw new Error('sync engine stood down while starting');
-        }
-        this.stream = stream;
-        this.lastSlot = stream.slotName;
-        this.lag.started(Date.now());
-        this.state = 'running';
-        this.lastError = undefined;
-        this.deps.log.info({ slot: stream.slotName }, 'sync engine: replication started');
-        this.sweepTimer ??= setInterval(() => this.registry.sweep(), this.options.sweepMs).unref();
-      })
-      .catch((error: Error) => {
-        void stream.stop();
-        if (generation === this.generation) this.markFailed(error);
-        throw error;
-      })
-      .finally(() => {
-        if (this.starting === starting) this.starting = undefined;
-      });
     this.starting = starting;
     return starting;
   }
 
+  /** A stream started before standDown() belongs to an old leadership: it feeds nothing. */
+  private async startStream(generation: number): Promise<void> {
+    const persistence = this.persistence;
+    let stream: ReplicationStream | undefined;
+    // Received transactions wait while stored logs are restored (they may concern them).
+    if (persistence) this.registry.pause();
+    try {
+      const slot = await persistence?.prepare();
+      if (slot?.created) this.registry.resetAll(); // a new slot: logs held may have missed changes
+      const events = {
+        onTransaction: (tx: Transaction) => {
+          if (generation === this.generation) this.onTransaction(tx);
+        },
+        onError: (error: Error) => this.onReplicationError(stream as ReplicationStream, error),
+      };
+      stream = new ReplicationStream(this.deps.db.ownerUrl, events, slot);
+      await stream.start();
+      if (this.state === 'stopped') {
+        void stream.stop();
+        return;
+      }
+      if (generation === this.generation) await persistence?.restore(this.registry);
+      if (generation !== this.generation) throw new Error('sync engine stood down while starting');
+      this.stream = stream;
+      this.lastSlot = stream.slotName;
+      this.lag.started(Date.now());
+      this.state = 'running';
+      this.lastError = undefined;
+      persistence?.run(stream);
+      this.deps.log.info({ slot: stream.slotName }, 'sync engine: replication started');
+      this.sweepTimer ??= setInterval(() => this.registry.sweep(), this.options.sweepMs).unref();
+    } catch (error) {
+      void stream?.stop();
+      if (generation === this.generation) this.markFailed(error as Error);
+      throw error;
+    } finally {
+      if (persistence) this.registry.resume();
+    }
+  }
+
   async stop(): Promise<void> {
+    const wasRunning = this.state === 'running';
     this.state = 'stopped';
     clearTimeout(this.retryTimer);
     clearInterval(this.sweepTimer);
+    // A clean stop writes what is queued, so the next leader reads less again from the slot.
+    if (wasRunning) await this.persistence?.finish().catch(() => {});
+    else await this.persistence?.halt();
     this.registry.dropAll();
     this.live.closeAll();
     await this.starting?.catch(() => {});
@@ -186,8 +215,11 @@ export class ShapeEngine implements ShapeUpstream {
     this.state = 'idle';
     this.lastError = undefined;
     this.lastSlot = undefined; // a follower reads no WAL: no lag to report
+    // Nothing more is written before the new leader restores: its slot is not ours any more.
+    const halted = this.persistence?.halt();
     this.registry.resetAll();
     this.live.closeAll();
+    await halted;
     await stream?.stop();
   }
 
@@ -196,7 +228,9 @@ export class ShapeEngine implements ShapeUpstream {
     this.state = 'failed';
     this.lastError = error.message;
     this.deps.log.error({ err: error }, 'sync engine: replication failed');
-    this.registry.resetAll();
+    // Persisted logs are kept: the slot gives every change after them again on restart.
+    if (this.persistence) this.persistence.detach();
+    else this.registry.resetAll();
     this.retryAt = Date.now() + this.options.restartDelayMs;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {

@@ -5,13 +5,16 @@
 // replayed into new logs, the shape budgets (budgets.ts), and eviction (idle, over the change
 // cap, too many shapes, over a byte budget, reset) or compaction over the change cap.
 // Snapshots are admitted through the fair SnapshotQueue (snapshot-queue.ts): a shape whose
-// snapshot cannot even queue is refused before its log exists.
+// snapshot cannot even queue is refused before its log exists. With a ShapeLogStore, every
+// ready log, append, compaction and eviction is reported to it, and restore() takes the logs
+// it kept back in after a restart.
 import type { Database } from '../../db/database.ts';
 import { isPoolAcquireTimeout, isStatementTimeout } from '../../db/overload.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
 import type { ShapeDefinition } from '../upstream.ts';
 import { ShapeBudgets } from './budgets.ts';
+import type { ShapeLogStore, StoredLog } from './log-store.ts';
 import type { EngineMetrics, EvictionReason } from './metrics.ts';
 import type { EngineOptions } from './options.ts';
 import type { Transaction } from './replication.ts';
@@ -27,6 +30,8 @@ type RegistryDeps = {
   /** The app's database counters (statement and acquire timeouts). */
   dbMetrics: Pick<Metrics, 'statementTimeouts' | 'poolAcquireTimeouts'>;
   options: EngineOptions;
+  /** Where logs are persisted, when they are. */
+  store?: ShapeLogStore;
 };
 
 export class ShapeRegistry {
@@ -40,6 +45,10 @@ export class ShapeRegistry {
   /** Received transactions not yet routed, in commit order. */
   private queue: Array<{ at: number; tx: Transaction }> = [];
   private routing = false;
+  /** Held while persisted logs are restored: received transactions wait in the queue. */
+  private paused = false;
+  /** End LSN of the last transaction routed: every change up to it is in the logs. */
+  routedLsn = 0;
   readonly budgets: ShapeBudgets;
   private readonly snapshots: SnapshotQueue;
 
@@ -83,6 +92,73 @@ export class ShapeRegistry {
     return this.queue.length;
   }
 
+  /** Nothing received is waiting or being routed. */
+  get caughtUp(): boolean {
+    return this.queue.length === 0 && !this.routing && !this.paused;
+  }
+
+  pause() {
+    this.paused = true;
+  }
+
+  resume() {
+    this.paused = false;
+    if (!this.routing && this.queue.length > 0) void this.routeQueue();
+  }
+
+  /**
+   * Persisted logs back in, under their handles, ready for their clients; `filterOf` compiles a
+   * stored shape's where again. A log that cannot be restored is deleted from the store.
+   */
+  async restore(stored: StoredLog[], filterOf: (shape: StoredLog['shape']) => ShapeDefinition['filter']) {
+    for (const saved of stored) {
+      if (this.logs.has(saved.key)) continue;
+      try {
+        const { shape } = saved;
+        const table = await this.tableInfo(shape.table);
+        const def: ShapeDefinition = {
+          table: shape.table,
+          columns: shape.columns,
+          orgId: shape.orgId,
+          filter: filterOf(shape),
+          key: saved.key.slice(0, saved.key.lastIndexOf('\u0000')),
+        };
+        const log = new ShapeLog(saved.key, def, saved.replica, table, saved.handle);
+        this.register(log);
+        log.setSnapshotRows(parsePgSnapshot(saved.pgSnapshot), saved.rows, this.deps.options.chunkBytes);
+        log.restoreEntries(saved.entries);
+        log.markReady();
+        this.follow(log);
+      } catch (error) {
+        this.deps.log.warn(
+          { err: error, handle: saved.handle },
+          'sync engine: a stored shape log could not be restored',
+        );
+        const log = this.logs.get(saved.key);
+        if (log) this.dropLog(log, 'reset');
+      }
+    }
+  }
+
+  /** The store follows the log's appends from now on. */
+  private follow(log: ShapeLog) {
+    const store = this.deps.store;
+    if (!store) return;
+    log.onAppend = (entries) => store.appended(log, entries);
+  }
+
+  private register(log: ShapeLog) {
+    this.logs.set(log.key, log);
+    this.budgets.add(log);
+    const routeKey = routeKeyOf(log.def.table, log.def.orgId);
+    let route = this.routes.get(routeKey);
+    if (!route) {
+      route = new Set();
+      this.routes.set(routeKey, route);
+    }
+    route.add(log);
+  }
+
   /** Drops every log (their clients get 409 at their next request). */
   dropAll() {
     for (const log of this.logs.values()) log.drop();
@@ -109,6 +185,7 @@ export class ShapeRegistry {
     if (route && route.size === 0) this.routes.delete(routeKey);
     log.drop();
     this.budgets.remove(log);
+    this.deps.store?.dropped(log);
     this.deps.log.debug(
       { handle: log.handle, table: log.def.table, reason },
       'sync engine: shape log dropped',
@@ -118,18 +195,20 @@ export class ShapeRegistry {
   /** Takes one committed transaction (in commit order); `now` is when it was received. */
   receive(tx: Transaction, now: number) {
     this.queue.push({ at: now, tx });
-    if (!this.routing) void this.routeQueue();
+    if (!this.routing && !this.paused) void this.routeQueue();
   }
 
   private async routeQueue() {
     this.routing = true;
     try {
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      while (!this.paused && this.queue.length > 0) {
+        const next = this.queue.shift() as { at: number; tx: Transaction };
         try {
           await this.route(next.tx, next.at);
         } catch (error) {
           this.deps.log.error({ err: error }, 'sync engine: routing a transaction failed');
         }
+        this.routedLsn = Math.max(this.routedLsn, next.tx.endLsn);
       }
     } finally {
       this.routing = false;
@@ -170,6 +249,7 @@ export class ShapeRegistry {
     if (log.changeCount > cap) {
       log.compact();
       this.deps.metrics.compactions.inc();
+      this.deps.store?.compacted(log);
       if (log.changeCount > cap / 2) return this.dropLog(log, 'cap');
     }
     this.budgets.enforce(log);
@@ -223,15 +303,7 @@ export class ShapeRegistry {
     }
     this.budgets.admitNewLog(def.orgId, now);
     const log = new ShapeLog(key, def, replica, table);
-    this.logs.set(key, log);
-    this.budgets.add(log);
-    const routeKey = routeKeyOf(def.table, def.orgId);
-    let route = this.routes.get(routeKey);
-    if (!route) {
-      route = new Set();
-      this.routes.set(routeKey, route);
-    }
-    route.add(log);
+    this.register(log);
     // Recent transactions may have committed before the snapshot but not yet be visible to it
     // (commit record flushed, procarray not yet updated): replay them against the snapshot.
     const since = Date.now() - 5_000;
@@ -269,6 +341,8 @@ export class ShapeRegistry {
       log.setSnapshotRows(parsePgSnapshot(snapshot), rows, this.deps.options.chunkBytes);
       await replayPending(log, this.deps.options.routeSliceMs);
       if (log.dropped) return;
+      this.deps.store?.saved(log);
+      this.follow(log);
       this.deps.metrics.snapshotSeconds.observe((performance.now() - started) / 1000);
       this.afterGrowth(log);
     } catch (error) {

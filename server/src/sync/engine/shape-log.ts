@@ -68,6 +68,8 @@ export class ShapeLog {
   bytes = 0;
   /** Times the entries were compacted (a reader holding an index into them must look again). */
   compactions = 0;
+  /** Told the entries of each appended transaction (the persisted copy follows them). */
+  onAppend: ((entries: Entry[]) => void) | undefined;
   /** Told every change of `bytes` (the registry keeps the totals). */
   onBytes: ((delta: number) => void) | undefined;
   /** Transactions seen while the snapshot is being taken, replayed (minus visible ones) after. */
@@ -83,8 +85,10 @@ export class ShapeLog {
     readonly def: ShapeDefinition,
     readonly replica: Replica,
     readonly table: TableInfo,
+    /** A persisted log's handle, kept across restarts; a new log gets a new one. */
+    handle?: string,
   ) {
-    this.handle = newHandle(key);
+    this.handle = handle ?? newHandle(key);
     this.messages = new ShapeMessages(def, replica, table);
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
@@ -159,6 +163,13 @@ export class ShapeLog {
     return undefined;
   }
 
+  /** A persisted log's entries, as written (see log-store.ts); then markReady. */
+  restoreEntries(entries: Entry[]) {
+    this.pending = [];
+    this.entries = entries;
+    this.grow(entries.reduce((sum, entry) => sum + entry.json.length, 0));
+  }
+
   /** Every kept transaction is appended: the log serves its clients. */
   markReady() {
     if (this.state !== 'snapshotting') return;
@@ -204,6 +215,9 @@ export class ShapeLog {
       if (this.pending.at(-1) !== tx) this.pending.push(tx);
       return false;
     }
+    // A transaction read again from the slot after a restart is already here.
+    const head = this.entries.at(-1);
+    if (head && tx.commitLsn <= head.lsn) return false;
     return !(this.snapshot && visibleInSnapshot(this.snapshot, tx.xid));
   }
 
@@ -219,6 +233,8 @@ export class ShapeLog {
   /** Appends one transaction's entries at once (clients never see part of a transaction). */
   append(tx: Transaction, added: Entry[]): boolean {
     if (this.state === 'dropped' || added.length === 0) return false;
+    const head = this.entries.at(-1);
+    if (head && tx.commitLsn <= head.lsn) return false; // read again from the slot: already here
     const last = added[added.length - 1] as Entry;
     // Mark the transaction's last change for this shape.
     last.json = `${last.json.slice(0, -2)},"last":true}}`;
@@ -229,6 +245,7 @@ export class ShapeLog {
       bytes += entry.json.length;
     }
     this.grow(bytes);
+    this.onAppend?.(added);
     for (const wake of [...this.waiters]) wake();
     return true;
   }
