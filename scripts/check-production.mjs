@@ -138,6 +138,10 @@ try {
   electric?.close();
   try {
     psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}'`);
+    // The engine's permanent slot (persisted shape logs) would keep the database from being dropped.
+    psql(
+      `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '${database}' AND NOT active`,
+    );
     psql(`DROP DATABASE IF EXISTS ${database}`);
     psql(`DROP ROLE IF EXISTS ${database}_app`);
   } catch {}

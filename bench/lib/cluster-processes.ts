@@ -57,6 +57,11 @@ export async function freshDatabase(adminUrl: string): Promise<string> {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+    // The engine's permanent slot (persisted shape logs) would keep the database from being dropped.
+    await client.query(
+      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active',
+      [name],
+    );
     await client.query(`DROP DATABASE IF EXISTS ${name}`);
     await client.query(`DROP ROLE IF EXISTS ${name}_app`);
     await client.end();

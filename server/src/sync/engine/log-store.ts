@@ -210,9 +210,9 @@ export class ShapeLogStore {
     for (const row of entries) {
       const entry: Entry = { lsn: Number(row.lsn), op: row.op, json: row.json };
       if (row.end_lsn !== null) entry.endLsn = Number(row.end_lsn);
-      let list = byHandle.get(row.handle);
-      if (!list) byHandle.set(row.handle, (list = []));
-      list.push(entry);
+      const list = byHandle.get(row.handle);
+      if (list) list.push(entry);
+      else byHandle.set(row.handle, [entry]);
     }
     return logs.map((row) => ({
       handle: row.handle,
