@@ -128,7 +128,7 @@ describe('shape logs across an engine restart', () => {
     }
   });
 
-  it('an evicted log is deleted from the store, and a restart does not bring it back', async () => {
+  it('logs are stored (changes-only ones too); an evicted log is deleted and a restart does not bring it back', async () => {
     const persist = newGroup();
     let e = await startEngineApp({ idleMs: 300, sweepMs: 100, liveTimeoutMs: 300 }, 0, persist);
     const stored = () =>
@@ -139,7 +139,8 @@ describe('shape logs across an engine restart', () => {
       const org = await buildOrganization(e.db);
       const query = shapeParams(e, 'controls', org.id);
       const first = await syncToUpToDate(e, query);
-      await eventually(async () => expect(await stored()).toBe(1));
+      await syncToUpToDate(e, { ...query, log: 'changes_only' }); // another log of the shape
+      await eventually(async () => expect(await stored()).toBe(2));
       await eventually(async () => expect(await stored()).toBe(0)); // idle: evicted, then deleted
       await e.close();
       e = await startEngineApp({ liveTimeoutMs: 300 }, 0, persist);

@@ -18,6 +18,8 @@ export type StoredShape = {
   params: string[];
   columns: string[];
   orgId: string;
+  /** A log=changes_only log (no snapshot rows). */
+  changesOnly?: boolean;
 };
 
 export type StoredLog = {
@@ -35,15 +37,18 @@ type Pending = { log: ShapeLog; save: boolean; rewrite: boolean; added: Entry[] 
 /** The shape of a log as stored, or undefined when its key is not the internal route's. */
 export function storedShapeOf(log: ShapeLog): StoredShape | undefined {
   const { def } = log;
+  const mode = def.changesOnly ? { changesOnly: true } : {};
   if (def.electric) {
     const { table, where, params } = def.electric;
-    return { table, where, params, columns: def.columns, orgId: def.orgId };
+    return { table, where, params, columns: def.columns, orgId: def.orgId, ...mode };
   }
+  // The internal route's key (routes.ts internalShapeKey), before any changes_only suffix.
+  const base = def.changesOnly ? def.key.slice(0, def.key.lastIndexOf('\u0000')) : def.key;
   try {
-    const [table, where, params, columns, orgId] = JSON.parse(def.key) as unknown[];
+    const [table, where, params, columns, orgId] = JSON.parse(base) as unknown[];
     if (typeof table !== 'string' || typeof where !== 'string' || typeof orgId !== 'string') return undefined;
     if (!Array.isArray(params) || !Array.isArray(columns)) return undefined;
-    return { table, where, params: params.map(String), columns: columns.map(String), orgId };
+    return { table, where, params: params.map(String), columns: columns.map(String), orgId, ...mode };
   } catch {
     return undefined;
   }
@@ -136,7 +141,7 @@ export class ShapeLogStore {
             [
               this.group,
               log.handle,
-              log.def.key, // the log's key less its replica suffix (text holds no NUL)
+              JSON.stringify(log.key), // as JSON: the key holds NUL separators, which text cannot
               log.replica,
               JSON.stringify(storedShapeOf(log)),
               log.snapshot?.text ?? '0:0:',
@@ -216,7 +221,7 @@ export class ShapeLogStore {
     }
     return logs.map((row) => ({
       handle: row.handle,
-      key: `${row.shape_key}\u0000${row.replica}`,
+      key: JSON.parse(row.shape_key) as string,
       replica: row.replica,
       shape: row.shape,
       pgSnapshot: row.pg_snapshot,

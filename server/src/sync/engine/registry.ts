@@ -122,6 +122,7 @@ export class ShapeRegistry {
           orgId: shape.orgId,
           filter: filterOf(shape),
           key: saved.key.slice(0, saved.key.lastIndexOf('\u0000')),
+          ...(shape.changesOnly ? { changesOnly: true } : {}),
         };
         const log = new ShapeLog(saved.key, def, saved.replica, table, saved.handle);
         this.register(log);
