@@ -66,12 +66,6 @@ export async function loadDistances(tx: Tx): Promise<Map<string, number>> {
   );
 }
 
-/** The distance of one provider (null: no provider, or unreachable — Remote). */
-export async function distanceForProvider(tx: Tx, providerId: string | null): Promise<number | null> {
-  if (providerId === null) return null;
-  return distanceOf(providerId, await loadDistances(tx));
-}
-
 export type ClassificationRow = {
   control_id: string;
   quadrant: Quadrant;

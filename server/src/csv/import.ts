@@ -1,12 +1,13 @@
 // Owns the register import: name, control_type and functional_range required, description and
 // provider (by name) optional; the other export columns are accepted and ignored so an exported
 // file imports back. Every line and every provider name is checked before anything is written;
-// a good file creates the controls in bulk (create-many.ts), classified exactly as
-// POST /api/controls classifies one, in batches so a long import can report its progress.
+// a good file creates the controls in bulk through createControls (controls/service.ts), the
+// same path POST /api/controls takes for one, in batches so a long import can report its
+// progress.
 import { z } from 'zod';
 import { CONTROL_TYPES, FUNCTIONAL_RANGES } from '../controls/schema.ts';
+import { createControls } from '../controls/service.ts';
 import type { Tx } from '../db/tenant.ts';
-import { createControls } from './create-many.ts';
 import { EXPORT_COLUMNS } from './export.ts';
 import { type CheckedImport, inBatches } from './importer.ts';
 import { noNul, parseTable, rejected } from './table.ts';
