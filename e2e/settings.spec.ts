@@ -1,6 +1,6 @@
 // Settings: an owner changes the Self frequency (the Recent line) and the Close threshold; a
-// second browser with the dashboard open sees the line and the controls move live; the audit
-// screen shows both changes.
+// second browser with the dashboard open sees the line, the controls and today's quadrant
+// counts over time move live; the audit screen shows both changes.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { addMember, api, registerAccount, signIn } from './helpers';
@@ -52,6 +52,10 @@ test('changing the thresholds in Settings moves the dashboard line and reclassif
   await expect(point(harness)).toHaveAttribute('data-quadrant', 'self');
   await expect(point(boiler)).toHaveAttribute('data-quadrant', 'service');
   await expect(watcher.getByTestId('matrix-legend')).toContainText('recent under 30 days');
+  // The dashboard's quadrants over time: today's counts (Self, Specialist, Service, Strange).
+  const today = new Date().toISOString().slice(0, 10);
+  const todayCounts = watcher.getByTestId('quadrant-trend').locator(`tr[data-day="${today}"] td`);
+  await expect(todayCounts).toHaveText([today, '1', '0', '1', '0']);
 
   const editorContext = await browser.newContext();
   const editor = await editorContext.newPage();
@@ -67,6 +71,7 @@ test('changing the thresholds in Settings moves the dashboard line and reclassif
   await expect(watcher.getByTestId('matrix-legend')).toContainText('recent under 10 days');
   await expect(point(harness)).toHaveAttribute('data-quadrant', 'specialist');
   await expect(point(boiler)).toHaveAttribute('data-quadrant', 'strange');
+  await expect(todayCounts).toHaveText([today, '0', '1', '0', '1']);
 
   // The Close line: distance 3 becomes Close under 4.
   await editor.getByLabel('Close: provider distance under').fill('4');
@@ -74,6 +79,7 @@ test('changing the thresholds in Settings moves the dashboard line and reclassif
   await expect(editor.getByText(/close under 4 \(1 control moved\)/)).toBeVisible();
   await expect(watcher.getByTestId('matrix-legend')).toContainText('close under distance 4');
   await expect(point(boiler)).toHaveAttribute('data-quadrant', 'specialist');
+  await expect(todayCounts).toHaveText([today, '0', '2', '0', '0']);
 
   // The audit screen shows both changes, with who made them.
   await editor.getByRole('link', { name: 'Audit' }).click();

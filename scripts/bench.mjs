@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const benches = ['rls', 'auth', 'api', 'domain', 'sync-endpoint', 'sync', 'noisy-neighbour', 'web'];
+const benches = ['rls', 'auth', 'api', 'domain', 'import', 'sync-endpoint', 'sync', 'noisy-neighbour', 'web'];
 let failed = 0;
 for (const name of process.argv.slice(2).length ? process.argv.slice(2) : benches) {
   console.log(`\n=== bench/${name}.ts`);
