@@ -61,6 +61,9 @@ export default defineConfig({
       // event-loop delay and a generous pool wait, so slowness never turns into 503s here.
       SHED_EVENT_LOOP_DELAY_MS: '0',
       DB_ACQUIRE_TIMEOUT_MS: '30000',
+      // Registers of 300 controls or more sync on demand (register-on-demand.spec.ts); the
+      // demo organisations and the other specs' accounts stay far below it.
+      SYNC_ON_DEMAND_CONTROLS: '300',
     },
   },
 });

@@ -13,10 +13,21 @@ import { createMetrics } from '../../server/src/ops/metrics.ts';
 export type AppProcess = { url: string; stop: () => Promise<void> };
 
 /** Forks this file as the server of `databaseUrl`; resolves once it listens. */
-export async function startAppProcess(databaseUrl: string, secret: string): Promise<AppProcess> {
+export async function startAppProcess(
+  databaseUrl: string,
+  secret: string,
+  /** More settings for the app's config (e.g. SYNC_ON_DEMAND_CONTROLS). */
+  settings: Record<string, string> = {},
+): Promise<AppProcess> {
   const child = fork(import.meta.filename, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_SECRET: secret, BENCH_APP_CHILD: '1' },
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl,
+      BENCH_SECRET: secret,
+      BENCH_APP_CHILD: '1',
+      BENCH_APP_SETTINGS: JSON.stringify(settings),
+    },
   });
   const kill = () => child.kill('SIGKILL');
   process.on('exit', kill);
@@ -46,6 +57,7 @@ if (process.env.BENCH_APP_CHILD === '1') {
     DATABASE_URL: process.env.BENCH_DATABASE_URL,
     LOG_LEVEL: 'silent',
     SEED: 'false',
+    ...(JSON.parse(process.env.BENCH_APP_SETTINGS ?? '{}') as Record<string, string>),
   });
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,

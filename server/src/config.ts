@@ -63,6 +63,7 @@ const envSchema = z.object({
   INTERNAL_URL: z.url().optional(),
   SYNC_ENGINE_GROUP: z.string().min(1).max(200).default('default'),
   SYNC_PERSIST_LOGS: booleanFlag.default(true),
+  SYNC_ON_DEMAND_CONTROLS: positive(5_000),
   ACCESS_TOKEN_TTL: seconds(900),
   REFRESH_TOKEN_TTL: seconds(1_209_600),
   TOKEN_ISSUER: z.string().default('sertantai'),
@@ -149,6 +150,8 @@ export type Config = {
   trustProxy: boolean;
   /** Limits on a shape's where (see sync/where/limits.ts). */
   syncWhereLimits: { maxLikePatternLength: number; maxParamsBytes: number; maxCost: number };
+  /** Organisations with at least this many controls sync the register on demand (sync/plan.ts). */
+  syncOnDemandControls: number;
   /** The built-in engine's shape budgets (see sync/engine/budgets.ts). */
   syncShapeBudgets: {
     maxShapesPerUser: number;
@@ -293,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxParamsBytes: values.SYNC_MAX_PARAMS_BYTES,
       maxCost: values.SYNC_MAX_WHERE_COST,
     },
+    syncOnDemandControls: values.SYNC_ON_DEMAND_CONTROLS,
     syncShapeBudgets: {
       maxShapesPerUser: values.SYNC_MAX_SHAPES_PER_USER,
       maxShapesPerOrg: values.SYNC_MAX_SHAPES_PER_ORG,

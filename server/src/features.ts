@@ -15,6 +15,7 @@ import { remindersFeature } from './reminders/feature.ts';
 import { slasFeature } from './slas/routes.ts';
 import { strategiesFeature } from './strategies/routes.ts';
 import { syncFeature } from './sync/feature.ts';
+import { syncPlanFeature } from './sync/plan.ts';
 import { tracesFeature } from './traces/routes.ts';
 import { trendsFeature } from './trends/routes.ts';
 import { webFeature } from './web/feature.ts';
@@ -37,5 +38,6 @@ export const allFeatures: Feature[] = [
   remindersFeature,
   auditFeature,
   syncFeature,
+  syncPlanFeature,
   webFeature, // last: the built web app at / and its SPA fallback
 ];

@@ -7,6 +7,17 @@ import { createData, type Data } from './data/db';
 let sessionState = $state.raw<SessionState>({ status: 'loading' });
 let data = $state.raw<Data | undefined>(undefined);
 let started = false;
+/** The user whose local database is being created (waiting for the sync plan). */
+let creatingFor: string | undefined;
+
+async function syncPlan(): Promise<'eager' | 'on-demand'> {
+  try {
+    const answer = await session.json<{ data: { controls: 'eager' | 'on_demand' } }>('/api/sync/plan');
+    return answer.data.controls === 'on_demand' ? 'on-demand' : 'eager';
+  } catch {
+    return 'eager';
+  }
+}
 
 export const app = {
   get session(): SessionState {
@@ -40,10 +51,26 @@ export function startApp() {
         void data.close(true);
         data = undefined;
       }
-      if (!data) data = createData(session, next.profile);
+      if (!data && creatingFor !== next.profile.user.id) {
+        const profile = next.profile;
+        creatingFor = profile.user.id;
+        // The plan decides how the register syncs; offline or on any failure, whole (as before).
+        void syncPlan().then((plan) => {
+          if (creatingFor !== profile.user.id) return;
+          creatingFor = undefined;
+          if (
+            !data &&
+            sessionState.status === 'signed-in' &&
+            sessionState.profile.user.id === profile.user.id
+          ) {
+            data = createData(session, profile, { controls: plan });
+          }
+        });
+      }
     }
   });
   onSignedOut(async () => {
+    creatingFor = undefined;
     const previous = data;
     data = undefined;
     if (previous) await previous.close(true);

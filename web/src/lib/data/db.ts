@@ -69,7 +69,19 @@ export type InteractionDetails = Pick<InteractionMeta, 'notes' | 'issues_found' 
   occurred_at?: string;
 };
 
-export function createData(session: Session, profile: Profile, cache: ShapeCache = indexedDbCache()) {
+/**
+ * How the register syncs (GET /api/sync/plan): `eager` loads it whole at sign-in; `on-demand`
+ * (large registers) follows a changes-only log and loads the rows each screen asks for as
+ * subset snapshots, so the first page shows without waiting for the whole register.
+ */
+export type SyncPlan = { controls: 'eager' | 'on-demand' };
+
+export function createData(
+  session: Session,
+  profile: Profile,
+  plan: SyncPlan = { controls: 'eager' },
+  cache: ShapeCache = indexedDbCache(),
+) {
   const wiring: ShapeWiring = {
     url: new URL('/api/electric/sync', location.origin).href,
     authorization: () => session.authorization(),
@@ -104,31 +116,38 @@ export function createData(session: Session, profile: Profile, cache: ShapeCache
     return list.length > 0 ? { txid: list, timeout: TXID_TIMEOUT_MS } : undefined;
   };
 
-  const controls = syncedCollection<Control>('controls', wiring, {
-    eager: true,
-    onInsert: async ({ transaction }) =>
-      txids(
-        await Promise.all(
-          transaction.mutations.map((m) =>
-            write('/api/controls', 'POST', { id: m.key, ...pick(m.modified, CONTROL_FIELDS) }),
-          ),
-        ),
-      ),
-    onUpdate: async ({ transaction }) =>
-      txids(
-        await Promise.all(
-          transaction.mutations.map((m) =>
-            write(
-              `/api/controls/${m.key}`,
-              'PATCH',
-              pick(m.changes as Record<string, unknown>, CONTROL_FIELDS),
+  const onDemand = plan.controls === 'on-demand';
+  const controls = syncedCollection<Control>(
+    'controls',
+    onDemand ? { ...wiring, cache: undefined } : wiring,
+    {
+      eager: true,
+      // On demand, the offline copy is not kept: it would be a few pages of a large register.
+      syncMode: plan.controls,
+      onInsert: async ({ transaction }) =>
+        txids(
+          await Promise.all(
+            transaction.mutations.map((m) =>
+              write('/api/controls', 'POST', { id: m.key, ...pick(m.modified, CONTROL_FIELDS) }),
             ),
           ),
         ),
-      ),
-    onDelete: async ({ transaction }) =>
-      txids(await Promise.all(transaction.mutations.map((m) => write(`/api/controls/${m.key}`, 'DELETE')))),
-  });
+      onUpdate: async ({ transaction }) =>
+        txids(
+          await Promise.all(
+            transaction.mutations.map((m) =>
+              write(
+                `/api/controls/${m.key}`,
+                'PATCH',
+                pick(m.changes as Record<string, unknown>, CONTROL_FIELDS),
+              ),
+            ),
+          ),
+        ),
+      onDelete: async ({ transaction }) =>
+        txids(await Promise.all(transaction.mutations.map((m) => write(`/api/controls/${m.key}`, 'DELETE')))),
+    },
+  );
 
   const providers = syncedCollection<Provider>('control_providers', wiring, {
     eager: true,
@@ -288,6 +307,8 @@ export function createData(session: Session, profile: Profile, cache: ShapeCache
 
   return {
     profile,
+    /** The register syncs on demand: screens ask for the rows they show (see SyncPlan). */
+    onDemand,
     controls,
     providers,
     interactions,

@@ -34,6 +34,8 @@ export type SyncedCollectionOptions = Handlers & {
   eager: boolean;
   /** How long an unused on-demand collection keeps its stream open (ms). */
   gcTime?: number;
+  /** `on-demand`: a changes-only stream plus subset snapshots of what live queries ask for. */
+  syncMode?: 'eager' | 'on-demand';
 };
 
 /**
@@ -49,10 +51,21 @@ export function syncedCollection<T extends Row>(
     id: table,
     getKey: (row: T) => row.id,
     shapeOptions: shapeOptions(table, wiring),
+    syncMode: options.syncMode ?? 'eager',
     onInsert: options.onInsert,
     onUpdate: options.onUpdate,
     onDelete: options.onDelete,
   });
+
+  if (options.syncMode === 'on-demand') {
+    // The library's own sync as it is: it hands TanStack DB the loadSubset handler that turns
+    // live queries into subset snapshots. No offline copy (it would be a few pages at most).
+    return createCollection({
+      ...base,
+      startSync: options.eager,
+      gcTime: options.gcTime ?? (options.eager ? Number.POSITIVE_INFINITY : 150),
+    }) as unknown as SyncedCollection<T>;
+  }
 
   const cache = wiring.cache;
   const key = `${wiring.cacheKey ?? 'anonymous'}:${table}`;

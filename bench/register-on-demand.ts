@@ -1,0 +1,152 @@
+// Issue 15's benchmark: a register of 100,000 controls in Chromium, in one run:
+//   1. sign-in → first register page shown (the first row drawn), on-demand sync (a changes-only
+//      log plus a subset snapshot of the first page) vs full sync (the whole register loaded
+//      before the page shows), alternately, each in a fresh browser context (no offline copy);
+//      goal ≤ 300 ms for on-demand;
+//   2. one subset request (the first 50 controls by name) vs the REST list of the same rows
+//      (GET /api/controls?limit=50&sort=name), alternately, as a ratio of medians.
+// Two app processes on one fresh database of the machine's PostgreSQL, the same organisation:
+// one with SYNC_ON_DEMAND_CONTROLS=50000 (on demand), one with 10,000,000 (full); each elects
+// its own engine (its own SYNC_ENGINE_GROUP), so neither forwards to the other.
+// Prints only. Run: npx tsx bench/register-on-demand.ts
+//   (BENCH_CONTROLS=100000, BENCH_ROUNDS=3, BENCH_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres)
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { startAppProcess } from './lib/app-process.ts';
+import { freshDatabase, stopAll } from './lib/cluster-processes.ts';
+
+const CONTROLS = Number(process.env.BENCH_CONTROLS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SECRET = 'bench-register-on-demand-secret-of-32-bytes!';
+const root = path.resolve(import.meta.dirname, '..');
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+async function firstRegisterPage(browser: Browser, base: string, email: string, password: string) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${base}/sign-in?next=/controls`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(password);
+    const start = Date.now();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('[data-testid="register-row"]', { timeout: 300_000 });
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
+    const ms = Date.now() - start;
+    const rows = await page.locator('[data-testid="register-row"]').count();
+    return { ms, rows };
+  } finally {
+    await context.close();
+  }
+}
+
+async function timed(fn: () => Promise<Response>): Promise<number> {
+  const start = performance.now();
+  const response = await fn();
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`request failed: ${response.status}`);
+  return performance.now() - start;
+}
+
+async function main() {
+  if (!existsSync(path.join(root, 'web/build/index.html')))
+    execSync('npm run build:web', { cwd: root, stdio: 'ignore' });
+  const databaseUrl = await freshDatabase(adminUrl);
+  const onDemand = await startAppProcess(databaseUrl, SECRET, {
+    SYNC_ON_DEMAND_CONTROLS: '50000',
+    SYNC_ENGINE_GROUP: 'on-demand',
+  });
+  const full = await startAppProcess(databaseUrl, SECRET, {
+    SYNC_ON_DEMAND_CONTROLS: '10000000',
+    SYNC_ENGINE_GROUP: 'full',
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  try {
+    const email = `bench-${Date.now()}@example.test`;
+    const password = 'correct horse battery';
+    const registered = await fetch(`${onDemand.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password, organization_name: 'Bench Large Register' }),
+    });
+    const { access_token: token } = (await registered.json()) as { access_token: string };
+    const auth = { authorization: `Bearer ${token}` };
+    const importStart = Date.now();
+    for (let from = 0; from < CONTROLS; from += 20_000) {
+      const lines = ['name,control_type,functional_range'];
+      for (let i = from; i < Math.min(CONTROLS, from + 20_000); i++) {
+        lines.push(`Control ${String(i).padStart(6, '0')},physical,${i % 2 ? 'wide' : 'narrow'}`);
+      }
+      const imported = await fetch(`${onDemand.url}/api/controls/import`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'text/csv' },
+        body: lines.join('\n'),
+      });
+      if (imported.status !== 201)
+        throw new Error(`import failed: ${imported.status} ${await imported.text()}`);
+    }
+    const importSeconds = (Date.now() - importStart) / 1000;
+
+    const demand: number[] = [];
+    const whole: number[] = [];
+    let demandRows = 0;
+    let wholeRows = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const a = await firstRegisterPage(browser, onDemand.url, email, password);
+      demand.push(a.ms);
+      demandRows = a.rows;
+      const b = await firstRegisterPage(browser, full.url, email, password);
+      whole.push(b.ms);
+      wholeRows = b.rows;
+    }
+
+    // Subset vs REST, the same 50 rows, alternately (warm: the first of each is not counted).
+    const subsetUrl = `${onDemand.url}/api/electric/sync?table=controls&offset=now&log=changes_only&subset__order_by=name&subset__limit=50`;
+    const restUrl = `${onDemand.url}/api/controls?limit=50&sort=name`;
+    const subset: number[] = [];
+    const rest: number[] = [];
+    for (let i = 0; i < 41; i++) {
+      const s = await timed(() => fetch(subsetUrl, { headers: auth }));
+      const r = await timed(() => fetch(restUrl, { headers: auth }));
+      if (i > 0) {
+        subset.push(s);
+        rest.push(r);
+      }
+    }
+
+    console.log(
+      `register-on-demand bench: ${CONTROLS} controls (imported in ${importSeconds.toFixed(1)} s), Chromium ${browser.version()}, ${new Date().toISOString()}`,
+    );
+    console.log(
+      `  sign-in → first register page shown, ${ROUNDS} rounds alternating, fresh browser context each:`,
+    );
+    console.log(
+      `    on demand (changes-only log + subset of the first page): ${demand.map((ms) => `${ms} ms`).join(', ')} → median ${median(demand)} ms (${demandRows} rows drawn; goal ≤ 300 ms)`,
+    );
+    console.log(
+      `    full sync (whole register first):                         ${whole.map((ms) => `${ms} ms`).join(', ')} → median ${median(whole)} ms (${wholeRows} rows drawn)`,
+    );
+    console.log(`    full / on demand: ${(median(whole) / median(demand)).toFixed(1)}x`);
+    console.log(
+      `  first 50 controls by name, ${subset.length} requests each, alternating: subset snapshot median ${median(subset).toFixed(1)} ms, REST list median ${median(rest).toFixed(1)} ms → subset/REST ${(median(subset) / median(rest)).toFixed(2)}x`,
+    );
+  } finally {
+    await browser.close();
+    await full.stop();
+    await onDemand.stop();
+    await stopAll();
+  }
+}
+
+main().catch(async (error) => {
+  console.error(error);
+  await stopAll().catch(() => {});
+  process.exit(1);
+});
