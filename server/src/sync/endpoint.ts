@@ -15,6 +15,7 @@ import client from 'prom-client';
 import type { App, FeatureDeps } from '../app.ts';
 import { authOf } from '../auth/authenticate.ts';
 import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
+import { parseProtocol } from './engine/protocol.ts';
 import { notModified, privateCacheControl } from './http-cache.ts';
 import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
 import { buildSubset, readSubsetBody, readSubsetQuery, SubsetError } from './subset.ts';
@@ -39,16 +40,21 @@ const PASSED_HEADERS = new Set(['content-type', 'cache-control', 'etag', 'retry-
 const SHAPE_PARAMS = new Set(['table', 'columns', 'where']);
 /** A subset's where, params and order fit easily; the where itself is capped at 4,096 characters. */
 const SUBSET_BODY_LIMIT = 64 * 1024;
-/** Protocol parameters forwarded to the upstream, with their accepted values. */
+/**
+ * Protocol parameters forwarded to the upstream. What offset, handle, live, SSE, replica and log
+ * mean is read by the engine's parser (parseProtocol), here as in the engine; this list adds
+ * only what no upstream needs checked: opaque tokens keep a short, plain form, so nothing
+ * unbounded is forwarded.
+ */
 const PROTOCOL_PARAMS: Record<string, (value: string) => boolean> = {
-  offset: (v) => v === '-1' || v === 'now' || /^\d{1,20}_\d{1,20}$/.test(v),
+  offset: () => true,
   handle: (v) => /^[\w.:-]{1,200}$/.test(v),
-  live: (v) => v === 'true' || v === 'false',
-  live_sse: (v) => v === 'true' || v === 'false',
-  experimental_live_sse: (v) => v === 'true' || v === 'false',
+  live: () => true,
+  live_sse: () => true,
+  experimental_live_sse: () => true,
   cursor: (v) => /^[\w.:-]{0,200}$/.test(v),
-  replica: (v) => v === 'default' || v === 'full',
-  log: (v) => v === 'full' || v === 'changes_only',
+  replica: () => true,
+  log: () => true,
   expired_handle: (v) => /^[\w.:-]{1,200}$/.test(v),
   'cache-buster': (v) => v.length <= 200,
 };
@@ -134,16 +140,13 @@ export function readSyncQuery(search: URLSearchParams): { shape: ShapeRequest; p
     if (!valid(value)) throw new ShapeRefused('bad_protocol', key, `${key} has an invalid value`);
     protocol.set(key, value);
   }
-  const offset = protocol.get('offset');
-  if (offset === null) throw new ShapeRefused('bad_protocol', 'offset', 'offset is required (-1 to start)');
-  if (offset !== '-1' && offset !== 'now' && !protocol.has('handle')) {
-    throw new ShapeRefused(
-      'bad_protocol',
-      'handle',
-      'handle is required with an offset other than -1 or now',
-    );
+  const parsed = parseProtocol(protocol);
+  if ('errors' in parsed) {
+    const [field, messages] = Object.entries(parsed.errors)[0]!;
+    throw new ShapeRefused('bad_protocol', field, `${field} ${messages[0]}`);
   }
-  if (protocol.get('live') === 'true' && (offset === '-1' || offset === 'now')) {
+  // Stricter than Electric: a live request follows an answer, and offset=now is a start too.
+  if (parsed.live && parsed.offset.kind === 'now') {
     throw new ShapeRefused('bad_protocol', 'live', 'live needs an offset from a previous response');
   }
   return {

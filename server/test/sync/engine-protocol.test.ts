@@ -92,6 +92,7 @@ describe('engine protocol', () => {
       [{ offset: '5_0' }, 'handle'],
       [{ offset: '-1', live: 'true' }, 'live'],
       [{ offset: '-1', replica: 'partial' }, 'replica'],
+      [{ offset: '-1', live_sse: 'yes' }, 'live_sse'],
     ] as const) {
       const bad = await getShape(e, { ...query, ...extra });
       expect(bad.status, JSON.stringify(extra)).toBe(400);

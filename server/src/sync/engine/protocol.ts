@@ -1,5 +1,6 @@
 // Owns the Electric protocol at the engine's edge: parsing a request's offset, handle, live,
-// SSE and replica parameters, the live cursor, and the fixed answers (snapshot chunks, 400,
+// SSE, replica and log parameters (the one parser: the public endpoint checks a browser's
+// request with it too, sync/endpoint.ts), the live cursor, and the fixed answers (snapshot chunks, 400,
 // 409 must-refetch, 503) with their headers. No state: the engine decides which answer to give.
 // A 503 carries the API's error shape {error, code, details} plus Electric's `message`, and
 // Retry-After: the official client retries 5xx and 429 with backoff, never sooner than that.
@@ -53,7 +54,7 @@ export function parseProtocol(params: URLSearchParams): Protocol | { errors: Rec
   const errors: Record<string, string[]> = {};
   const rawOffset = params.get('offset');
   let offset: Protocol['offset'] = { kind: 'start' };
-  if (rawOffset === null) errors.offset = ['offset is required'];
+  if (rawOffset === null) errors.offset = ['is required (-1 to start)'];
   else if (rawOffset === '-1') offset = { kind: 'start' };
   else if (rawOffset === 'now') offset = { kind: 'now' };
   else {
@@ -67,6 +68,10 @@ export function parseProtocol(params: URLSearchParams): Protocol | { errors: Rec
   if (liveRaw !== null && liveRaw !== 'true' && liveRaw !== 'false') errors.live = ['must be true or false'];
   const live = liveRaw === 'true';
   if (live && offset.kind === 'start') errors.live = ["can't be true when offset == -1"];
+  for (const name of ['live_sse', 'experimental_live_sse']) {
+    const value = params.get(name);
+    if (value !== null && value !== 'true' && value !== 'false') errors[name] = ['must be true or false'];
+  }
   const sse = params.get('live_sse') === 'true' || params.get('experimental_live_sse') === 'true';
   const replicaRaw = params.get('replica') ?? 'default';
   if (replicaRaw !== 'default' && replicaRaw !== 'full') errors.replica = ['must be default or full'];
