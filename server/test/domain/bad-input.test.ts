@@ -94,6 +94,13 @@ const cases = (): Array<[method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: strin
   ['GET', `/api/audit?entity_type=${encodeURIComponent(nul)}`],
   ['GET', `/api/audit?entity_type=${'a'.repeat(100)}`],
   ['GET', '/api/controls/export?format=csv&format=json'],
+  ['GET', '/api/trends/quadrants?days=1e400'],
+  ['GET', '/api/trends/quadrants?days=-1'],
+  ['GET', `/api/trends/quadrants?days=${nul}`],
+  ['POST', '/api/providers/import', { name: 'not CSV' }],
+  ['POST', '/api/provider-links/import', { from_provider: 'not CSV' }],
+  ['POST', '/api/providers/import?progress=maybe', { name: 'x' }],
+  ['POST', '/api/provider-links/import?dry_run=yes', { name: 'x' }],
 ];
 
 describe('bad input on the domain routes', () => {
@@ -115,7 +122,7 @@ describe('bad input on the domain routes', () => {
     expect(after).toEqual(before);
   });
 
-  it('survives hostile CSV: binary garbage, a lone quote, ten thousand and one rows, a huge cell', async () => {
+  it('survives hostile CSV on every import, with or without progress: binary garbage, a lone quote, ten thousand and one rows, a huge cell', async () => {
     const files = [
       Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a, 0x80, 0x81]).toString('latin1'),
       '"',
@@ -123,17 +130,30 @@ describe('bad input on the domain routes', () => {
       `name,control_type,functional_range\n${'x'.repeat(300)},physical,narrow\n`,
       'name;control_type;functional_range\nA;physical;narrow\n',
     ];
-    for (const payload of files) {
-      const response = await t.app.inject({
-        method: 'POST',
-        url: '/api/controls/import',
-        headers: { authorization: `Bearer ${w.owner.token}`, 'content-type': 'text/csv' },
-        payload,
-      });
-      expect(response.statusCode, payload.slice(0, 40)).toBe(400);
-      expect(response.json().details.errors.length).toBeGreaterThan(0);
+    const urls = [
+      '/api/controls/import',
+      '/api/controls/import?progress=true',
+      '/api/providers/import',
+      '/api/provider-links/import?progress=true',
+    ];
+    for (const url of urls) {
+      for (const payload of files) {
+        const response = await t.app.inject({
+          method: 'POST',
+          url,
+          headers: { authorization: `Bearer ${w.owner.token}`, 'content-type': 'text/csv' },
+          payload,
+        });
+        expect(response.statusCode, `${url} ${payload.slice(0, 40)}`).toBe(400);
+        expect(response.json().details.errors.length).toBeGreaterThan(0);
+      }
     }
-    const [row] = await sql<{ n: number }>(t, w.orgId, 'SELECT count(*)::int AS n FROM controls');
-    expect(row!.n).toBe(1);
+    const [row] = await sql<{ n: number }>(
+      t,
+      w.orgId,
+      `SELECT (SELECT count(*) FROM controls)::int + (SELECT count(*) FROM control_providers)::int
+              + (SELECT count(*) FROM provider_networks)::int AS n`,
+    );
+    expect(row!.n).toBe(2); // the control and the provider made before
   });
 });
