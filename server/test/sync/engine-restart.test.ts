@@ -15,6 +15,8 @@ import {
   eventually,
   getShape,
   insertControls,
+  messages,
+  type ProtocolMessage,
   shapeParams,
   shapeUrl,
   startEngineApp,
@@ -146,6 +148,72 @@ describe('shape logs across an engine restart', () => {
       e = await startEngineApp({ liveTimeoutMs: 300 }, 0, persist);
       const back = await getShape(e, { ...query, offset: first.offset, handle: first.handle });
       expect(back.status).toBe(409);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('a compacted log is stored compacted: after a restart, clients before and inside the compacted range end with the table', async () => {
+    const persist = newGroup();
+    const options = { maxLogChanges: 20, liveTimeoutMs: 300 };
+    let e = await startEngineApp(options, 0, persist);
+    type Rows = Map<string, Record<string, unknown>>;
+    const apply = (rows: Rows, batch: ProtocolMessage[]) => {
+      for (const m of batch) {
+        if (m.key === undefined) continue;
+        if (m.headers.operation === 'insert') rows.set(m.key, { ...m.value });
+        else if (m.headers.operation === 'update') rows.set(m.key, { ...rows.get(m.key), ...m.value });
+        else rows.delete(m.key);
+      }
+      return rows;
+    };
+    /** Non-live requests from (handle, offset) until up-to-date, applied over `rows`. */
+    const catchUp = async (query: Record<string, string>, handle: string, offset: string, rows: Rows) => {
+      for (let i = 0; i < 20; i++) {
+        const answer = await getShape(e, { ...query, handle, offset });
+        expect(answer.status).toBe(200);
+        apply(rows, messages(answer));
+        offset = answer.headers['electric-offset'] as string;
+        if (messages(answer).at(-1)?.headers.control === 'up-to-date') break;
+      }
+      return Object.fromEntries([...rows.values()].map((row) => [row.id as string, row.name as string]));
+    };
+    try {
+      const org = await buildOrganization(e.db);
+      const { ids } = await insertControls(e, org.id, ['a', 'b', 'c', 'd', 'e', 'f']);
+      const query = shapeParams(e, 'controls', org.id, { columns: 'id,name' });
+      const before = await syncToUpToDate(e, query);
+      const rowsBefore = apply(new Map(), before.seen);
+      const rename = (i: number) =>
+        writeAs(e, org.id, 'UPDATE controls SET name = $2 WHERE id = $1', [ids[i % ids.length], `v${i}`]);
+      for (let i = 0; i < 8; i++) await rename(i);
+      const middle = await eventually(async () => {
+        const answer = await getShape(e, { ...query, handle: before.handle, offset: before.offset });
+        expect(messages(answer).filter((m) => m.key !== undefined)).toHaveLength(8);
+        return answer;
+      });
+      const rowsMiddle = apply(new Map(rowsBefore), messages(middle));
+      for (let i = 8; i < 40; i++) await rename(i);
+      await eventually(async () =>
+        expect(await e.metrics.registry.metrics()).toMatch(/sync_shape_log_compactions_total [1-9]/),
+      );
+      // The stored copy was written again compacted (one entry per row key), not appended to.
+      const storedEntries = async () =>
+        (
+          await e.db.ownerPool.query(
+            'SELECT count(*)::int AS n FROM sync_shape_log_entries WHERE election_group = $1',
+            [persist.group],
+          )
+        ).rows[0].n as number;
+      await eventually(async () => expect(await storedEntries()).toBeLessThanOrEqual(20));
+      expect(await storedEntries()).toBeGreaterThan(0);
+      await e.close();
+      e = await startEngineApp(options, 0, persist);
+      const expected = await tableRows(e, org.id);
+      expect(await catchUp(query, before.handle, before.offset, rowsBefore)).toEqual(expected);
+      expect(
+        await catchUp(query, before.handle, middle.headers['electric-offset'] as string, rowsMiddle),
+      ).toEqual(expected);
     } finally {
       await e.close();
     }
