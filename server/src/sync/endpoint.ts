@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
+import { z } from 'zod';
 import type { App, FeatureDeps } from '../app.ts';
 import { authOf } from '../auth/authenticate.ts';
 import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
@@ -316,7 +317,13 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
     return reply.send(body);
   }
 
-  app.route({ method: 'GET', url: SYNC_PATH, ...hooks, handler: serve('query') });
+  app.route({
+    method: 'GET',
+    url: SYNC_PATH,
+    ...hooks,
+    schema: syncSchema('An Electric shape request (snapshot, catch-up, live long-poll or SSE, or a subset)'),
+    handler: serve('query'),
+  });
   // Subset snapshots whose where would not fit in a URL: the shape in the query, the subset in
   // the JSON body (Electric's POST; the official client's subsetMethod: 'POST').
   app.route({
@@ -324,8 +331,33 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
     url: SYNC_PATH,
     bodyLimit: SUBSET_BODY_LIMIT,
     ...hooks,
+    schema: syncSchema('A subset snapshot of the shape in the query; the subset in the JSON body'),
     handler: serve('body'),
   });
+}
+
+/**
+ * OpenAPI only: the answers are Electric's (a JSON array of messages, an SSE stream, or a
+ * subset `{metadata, data}`), streamed as the upstream sends them, so no schema shapes them.
+ */
+function syncSchema(summary: string) {
+  const electric = z.any().describe("Electric's HTTP Shape protocol answer (see docs/sync.md)");
+  const error = z.any().describe("{error, code, details} (400 also carries Electric's message and errors)");
+  return {
+    tags: ['sync'],
+    security: [{ bearerAuth: [] }],
+    summary,
+    response: {
+      200: electric,
+      304: z.any().describe('Not modified: the If-None-Match etag is this answer'),
+      400: error,
+      401: error,
+      403: error,
+      409: electric,
+      429: error,
+      503: error,
+    },
+  };
 }
 
 function toRefusal(error: unknown): ShapeRefused | undefined {

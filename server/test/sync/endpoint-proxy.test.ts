@@ -73,6 +73,29 @@ describe('proxy mode against the built-in engine speaking the protocol', () => {
     }
   });
 
+  it('forwards a subset snapshot (GET and POST) as Electric parameters; the organisation stays forced', async () => {
+    const query = 'table=controls&offset=now&log=changes_only';
+    const get = await fetch(
+      `${proxyBase}${SYNC_PATH}?${query}&subset__where=${encodeURIComponent("name LIKE $1 OR name = 'Proxy gate B'")}` +
+        `&subset__params=${encodeURIComponent('{"1":"Proxy%"}')}&subset__order_by=name%20DESC&subset__limit=10`,
+      { headers: bearer(alice) },
+    );
+    expect(get.status).toBe(200);
+    expect(get.headers.get('electric-snapshot')).toBe('true');
+    const got = (await get.json()) as { data: Array<{ value: Row }> };
+    const names = got.data.map((m) => m.value.name as string);
+    expect(names).not.toContain('Proxy gate B');
+    expect(names.slice(0, 2)).toEqual(['Proxy sprinkler', 'Proxy fire door']);
+    expect(names).toEqual([...names].sort().reverse());
+    const post = await fetch(`${proxyBase}${SYNC_PATH}?${query}`, {
+      method: 'POST',
+      headers: { ...bearer(alice), 'content-type': 'application/json' },
+      body: JSON.stringify({ where: 'organization_id = $1', params: { '1': bob.orgId }, order_by: 'name' }),
+    });
+    expect(post.status).toBe(200);
+    expect(((await post.json()) as { data: unknown[] }).data).toEqual([]);
+  });
+
   it('passes electric headers through, exposed, without content-encoding', async () => {
     const response = await fetch(`${proxyBase}${SYNC_PATH}?table=controls&offset=-1&columns=id,name`, {
       headers: { ...bearer(alice), 'accept-encoding': 'gzip' },
