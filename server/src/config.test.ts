@@ -58,3 +58,28 @@ describe('APP_DATABASE_URL', () => {
     ).toEqual(['APP_DATABASE_URL: needs DATABASE_URL (the direct owner connection) beside it']);
   });
 });
+
+describe('e-mail and webhooks for reminders', () => {
+  const base = { ...production, EMBEDDED_DB: 'true' };
+  it('takes smtp:// and smtps:// with MAIL_FROM, and defaults to no e-mail', () => {
+    expect(loadConfig(base).reminders).toMatchObject({
+      smtpUrl: undefined,
+      webhookAllowPrivateAddresses: false,
+    });
+    for (const url of ['smtp://127.0.0.1:2525', 'smtps://user:pass@mail.example.com:465']) {
+      expect(
+        loadConfig({ ...base, SMTP_URL: url, MAIL_FROM: 'reminders@example.com' }).reminders.smtpUrl,
+      ).toBe(url);
+    }
+  });
+  it('refuses other schemes, and SMTP_URL or MAIL_FROM alone', () => {
+    expect(problemsOf({ ...base, SMTP_URL: 'http://mail.example.com', MAIL_FROM: 'a@b.c' })[0]).toMatch(
+      /^SMTP_URL: /,
+    );
+    expect(problemsOf({ ...base, SMTP_URL: 'smtp://127.0.0.1:25' })).toEqual([
+      'SMTP_URL and MAIL_FROM: set both to send e-mail, or neither',
+    ]);
+    expect(problemsOf({ ...base, MAIL_FROM: 'a@b.c' })).toHaveLength(1);
+    expect(problemsOf({ ...base, WEBHOOK_MAX_ATTEMPTS: '0' })[0]).toMatch(/^WEBHOOK_MAX_ATTEMPTS: /);
+  });
+});
