@@ -14,14 +14,15 @@ import { allFeatures } from '../server/src/features.ts';
 import { recomputeAllRisk } from '../server/src/predictions/service.ts';
 import { attentionForIds } from '../server/src/strategies/attention.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
-import { benchSeconds, printTable, timeLoop } from './lib/measure.ts';
-import { startBenchServer } from './lib/server.ts';
+import { benchSeconds, printTable, recordRatio, timeLoop } from './lib/measure.ts';
+import { startBenchServer, stopBenchServer } from './lib/server.ts';
 
 const CONTROLS = Number(process.env.BENCH_CONTROLS ?? 2000);
 const IMPORT_ROWS = 500;
 const seconds = benchSeconds(3);
 
-const { config, db, app } = await startBenchServer('domain', { features: allFeatures });
+const bench = await startBenchServer('domain', { features: allFeatures });
+const { config, db, app } = bench;
 
 async function timeOnce(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -136,6 +137,7 @@ console.log(
   `  one-by-one ${(IMPORT_ROWS / createSeconds).toFixed(0).padStart(4)} rows/s  (${createSeconds.toFixed(2)} s)`,
 );
 console.log(`  ratio import / one-by-one = ${(createSeconds / importSeconds).toFixed(2)}`);
+recordRatio('CSV import / one POST per control (rows/s)', createSeconds / importSeconds);
 
 console.log(`\n2. controls list, register of ${CONTROLS} controls`);
 printTable(
@@ -159,5 +161,4 @@ console.log(
   `  second run (nothing changed, no writes)     ${(CONTROLS / riskAgainSeconds).toFixed(0)} controls/s`,
 );
 
-await app.close();
-await db.close();
+await stopBenchServer(bench);

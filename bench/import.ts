@@ -10,11 +10,12 @@ import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
 import { quadrantCountsOverTime } from '../server/src/trends/service.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
-import { benchSeconds, printTable, timeLoop } from './lib/measure.ts';
-import { startBenchServer } from './lib/server.ts';
+import { benchSeconds, printTable, recordRatio, timeLoop } from './lib/measure.ts';
+import { startBenchServer, stopBenchServer } from './lib/server.ts';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 10_000);
-const { config, db, app } = await startBenchServer('import', { features: allFeatures });
+const bench = await startBenchServer('import', { features: allFeatures });
+const { config, db, app } = bench;
 
 const csv = [
   'name,control_type,functional_range',
@@ -56,6 +57,7 @@ console.log(
   `  with progress     ${streamed.seconds.toFixed(2)} s  (${(ROWS / streamed.seconds).toFixed(0)} rows/s)`,
 );
 console.log(`  ratio progress / at the end = ${(streamed.seconds / plain.seconds).toFixed(2)}`);
+recordRatio('import with streamed progress / answered at the end (time)', streamed.seconds / plain.seconds);
 console.log(
   `  progress lines ${streamed.lineTimes.length}: first after ${(streamed.lineTimes[0]! / 1000).toFixed(2)} s, longest gap ${(Math.max(...gaps) / 1000).toFixed(2)} s`,
 );
@@ -74,5 +76,4 @@ printTable(
   [['quadrants over time, 365 days', 'count of controls']],
 );
 
-await app.close();
-await db.close();
+await stopBenchServer(bench);

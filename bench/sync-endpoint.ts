@@ -13,7 +13,7 @@ import { engineSecret } from '../server/src/sync/engine/index.ts';
 import { type ColumnTypes, loadWhereParser, parseWhere } from '../server/src/sync/where/index.ts';
 import { buildOrganization, buildUser, insertRow } from '../server/test/helpers/factories.ts';
 import { benchSeconds, printTable, timeLoop } from './lib/measure.ts';
-import { startBenchServer } from './lib/server.ts';
+import { startBenchServer, stopBenchServer } from './lib/server.ts';
 
 const seconds = benchSeconds(3);
 
@@ -50,10 +50,11 @@ const evaluateResult = await timeLoop(
 );
 
 // 3: the endpoint against the engine's internal route, over HTTP on loopback.
-const { config, db, app } = await startBenchServer('sync-endpoint', {
+const bench = await startBenchServer('sync-endpoint', {
   features: allFeatures,
   requireLogicalWal: true,
 });
+const { config, db, app } = bench;
 const base = await app.listen({ port: 0, host: '127.0.0.1' });
 const org = await buildOrganization(db);
 const user = await buildUser(db, config, org);
@@ -104,5 +105,4 @@ console.log(
 );
 
 app.server.closeAllConnections();
-await app.close();
-await db.close();
+await stopBenchServer(bench);

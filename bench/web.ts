@@ -6,11 +6,12 @@
 //      printed beside the API round trip of the write itself as a ratio.
 // Prints only. Run: npx tsx bench/web.ts   (CHROMIUM_PATH overrides /usr/bin/chromium)
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { recordRatio } from './lib/measure.ts';
 
 const CONTROLS = Number(process.env.BENCH_CONTROLS ?? 10_000);
 const root = path.resolve(import.meta.dirname, '..');
@@ -49,16 +50,14 @@ async function main() {
   }
   const port = await freePort();
   const base = `http://localhost:${port}`;
-  const server = spawn('npx', ['tsx', 'server/src/main.ts'], {
+  const dataDir = path.join(tmpdir(), `sertantai-bench-web-${Date.now().toString(36)}`);
+  // Node itself (not npx, whose SIGTERM never reached the server it started), in a process
+  // group of its own so the stop below reaches the server and its embedded PostgreSQL.
+  const server = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: path.join(tmpdir(), `sertantai-bench-web-${Date.now().toString(36)}`),
-      SEED: 'false',
-      LOG_LEVEL: 'warn',
-    },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, SEED: 'false', LOG_LEVEL: 'warn' },
     stdio: 'ignore',
+    detached: true,
   });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -194,10 +193,31 @@ async function main() {
     console.log(
       `  the write's own API round trip: median ${write} ms → repaint/write ratio ${(paint / write).toFixed(1)}x`,
     );
+    recordRatio("repaint after a write elsewhere / the write's API round trip", paint / write);
+    recordRatio('sign-in → all points drawn (s)', dashboardMs / 1000, { atMost: 0.8 });
+    recordRatio('write elsewhere → point repainted (s)', paint / 1000, { atMost: 0.1 });
   } finally {
     await browser.close();
-    server.kill('SIGTERM');
+    await stopServer(server);
+    rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** SIGTERM to the server's process group (its graceful shutdown stops PostgreSQL), SIGKILL after 15 s. */
+async function stopServer(server: ChildProcess) {
+  if (server.exitCode !== null || server.pid === undefined) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-server.pid!, name);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 main().catch((error) => {

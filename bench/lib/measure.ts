@@ -1,6 +1,8 @@
 // Shared benchmark helpers: run an async operation in a closed loop at a fixed concurrency
 // for a fixed time, and print throughput, latency percentiles and ratios side by side.
 // Machines are shared and noisy: compare figures taken in the same run, never across runs.
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** Seconds per measured case: BENCH_SECONDS, or the benchmark's own default. */
 export function benchSeconds(fallback: number): number {
@@ -41,9 +43,24 @@ export async function timeLoop(
   };
 }
 
+/** A goal for a ratio: at least (higher is better) or at most (lower is better) `value`. */
+export type Goal = { atLeast: number } | { atMost: number };
+
+/**
+ * Records a ratio for `npm run bench`'s closing summary (scripts/bench.mjs passes the file in
+ * BENCH_SUMMARY_FILE; a bench run on its own only prints). One JSON line per ratio, so every
+ * bench process appends without coordinating with the others.
+ */
+export function recordRatio(name: string, value: number, goal?: Goal) {
+  const file = process.env.BENCH_SUMMARY_FILE;
+  if (!file) return;
+  const bench = path.basename(process.argv[1] ?? 'bench', '.ts');
+  appendFileSync(file, `${JSON.stringify({ bench, name, value, goal: goal ?? null })}\n`);
+}
+
 export function printTable(
   results: Array<LoopResult & { name: string }>,
-  ratios: Array<[string, string]> = [],
+  ratios: Array<[string, string] | [string, string, Goal]> = [],
 ) {
   const width = Math.max(...results.map((r) => r.name.length));
   console.log(
@@ -55,9 +72,17 @@ export function printTable(
     );
   }
   if (ratios.length > 0) console.log('\nratios (throughput, same run):');
-  for (const [a, b] of ratios) {
+  for (const [a, b, goal] of ratios) {
     const ra = results.find((r) => r.name === a);
     const rb = results.find((r) => r.name === b);
-    if (ra && rb) console.log(`  ${a}  /  ${b}  =  ${(ra.opsPerSec / rb.opsPerSec).toFixed(2)}`);
+    if (!ra || !rb) continue;
+    const value = ra.opsPerSec / rb.opsPerSec;
+    const target = goal ? `  (goal ${goalText(goal)})` : '';
+    console.log(`  ${a}  /  ${b}  =  ${value.toFixed(2)}${target}`);
+    recordRatio(`${a} / ${b}`, value, goal);
   }
+}
+
+export function goalText(goal: Goal): string {
+  return 'atLeast' in goal ? `≥ ${goal.atLeast}` : `≤ ${goal.atMost}`;
 }

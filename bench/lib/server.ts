@@ -13,7 +13,15 @@ import { createMetrics } from '../../server/src/ops/metrics.ts';
 
 export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-export type BenchServer = { config: Config; db: Database; app: App; log: Logger; dataDir: string };
+export type BenchServer = {
+  config: Config;
+  db: Database;
+  app: App;
+  log: Logger;
+  dataDir: string;
+  /** True when the bench started its own embedded PostgreSQL under dataDir. */
+  embedded: boolean;
+};
 
 export async function startBenchServer(
   name: string,
@@ -49,5 +57,12 @@ export async function startBenchServer(
     options.features,
   );
   await app.ready();
-  return { config, db, app, log, dataDir };
+  return { config, db, app, log, dataDir, embedded: !databaseUrl };
+}
+
+/** Stops what startBenchServer started: the app, the database (an embedded one is stopped), and its data directory. */
+export async function stopBenchServer({ app, db, dataDir }: BenchServer): Promise<void> {
+  await app.close();
+  await db.close();
+  rmSync(dataDir, { recursive: true, force: true });
 }
