@@ -2,7 +2,7 @@
 // and how often. The attention rules and the risk score read them through loadStrategyRules; an
 // organisation missing a quadrant (created before defaults existed) falls back to the default.
 
-import { type Quadrant, type StrategyRules, strategyRules } from '@sertantai/core';
+import { QUADRANTS, type Quadrant, type StrategyRules, strategyRules } from '@sertantai/core';
 import { sweepOrganization } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import type { EventPublisher } from '../events/bus.ts';
@@ -31,8 +31,8 @@ export async function loadStrategyRules(tx: Tx): Promise<StrategyRules> {
 
 export async function listStrategies(tx: Tx): Promise<StrategyRow[]> {
   const { rows } = await tx.query<StrategyRow>(
-    `SELECT * FROM verification_strategies
-      ORDER BY array_position(ARRAY['self', 'specialist', 'service', 'strange'], quadrant)`,
+    `SELECT * FROM verification_strategies ORDER BY array_position($1::text[], quadrant)`,
+    [QUADRANTS],
   );
   return rows;
 }

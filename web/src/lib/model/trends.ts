@@ -1,10 +1,8 @@
 // Trends: the shapes the charts draw and the sentences that say the same for screen readers.
-import type { Classification, Quadrant } from '@sertantai/core';
+import { type Classification, QUADRANTS, type Quadrant } from '@sertantai/core';
 import { QUADRANT_LABELS } from './matrix';
 
 export type QuadrantDay = { day: string } & Record<Quadrant, number>;
-
-const QUADRANTS: Quadrant[] = ['self', 'specialist', 'service', 'strange'];
 
 /** "From 2026-03-01 to 2026-03-05: Self 0 → 2, …" — the first and last day of each line. */
 export function trendSummary(series: readonly QuadrantDay[]): string {
