@@ -5,8 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
-import { defaultEngineOptions as engine } from './sync/engine/options.ts';
-import { defaultWhereLimits as where } from './sync/where/limits.ts';
+import { defaultEngineOptions as engine, defaultWhereLimits as where } from './sync-settings.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

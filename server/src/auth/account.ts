@@ -3,12 +3,12 @@
 // guess it faster than a login could); the change ends every other session of the user.
 import { tenantTransaction } from '../db/tenant.ts';
 import { validationError } from '../http/errors.ts';
+import type { AuthContext } from '../http/request-auth.ts';
 import { contextOf } from '../http/tenant-context.ts';
-import type { AuthContext } from './authenticate.ts';
 import { afterRevocation, enforceLimit } from './issue-tokens.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { revokeSessions } from './revocation.ts';
-import type { IdentityServiceDeps, RequestMeta } from './service.ts';
+import type { IdentityServiceDeps, RequestMeta } from './types.ts';
 
 export type PasswordChange = { current_password: string; new_password: string };
 

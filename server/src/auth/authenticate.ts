@@ -4,33 +4,14 @@
 import { type Role, roleAtLeast } from '@sertantai/core';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../http/errors.ts';
+import { bearerToken } from '../http/request-auth.ts';
 import { type AccessClaims, TokenRejected, type TokenSettings, verifyAccessToken } from './tokens.ts';
-
-export type AuthContext = {
-  userId: string;
-  orgId: string;
-  role: Role;
-  sessionId: string;
-};
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    auth: AuthContext | undefined;
-  }
-}
 
 /** Answers whether a session has been revoked (logout, reuse detection, member removed). */
 export type RevocationCheck = (claims: AccessClaims) => Promise<boolean>;
 
 /** Called on every rejection, for the structured log line and auth_failures_total. */
 export type RejectionListener = (request: FastifyRequest, reason: string) => void;
-
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : '';
-}
 
 export function createAuthenticate(
   settings: TokenSettings,
@@ -76,10 +57,4 @@ export function requireRole(minimum: Role): preHandlerAsyncHookHandler {
       throw forbidden(`This action needs the ${minimum} role or higher; you are ${auth.role}.`);
     }
   };
-}
-
-/** The verified context of an authenticated request (throws if authenticate did not run). */
-export function authOf(request: FastifyRequest): AuthContext {
-  if (!request.auth) throw unauthorized('MISSING_TOKEN', 'Sign in first.');
-  return request.auth;
 }

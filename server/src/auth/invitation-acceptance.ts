@@ -7,7 +7,7 @@ import { afterRevocation, enforceLimit, openSession, withAccessToken } from './i
 import { hashPassword } from './passwords.ts';
 import { hashKey, REFRESH_TOKEN_PATTERN, tokenHash } from './refresh-tokens.ts';
 import { revokeSessions } from './revocation.ts';
-import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './service.ts';
+import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './types.ts';
 import { directoryLookup, loadOrganization, USER_COLUMNS, type UserRow } from './users.ts';
 
 export type InvitationAcceptance = { token: string; password: string };

@@ -11,11 +11,11 @@
 import type { Role } from '@sertantai/core';
 import { type Tx, tenantTransaction } from '../db/tenant.ts';
 import { conflict, forbidden, notFound } from '../http/errors.ts';
+import type { AuthContext } from '../http/request-auth.ts';
 import { contextOf } from '../http/tenant-context.ts';
-import type { AuthContext } from './authenticate.ts';
 import { enforceLimit } from './issue-tokens.ts';
 import { newOpaqueToken, tokenHash } from './refresh-tokens.ts';
-import type { IdentityServiceDeps, RequestMeta } from './service.ts';
+import type { IdentityServiceDeps, RequestMeta } from './types.ts';
 import { lockMember, type UserRow } from './users.ts';
 
 export type NewInvitation = { email: string; role: Role; name?: string | undefined };

@@ -7,8 +7,8 @@ import { rateLimited } from '../http/errors.ts';
 import type { LimitVerdict } from './rate-limit.ts';
 import { newOpaqueToken, tokenHash } from './refresh-tokens.ts';
 import type { RevocationReason } from './revocation.ts';
-import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './service.ts';
 import { signAccessToken } from './tokens.ts';
+import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './types.ts';
 import type { OrganizationRow, UserRow } from './users.ts';
 
 /** Throws 429 (counted and logged) when the verdict says no. */

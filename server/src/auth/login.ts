@@ -6,7 +6,7 @@ import { AppError, unauthorized } from '../http/errors.ts';
 import { insertDefaultStrategies } from './default-strategies.ts';
 import { enforceLimit, openSession, withAccessToken } from './issue-tokens.ts';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.ts';
-import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './service.ts';
+import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './types.ts';
 import {
   directoryLookup,
   emailTaken,

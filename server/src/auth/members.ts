@@ -10,13 +10,13 @@
 import type { Role } from '@sertantai/core';
 import { tenantTransaction } from '../db/tenant.ts';
 import { conflict, forbidden, unauthorized } from '../http/errors.ts';
+import type { AuthContext } from '../http/request-auth.ts';
 import { contextOf } from '../http/tenant-context.ts';
-import type { AuthContext } from './authenticate.ts';
 import { cancelInvitation, type IssuedLink, invite, type MemberRow, openInvitations } from './invitations.ts';
 import { afterRevocation, enforceLimit } from './issue-tokens.ts';
 import { hashPassword } from './passwords.ts';
 import { revokeSessions } from './revocation.ts';
-import type { IdentityServiceDeps, RequestMeta } from './service.ts';
+import type { IdentityServiceDeps, RequestMeta } from './types.ts';
 import {
   directoryLookup,
   emailTaken,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
 import { AppError, unauthorized } from '../http/errors.ts';
-import { authOf, bearerToken } from './authenticate.ts';
+import { authOf, bearerToken } from '../http/request-auth.ts';
 import {
   assertCsrfSafe,
   clearRefreshCookie,
@@ -17,7 +17,8 @@ import {
 import { registerMemberRoutes } from './member-routes.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts';
 import { doc, email, NO_CONTROL, newPassword, noControl, personName, requestMeta } from './schemas.ts';
-import type { IdentityService, IssuedTokens } from './service.ts';
+import type { IdentityService } from './service.ts';
+import type { IssuedTokens } from './types.ts';
 
 const registerBody = z
   .object({

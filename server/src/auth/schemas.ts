@@ -3,7 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts';
-import type { RequestMeta } from './service.ts';
+import type { RequestMeta } from './types.ts';
 
 // PostgreSQL text cannot hold NUL (it would be a 500): refused here, like other control characters.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point

@@ -2,14 +2,11 @@
 // rotation with reuse detection, logout, invitations and member management, the own account)
 // and what it needs. The behaviour lives by idea beside it — login.ts, sessions.ts, members.ts,
 // invitations.ts, account.ts, with the shared
-// steps in issue-tokens.ts and users.ts. Every tenant row is read and written inside
+// steps in issue-tokens.ts and users.ts and the shared types in types.ts. Every tenant row is read and written inside
 // tenantTransaction as the runtime role; the tenant of a login or refresh is found first
 // through directory_lookup (e-mail or token hash → organisation).
-import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config.ts';
-import type { Database } from '../db/database.ts';
+import type { AuthContext } from '../http/request-auth.ts';
 import { changePassword, type PasswordChange } from './account.ts';
-import type { AuthContext } from './authenticate.ts';
 import { acceptInvitation, type InvitationAcceptance } from './invitation-acceptance.ts';
 import { createPasswordReset, resendInvitation } from './invitations.ts';
 import { type Credentials, login, type Registration, register } from './login.ts';
@@ -23,41 +20,12 @@ import {
   removeMember,
   updateMember,
 } from './members.ts';
-import type { AuthMetrics } from './metrics.ts';
-import type { AuthRateLimits } from './rate-limit.ts';
-import type { RevocationCache } from './revocation.ts';
 import { logout, logoutByRefreshToken, refresh } from './sessions.ts';
-import type { TokenSettings } from './tokens.ts';
+import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './types.ts';
 import type { OrganizationRow, UserRow } from './users.ts';
 
 export { REFRESH_GRACE_SECONDS } from './sessions.ts';
 export { normaliseEmail, type OrganizationRow, slugFor, type UserRow } from './users.ts';
-
-/** Who is asking: for session rows, rate limits and log lines. */
-export type RequestMeta = {
-  ip: string;
-  userAgent: string | undefined;
-  requestId: string;
-  log: FastifyBaseLogger;
-};
-
-export type IssuedTokens = {
-  user: UserRow;
-  organization: OrganizationRow;
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  sessionId: string;
-};
-
-export type IdentityServiceDeps = {
-  config: Config;
-  db: Database;
-  revocation: RevocationCache;
-  limits: AuthRateLimits;
-  metrics: AuthMetrics;
-  tokenSettings: TokenSettings;
-};
 
 export class IdentityService {
   constructor(private readonly deps: IdentityServiceDeps) {}

@@ -4,13 +4,13 @@
 
 import { tenantTransaction } from '../db/tenant.ts';
 import { type AppError, unauthorized } from '../http/errors.ts';
+import type { AuthContext } from '../http/request-auth.ts';
 import { contextOf } from '../http/tenant-context.ts';
-import type { AuthContext } from './authenticate.ts';
 import { afterRevocation, enforceLimit, withAccessToken } from './issue-tokens.ts';
 import type { LimitVerdict } from './rate-limit.ts';
 import { hashKey, REFRESH_TOKEN_PATTERN, successorToken, tokenHash } from './refresh-tokens.ts';
 import { revokeSessions } from './revocation.ts';
-import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './service.ts';
+import type { IdentityServiceDeps, IssuedTokens, RequestMeta } from './types.ts';
 import { directoryLookup, loadOrganization, loadUser, type OrganizationRow, type UserRow } from './users.ts';
 
 /** A second refresh of the same token within this many seconds gets the same successor. */

@@ -1,8 +1,9 @@
 // Owns the /api/controls routes. Each handler is: authenticate → role → zod-validated input →
 // one service call inside the tenant transaction → {data} (writes add txid).
 import type { App, FeatureDeps } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
 import { currentTxid } from '../db/tenant.ts';
+import { authOf } from '../http/request-auth.ts';
 import { inTenant, readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { attentionForIds } from '../strategies/attention.ts';
 import { idParams } from './fields.ts';

@@ -2,9 +2,9 @@
 // token, and the request id for the audit trail. The one way routes build it, and the one way
 // a route runs its service call in that tenant's transaction.
 import type { FastifyRequest } from 'fastify';
-import { type AuthContext, authOf } from '../auth/authenticate.ts';
 import type { Database } from '../db/database.ts';
 import { currentTxid, type TenantContext, type Tx, tenantTransaction } from '../db/tenant.ts';
+import { type AuthContext, authOf } from './request-auth.ts';
 
 export function tenantOf(request: FastifyRequest): TenantContext {
   return contextOf(authOf(request), request.id);

@@ -6,9 +6,9 @@
 //   production (then /metrics is not served there at all).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { bearerToken } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import { type AppError, notFound, unauthorized } from '../http/errors.ts';
+import { bearerToken } from '../http/request-auth.ts';
 
 export type OpsListener = 'app' | 'metrics';
 

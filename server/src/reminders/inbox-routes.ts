@@ -1,7 +1,7 @@
 // Owns /api/notifications: the caller's own inbox (every role): list, unread count, mark one
 // or all read. Another person's notification is 404, like another organisation's.
 import type { App, FeatureDeps } from '../app.ts';
-import { authOf } from '../auth/authenticate.ts';
+import { authOf } from '../http/request-auth.ts';
 import { inTenant, readInTenant } from '../http/tenant-context.ts';
 import { listNotifications, markAllRead, markRead, unreadCount } from './inbox.ts';
 import {

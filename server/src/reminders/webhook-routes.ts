@@ -2,7 +2,8 @@
 // remove, and the delivery log. URLs pass the SSRF guard (reminders/address-policy.ts).
 import { z } from 'zod';
 import type { App, FeatureDeps } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
+import { authOf } from '../http/request-auth.ts';
 import { inTenant, readInTenant } from '../http/tenant-context.ts';
 import {
   deliveriesQuery,

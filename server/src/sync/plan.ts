@@ -4,7 +4,7 @@
 // register; smaller ones load it whole (`eager`), which makes every screen instant afterwards.
 import { z } from 'zod';
 import { defineFeature } from '../app.ts';
-import { authOf } from '../auth/authenticate.ts';
+import { authOf } from '../http/request-auth.ts';
 import { readInTenant } from '../http/tenant-context.ts';
 
 export const SYNC_PLAN_PATH = '/api/sync/plan';

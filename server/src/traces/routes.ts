@@ -1,7 +1,8 @@
 // Owns /api/traces: everyone reads; members and above record a trace, update its account and
 // severity, and resolve or reopen it; admins remove one recorded by mistake.
 import { defineFeature } from '../app.ts';
-import { authOf, requireRole } from '../auth/authenticate.ts';
+import { requireRole } from '../auth/authenticate.ts';
+import { authOf } from '../http/request-auth.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import { idParamsSchema, traceCreateSchema, traceListQuery, tracePatchSchema } from './schema.ts';
 import { createTrace, deleteTrace, getTrace, listTraces, updateTrace } from './service.ts';

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defineFeature } from '../../src/app.ts';
-import { authOf } from '../../src/auth/authenticate.ts';
 import { tenantTransaction } from '../../src/db/tenant.ts';
 import { allFeatures } from '../../src/features.ts';
+import { authOf } from '../../src/http/request-auth.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer } from '../helpers/factories.ts';
 import { buildTenant, call, control, type Tenant } from './world.ts';

@@ -2,7 +2,7 @@
 // effect; a client at any offset that applies what follows it reaches the same rows.
 import { describe, expect, it } from 'vitest';
 import { compactEntries } from '../../src/sync/engine/compaction.ts';
-import type { Entry } from '../../src/sync/engine/shape-log.ts';
+import type { Entry } from '../../src/sync/engine/log-types.ts';
 
 type Op = ['insert' | 'update' | 'delete', string, Record<string, string>, Record<string, string>?];
 

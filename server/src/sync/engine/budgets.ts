@@ -4,8 +4,9 @@
 // (TooManyShapes: 429 with Retry-After), after evicting the organisation's logs nobody uses;
 // over a byte budget the least recently used logs are evicted (their clients get 409 and
 // refetch). Bytes are the JSON text of the snapshot rows and change entries a log holds.
+
+import type { EngineOptions } from '../../sync-settings.ts';
 import { TooManyShapes } from '../upstream.ts';
-import type { EngineOptions } from './options.ts';
 import type { ShapeLog } from './shape-log.ts';
 
 type BudgetOptions = Pick<

@@ -6,8 +6,9 @@
 // or before its offset), or it receives the one retained entry, whose net effect applied over
 // whatever it saw before gives the latest row. What compaction loses is the grouping into
 // transactions (and txids of dropped entries), as in Electric.
+
+import type { Entry } from './log-types.ts';
 import type { TextRow } from './replication.ts';
-import type { Entry } from './shape-log.ts';
 
 type Message = {
   key: string;

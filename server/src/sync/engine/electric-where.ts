@@ -3,8 +3,11 @@
 // the engine's filter: the organisation predicate is required first, and the rest is parsed and
 // checked by the endpoint's own where parser (libpg-query) over the table's allow-listed columns.
 import { tableSpec } from '../shapes.ts';
+import type { ShapeDefinition } from '../upstream.ts';
 import { type ColumnTypes, loadWhereParser, parseWhere, quoteIdent } from '../where/index.ts';
-import type { CompiledWhere } from './routes.ts';
+
+/** The engine's filter a compiled `where` becomes. */
+export type CompiledWhere = ShapeDefinition['filter'];
 
 export const whereParserReady = () => loadWhereParser();
 

@@ -10,6 +10,7 @@ import type { Database } from '../../db/database.ts';
 import type { HealthCheck } from '../../ops/health.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
+import { defaultEngineOptions, type EngineOptions } from '../../sync-settings.ts';
 import {
   type ShapeDefinition,
   type ShapeRequester,
@@ -19,8 +20,8 @@ import {
 } from '../upstream.ts';
 import { ReplicationLag } from './lag.ts';
 import { LiveSubscribers } from './live.ts';
+import type { Replica } from './log-types.ts';
 import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
-import { defaultEngineOptions, type EngineOptions } from './options.ts';
 import { LogPersistence } from './persistence.ts';
 import {
   badRequest,
@@ -40,12 +41,12 @@ import {
 import { ShapeRegistry } from './registry.ts';
 import { ReplicationStream, type Transaction } from './replication.ts';
 import type { WhereCompiler } from './routes.ts';
-import { columnsOf, type Replica, type ShapeLog } from './shape-log.ts';
+import { columnsOf, type ShapeLog } from './shape-log.ts';
 import { readSubset, type SubsetSnapshot } from './snapshot.ts';
 import { SnapshotQueueFull } from './snapshot-queue.ts';
 import { type WalStatus, WalStatusReader } from './wal-status.ts';
 
-export { defaultEngineOptions, type EngineOptions } from './options.ts';
+export { defaultEngineOptions, type EngineOptions } from '../../sync-settings.ts';
 
 export type EngineDeps = {
   db: Database;

@@ -7,8 +7,8 @@ import type { ShapeUpstream } from '../upstream.ts';
 import { type EngineDeps, ShapeEngine } from './engine.ts';
 import { registerInternalShapeRoute, type WhereCompiler } from './routes.ts';
 
+export { defaultEngineOptions, type EngineOptions } from '../../sync-settings.ts';
 export { ShapeEngine } from './engine.ts';
-export { defaultEngineOptions, type EngineOptions } from './options.ts';
 export { engineSecret, INTERNAL_SHAPE_PATH, type WhereCompiler } from './routes.ts';
 
 export type ShapeEngineHandle = ReturnType<typeof createShapeEngine>;

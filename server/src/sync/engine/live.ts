@@ -1,9 +1,11 @@
 // Owns the engine's live subscribers: long-polls held until their shape's log changes (or
 // liveTimeoutMs passes), and SSE streams that send each logged transaction as `data:` events.
 // Every waiter is registered so that stop() ends them at once and the server closes promptly.
-import type { EngineOptions } from './options.ts';
+
+import type { EngineOptions } from '../../sync-settings.ts';
+import type { Entry } from './log-types.ts';
 import { cacheLiveSse, nextCursor, UP_TO_DATE } from './protocol.ts';
-import type { Entry, ShapeLog } from './shape-log.ts';
+import type { ShapeLog } from './shape-log.ts';
 
 const encoder = new TextEncoder();
 

@@ -9,7 +9,8 @@
 // another machine, and the database is the one store they all reach.
 import type pg from 'pg';
 import type { Logger } from '../../ops/logger.ts';
-import type { Entry, Replica, ShapeLog } from './shape-log.ts';
+import type { Entry, Replica } from './log-types.ts';
+import type { ShapeLog } from './shape-log.ts';
 
 /** A shape in the internal route's own terms: enough to compile its filter again. */
 export type StoredShape = {

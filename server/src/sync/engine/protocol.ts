@@ -5,7 +5,8 @@
 // A 503 carries the API's error shape {error, code, details} plus Electric's `message`, and
 // Retry-After: the official client retries 5xx and 429 with backoff, never sooner than that.
 import { isPoolAcquireTimeout, isStatementTimeout } from '../../db/overload.ts';
-import type { Replica, ShapeLog } from './shape-log.ts';
+import type { Replica } from './log-types.ts';
+import type { ShapeLog } from './shape-log.ts';
 import { SnapshotQueueFull } from './snapshot-queue.ts';
 
 export type Protocol = {

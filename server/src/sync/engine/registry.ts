@@ -12,14 +12,15 @@ import type { Database } from '../../db/database.ts';
 import { isPoolAcquireTimeout, isStatementTimeout } from '../../db/overload.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
+import type { EngineOptions } from '../../sync-settings.ts';
 import type { ShapeDefinition } from '../upstream.ts';
 import { ShapeBudgets } from './budgets.ts';
 import type { ShapeLogStore, StoredLog } from './log-store.ts';
+import type { Replica, TableInfo } from './log-types.ts';
 import type { EngineMetrics, EvictionReason } from './metrics.ts';
-import type { EngineOptions } from './options.ts';
 import type { Transaction } from './replication.ts';
 import { replayPending, routeKeyOf, routeTransaction, touchedLogs } from './routing.ts';
-import { parsePgSnapshot, type Replica, ShapeLog, type TableInfo } from './shape-log.ts';
+import { parsePgSnapshot, ShapeLog } from './shape-log.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
 import { SnapshotQueue } from './snapshot-queue.ts';
 

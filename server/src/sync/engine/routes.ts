@@ -14,11 +14,10 @@ import { notModified } from '../http-cache.ts';
 import { tableSpec } from '../shapes.ts';
 import { buildSubset, readSubsetQuery, SubsetError } from '../subset.ts';
 import type { ShapeDefinition, ShapeUpstream, SubsetDefinition } from '../upstream.ts';
-import { compileElectricWhere, whereParserReady } from './electric-where.ts';
+import { type CompiledWhere, compileElectricWhere, whereParserReady } from './electric-where.ts';
 
 export const INTERNAL_SHAPE_PATH = '/internal/electric/v1/shape';
 
-export type CompiledWhere = ShapeDefinition['filter'];
 /** Compiles a full `where` (tenant predicate included) with its params; throws on refusal. */
 export type WhereCompiler = (table: string, where: string, params: string[]) => CompiledWhere;
 

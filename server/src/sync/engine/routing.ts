@@ -4,8 +4,10 @@
 // (setImmediate) so requests waiting on the loop are served in between. A log receives a
 // transaction's entries all at once, after they are all computed, so clients never see part of
 // one; transactions are routed one after another, in commit order (see ShapeRegistry.receive).
+
+import type { Entry } from './log-types.ts';
 import type { Transaction } from './replication.ts';
-import type { Entry, ShapeLog } from './shape-log.ts';
+import type { ShapeLog } from './shape-log.ts';
 import { tenantColumnOf } from './shape-messages.ts';
 
 /** The logs a transaction may concern, with the indexes of its changes for each. */

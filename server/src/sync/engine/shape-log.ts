@@ -6,21 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ShapeDefinition } from '../upstream.ts';
 import { compactEntries } from './compaction.ts';
+import type { ColumnInfo, Entry, Replica, TableInfo } from './log-types.ts';
 import type { RowChange, Transaction } from './replication.ts';
 import { ShapeMessages } from './shape-messages.ts';
-
-export type Replica = 'default' | 'full';
-
-export type ColumnInfo = { type: string; not_null?: boolean; pk_index?: number; dims?: number };
-export type TableInfo = { columns: Map<string, ColumnInfo>; primaryKey: string[] };
-
-export type Entry = {
-  lsn: number;
-  op: number;
-  json: string;
-  /** Set on the last entry of a transaction: the LSN just past its commit record. */
-  endLsn?: number;
-};
 
 export type PgSnapshot = { xmin: number; xmax: number; xip: Set<number>; text: string };
 

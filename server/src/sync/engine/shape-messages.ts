@@ -4,8 +4,8 @@
 // replica=default or full). snapshotMessageSql builds the same messages inside PostgreSQL for
 // snapshot rows, so both halves of a log share one key format.
 import type { ShapeDefinition } from '../upstream.ts';
+import type { Replica, TableInfo } from './log-types.ts';
 import type { RowChange, TextRow, Transaction } from './replication.ts';
-import type { Replica, TableInfo } from './shape-log.ts';
 
 /** The column that names a row's organisation. */
 export const tenantColumnOf = (table: string) => (table === 'organizations' ? 'id' : 'organization_id');

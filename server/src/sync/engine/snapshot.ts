@@ -4,7 +4,7 @@
 import type { Database } from '../../db/database.ts';
 import { tenantTransaction } from '../../db/tenant.ts';
 import type { ShapeDefinition, SubsetDefinition } from '../upstream.ts';
-import type { ColumnInfo, TableInfo } from './shape-log.ts';
+import type { ColumnInfo, TableInfo } from './log-types.ts';
 import { snapshotMessageSql } from './shape-messages.ts';
 
 function quoteIdent(name: string): string {

@@ -1,9 +1,11 @@
 // The grammar a client where may use, checked on libpg-query's parse tree: allow-listed columns,
 // comparisons typed by the column they meet, casts only to that column's type; everything
 // else is refused with a message for the person who wrote the where.
+
+import type { WhereLimits } from '../../sync-settings.ts';
 import { type CmpOp, type ColumnType, type ColumnTypes, type Node, type Operand, WhereError } from './ast.ts';
 import { checkLikePattern } from './like.ts';
-import { checkLikePatternLength, type WhereLimits } from './limits.ts';
+import { checkLikePatternLength } from './limits.ts';
 import { canonicalValue } from './values.ts';
 
 const MAX_DEPTH = 32;

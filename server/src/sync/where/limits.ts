@@ -4,24 +4,10 @@
 // or ⌈length / 32⌉ of its longest searched segment containing `_`: see likePasses) plus its
 // pattern's length; an IN counts one per listed value; any other condition counts 1. So the
 // budget bounds the work per row: about maxCost / LIKE_COST steps per character of text.
+import type { WhereLimits } from '../../sync-settings.ts';
 import type { Node } from './ast.ts';
 import { WhereError } from './ast.ts';
 import { likePasses } from './like.ts';
-
-export type WhereLimits = {
-  /** Characters in one LIKE/ILIKE pattern. */
-  maxLikePatternLength: number;
-  /** UTF-8 bytes of all params[n] values of one shape together. */
-  maxParamsBytes: number;
-  /** Estimated evaluation cost of the where per row (units above). */
-  maxCost: number;
-};
-
-export const defaultWhereLimits: WhereLimits = {
-  maxLikePatternLength: 512,
-  maxParamsBytes: 8_192,
-  maxCost: 2_000,
-};
 
 export const LIKE_COST = 100;
 

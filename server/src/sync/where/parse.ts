@@ -19,10 +19,11 @@
 // This module is the entry point (parse, then render or evaluate); the steps live beside it:
 // check.ts (grammar and types), values.ts (canonical values), render.ts, evaluate.ts.
 import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { defaultWhereLimits, type WhereLimits } from '../../sync-settings.ts';
 import { type ColumnTypes, type Row, WhereError } from './ast.ts';
 import { Checker, type PgNode } from './check.ts';
 import { evaluate } from './evaluate.ts';
-import { checkParamsSize, checkWhereCost, defaultWhereLimits, type WhereLimits } from './limits.ts';
+import { checkParamsSize, checkWhereCost } from './limits.ts';
 import { render } from './render.ts';
 
 export const MAX_WHERE_LENGTH = 4096;

@@ -1,4 +1,7 @@
-// Owns the built-in engine's tunables and their production defaults; tests shorten them.
+// Owns the sync feature's tunables and their production defaults: the built-in engine's options
+// (tests shorten them) and the limits of a client where (sync/where/limits.ts applies them).
+// Beside config.ts rather than in sync/: the settings read them as the defaults of SYNC_*, and
+// the settings never import a feature.
 export type EngineOptions = {
   /** How long a live long-poll is held before answering up-to-date (Electric: ~20 s). */
   liveTimeoutMs: number;
@@ -64,4 +67,19 @@ export const defaultEngineOptions: EngineOptions = {
   // A burst of distinct shapes waits rather than fails; fairness comes from the round-robin.
   snapshotQueuePerOrg: 50,
   snapshotQueueMax: 200,
+};
+
+export type WhereLimits = {
+  /** Characters in one LIKE/ILIKE pattern. */
+  maxLikePatternLength: number;
+  /** UTF-8 bytes of all params[n] values of one shape together. */
+  maxParamsBytes: number;
+  /** Estimated evaluation cost of the where per row (units above). */
+  maxCost: number;
+};
+
+export const defaultWhereLimits: WhereLimits = {
+  maxLikePatternLength: 512,
+  maxParamsBytes: 8_192,
+  maxCost: 2_000,
 };
