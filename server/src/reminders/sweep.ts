@@ -24,7 +24,8 @@ export type SweepReminders = {
   notifications: Record<ReminderKind, number>;
   reminders: number;
   deliveries: number;
-  digests: number;
+  /** Notifications put into a digest by this sweep. */
+  digested: number;
 };
 
 type Candidate = {
@@ -66,7 +67,7 @@ export async function sweepReminders(tx: Tx, now: Date, options: { mail: boolean
     notifications: { due_soon: 0, overdue: 0 },
     reminders: 0,
     deliveries: 0,
-    digests: 0,
+    digested: 0,
   };
   if (due.length > 0) {
     const { rows: created } = await tx.query<NewReminder>(
@@ -92,8 +93,9 @@ export async function sweepReminders(tx: Tx, now: Date, options: { mail: boolean
       result.deliveries = await queueWebhookDeliveries(tx, created, controls, now);
     }
   }
-  if (options.mail) result.digests = await queueDigests(tx, now);
-  await tx.query('SELECT reminder_work_refresh()');
+  if (options.mail) result.digested = await queueDigests(tx, now);
+  // Only when there is something to send: most sweeps find nothing new, and write nothing here.
+  if (result.deliveries > 0 || result.digested > 0) await tx.query('SELECT reminder_work_refresh()');
   return result;
 }
 
