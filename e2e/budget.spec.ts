@@ -43,6 +43,11 @@ test('at most 4 live shape requests at once, and writes do not hang behind them'
   };
   page.on('requestfinished', done);
   page.on('requestfailed', done);
+  // The sync endpoint's rate limits (default settings) never refuse what the app does.
+  const refusedSyncs: string[] = [];
+  page.on('response', (r) => {
+    if (isSync(r.url()) && r.status() === 429) refusedSyncs.push(r.url());
+  });
 
   await signIn(page, owner.email, owner.password);
   // Visit every screen in the app (client-side navigation, as a person does), ending on the
@@ -71,4 +76,5 @@ test('at most 4 live shape requests at once, and writes do not hang behind them'
   // Generous bound: a starved connection pool would make these wait ~20 s for a long poll.
   expect(Date.now() - started).toBeLessThan(15_000);
   expect(peak, `live shape requests in flight at the peak: ${peakTables.join(', ')}`).toBeLessThanOrEqual(4);
+  expect(refusedSyncs).toEqual([]);
 });

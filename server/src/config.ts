@@ -5,7 +5,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
-import { defaultEngineOptions as engine, defaultWhereLimits as where } from './sync-settings.ts';
+import {
+  defaultEngineOptions as engine,
+  type SyncRequestLimitSettings,
+  DEFAULT_SYNC_REQUEST_LIMITS as syncRequests,
+  defaultWhereLimits as where,
+} from './sync-settings.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -79,6 +84,10 @@ const envSchema = z.object({
   SYNC_MAX_SHAPES_PER_ORG: positive(engine.maxShapesPerOrg),
   SYNC_MAX_ORG_LOG_BYTES: positive(engine.maxOrgLogBytes),
   SYNC_MAX_LOG_BYTES: positive(engine.maxLogBytes),
+  SYNC_REQUESTS_PER_USER_PER_MINUTE: positive(syncRequests.requestsPerUser.limit),
+  SYNC_REQUESTS_PER_ORG_PER_MINUTE: positive(syncRequests.requestsPerOrg.limit),
+  SYNC_INITIAL_SYNCS_PER_USER_PER_MINUTE: positive(syncRequests.initialSyncsPerUser.limit),
+  SYNC_INITIAL_SYNCS_PER_ORG_PER_MINUTE: positive(syncRequests.initialSyncsPerOrg.limit),
   ALLOW_REGISTRATION: booleanFlag.default(true),
   INVITATION_TTL: seconds(604_800),
   PASSWORD_RESET_TTL: seconds(86_400),
@@ -88,6 +97,7 @@ const envSchema = z.object({
   SYNC_SNAPSHOT_CONNECTIONS: positive(engine.snapshotConnections),
   SYNC_SNAPSHOT_QUEUE_PER_ORG: positive(engine.snapshotQueuePerOrg),
   SYNC_SNAPSHOT_QUEUE_MAX: positive(engine.snapshotQueueMax),
+  SYNC_SNAPSHOT_SECONDS_PER_ORG: positive(engine.snapshotMsPerOrgPerMinute / 1000),
   SHED_EVENT_LOOP_DELAY_MS: threshold.default(1_000),
   SHED_HEAP_USED_MB: threshold.optional(),
   SMTP_URL: z
@@ -158,6 +168,8 @@ export type Config = {
     maxOrgLogBytes: number;
     maxLogBytes: number;
   };
+  /** Request rate limits of GET /api/electric/sync (see sync/request-limits.ts). */
+  syncRequestLimits: SyncRequestLimitSettings;
   /** false: POST /auth/register is closed (operators create organisations with `npm run admin`). */
   allowRegistration: boolean;
   invitationTtl: number;
@@ -173,6 +185,8 @@ export type Config = {
     snapshotConnections: number;
     snapshotQueuePerOrg: number;
     snapshotQueueMax: number;
+    /** Snapshot time one organisation gets a minute (ms). */
+    snapshotMsPerOrgPerMinute: number;
     /** Shed requests when the event-loop delay exceeds this (0: never). */
     shedEventLoopDelayMs: number;
     /** Shed requests when the V8 heap in use exceeds this (0: never). */
@@ -302,6 +316,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxOrgLogBytes: values.SYNC_MAX_ORG_LOG_BYTES,
       maxLogBytes: values.SYNC_MAX_LOG_BYTES,
     },
+    syncRequestLimits: {
+      requestsPerUser: { limit: values.SYNC_REQUESTS_PER_USER_PER_MINUTE, windowSeconds: 60 },
+      requestsPerOrg: { limit: values.SYNC_REQUESTS_PER_ORG_PER_MINUTE, windowSeconds: 60 },
+      initialSyncsPerUser: { limit: values.SYNC_INITIAL_SYNCS_PER_USER_PER_MINUTE, windowSeconds: 60 },
+      initialSyncsPerOrg: { limit: values.SYNC_INITIAL_SYNCS_PER_ORG_PER_MINUTE, windowSeconds: 60 },
+    },
     allowRegistration: values.ALLOW_REGISTRATION,
     invitationTtl: values.INVITATION_TTL,
     passwordResetTtl: values.PASSWORD_RESET_TTL,
@@ -312,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       snapshotConnections: values.SYNC_SNAPSHOT_CONNECTIONS,
       snapshotQueuePerOrg: values.SYNC_SNAPSHOT_QUEUE_PER_ORG,
       snapshotQueueMax: values.SYNC_SNAPSHOT_QUEUE_MAX,
+      snapshotMsPerOrgPerMinute: values.SYNC_SNAPSHOT_SECONDS_PER_ORG * 1000,
       shedEventLoopDelayMs: values.SHED_EVENT_LOOP_DELAY_MS,
       shedHeapUsedBytes:
         values.SHED_HEAP_USED_MB === undefined

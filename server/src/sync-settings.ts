@@ -43,6 +43,8 @@ export type EngineOptions = {
   /** Snapshots one organisation may have waiting; past it (or the global bound) → 503. */
   snapshotQueuePerOrg: number;
   snapshotQueueMax: number;
+  /** Milliseconds of snapshot time one organisation gets a minute (snapshot-budget.ts). */
+  snapshotMsPerOrgPerMinute: number;
 };
 
 export const defaultEngineOptions: EngineOptions = {
@@ -67,6 +69,7 @@ export const defaultEngineOptions: EngineOptions = {
   // A burst of distinct shapes waits rather than fails; fairness comes from the round-robin.
   snapshotQueuePerOrg: 50,
   snapshotQueueMax: 200,
+  snapshotMsPerOrgPerMinute: 20_000,
 };
 
 export type WhereLimits = {
@@ -82,4 +85,24 @@ export const defaultWhereLimits: WhereLimits = {
   maxLikePatternLength: 512,
   maxParamsBytes: 8_192,
   maxCost: 2_000,
+};
+
+/** A token bucket: `limit` requests per `windowSeconds`, refilled continuously (auth/limit-store.ts). */
+type Bucket = { limit: number; windowSeconds: number };
+
+/** Request rate limits of GET /api/electric/sync (sync/request-limits.ts applies them). */
+export type SyncRequestLimitSettings = {
+  /** Every request on the endpoint, per user (live long-polls included). */
+  requestsPerUser: Bucket;
+  requestsPerOrg: Bucket;
+  /** Requests with offset=-1 (a shape's first request: may start a snapshot), per user. */
+  initialSyncsPerUser: Bucket;
+  initialSyncsPerOrg: Bucket;
+};
+
+export const DEFAULT_SYNC_REQUEST_LIMITS: SyncRequestLimitSettings = {
+  requestsPerUser: { limit: 600, windowSeconds: 60 },
+  requestsPerOrg: { limit: 12_000, windowSeconds: 60 },
+  initialSyncsPerUser: { limit: 60, windowSeconds: 60 },
+  initialSyncsPerOrg: { limit: 600, windowSeconds: 60 },
 };

@@ -22,6 +22,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The preHandler that verifies the access token and sets `request.auth` (identity feature). */
     authenticate: preHandlerAsyncHookHandler;
+    /** The shared store of every rate limit (identity feature); the sync endpoint's limits use it too. */
+    limitStore: LimitStore;
   }
 }
 
@@ -59,7 +61,9 @@ export function createIdentityFeature(options: IdentityOptions = {}): Feature {
     const revocation = new RevocationCache(deps.db, deps.log, options.revocation);
     await revocation.start();
     app.addHook('onClose', () => revocation.stop());
-    const limits = new AuthRateLimits(createLimitStore(app, deps), {
+    const limitStore = createLimitStore(app, deps);
+    app.decorate('limitStore', limitStore);
+    const limits = new AuthRateLimits(limitStore, {
       ...DEFAULT_RATE_LIMITS,
       ...options.rateLimits,
     });

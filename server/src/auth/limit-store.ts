@@ -37,6 +37,8 @@ export function limitKey(limiter: string, subject: string): string {
 export interface LimitStore {
   /** Takes one token from `key`'s bucket; `via` runs it on an open transaction's connection (PostgreSQL only). */
   take(key: string, bucket: BucketSettings, via?: Queryable): Promise<LimitVerdict>;
+  /** Takes one token from each bucket in one round trip, in the order given; a refusal undoes none. */
+  takeAll(buckets: Array<{ key: string; bucket: BucketSettings }>): Promise<LimitVerdict[]>;
   /** The lock and failure count of several backoff keys. */
   backoff(keys: string[]): Promise<BackoffState[]>;
   /** Counts one failure for `key`; returns the failures now counted. */
@@ -62,6 +64,27 @@ export class PostgresLimitStore implements LimitStore {
     ]);
     const retryAfter = rows[0].retry_after as number;
     return retryAfter > 0 ? { ok: false, retryAfterSeconds: retryAfter } : { ok: true };
+  }
+
+  /**
+   * Takes one token from each bucket, in one round trip (always in the order given, so two
+   * callers lock the same keys in the same order). A refused bucket does not undo the others.
+   */
+  async takeAll(buckets: Array<{ key: string; bucket: BucketSettings }>): Promise<LimitVerdict[]> {
+    const { rows } = await this.pool.query(
+      `SELECT k.ord, rate_limit_take(k.key, k.lim, k.win, $4) AS retry_after
+         FROM unnest($1::text[], $2::integer[], $3::double precision[]) WITH ORDINALITY AS k(key, lim, win, ord)
+        ORDER BY k.ord`,
+      [
+        buckets.map((b) => b.key),
+        buckets.map((b) => b.bucket.limit),
+        buckets.map((b) => b.bucket.windowSeconds),
+        this.clock.now(),
+      ],
+    );
+    return rows.map((row) =>
+      row.retry_after > 0 ? { ok: false, retryAfterSeconds: row.retry_after as number } : { ok: true },
+    );
   }
 
   /** The lock and failure count of several backoff keys, in one round trip. */

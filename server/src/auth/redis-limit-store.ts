@@ -99,6 +99,21 @@ export class RedisLimitStore implements LimitStore {
     return retryAfter > 0 ? { ok: false, retryAfterSeconds: retryAfter } : { ok: true };
   }
 
+  async takeAll(buckets: Array<{ key: string; bucket: BucketSettings }>): Promise<LimitVerdict[]> {
+    const now = this.now();
+    const results = await this.run(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const { key, bucket } of buckets)
+        pipeline.eval(TAKE, 1, PREFIX + key, bucket.limit, bucket.windowSeconds, now);
+      return (await pipeline.exec()) ?? [];
+    });
+    return results.map(([error, retryAfter]) => {
+      if (error)
+        throw upstreamUnavailable('Live sync is briefly unavailable. Try again in a few seconds.', 2);
+      return Number(retryAfter) > 0 ? { ok: false, retryAfterSeconds: Number(retryAfter) } : { ok: true };
+    });
+  }
+
   async backoff(keys: string[]): Promise<BackoffState[]> {
     const now = this.now();
     const states = await this.run(() =>

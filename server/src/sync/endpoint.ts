@@ -18,6 +18,7 @@ import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
 import { authOf } from '../http/request-auth.ts';
 import { parseProtocol } from './engine/protocol.ts';
 import { notModified, privateCacheControl } from './http-cache.ts';
+import { type SyncRateLimit, SyncRateLimited, type SyncRequestLimits } from './request-limits.ts';
 import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
 import { buildSubset, readSubsetBody, readSubsetQuery, SubsetError } from './subset.ts';
 import { type ShapeBudget, type ShapeUpstream, type SubsetDefinition, TooManyShapes } from './upstream.ts';
@@ -68,9 +69,16 @@ type RefusalReason =
   | 'bad_protocol'
   | 'bad_subset'
   | WhereLimit
-  | ShapeBudget;
+  | ShapeBudget
+  | SyncRateLimit;
 
-export type SyncEndpointOptions = { upstream: ShapeUpstream; mode: SyncMode; whereLimits?: WhereLimits };
+export type SyncEndpointOptions = {
+  upstream: ShapeUpstream;
+  mode: SyncMode;
+  whereLimits?: WhereLimits;
+  /** Request rate limits, checked before anything is parsed; none when undefined. */
+  requestLimits?: SyncRequestLimits;
+};
 
 export function createSyncMetrics(registry: client.Registry) {
   return {
@@ -175,7 +183,7 @@ function exposeHeaders(reply: FastifyReply, extra: Iterable<string> = []) {
 
 export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncEndpointOptions) {
   const metrics = createSyncMetrics(deps.metrics.registry);
-  const { upstream, mode, whereLimits } = options;
+  const { upstream, mode, whereLimits, requestLimits } = options;
 
   const serve = (subsetFrom: 'query' | 'body') => (request: FastifyRequest, reply: FastifyReply) =>
     answer(request, reply, subsetFrom);
@@ -199,6 +207,17 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
   async function answer(request: FastifyRequest, reply: FastifyReply, subsetFrom: 'query' | 'body') {
     const auth = authOf(request);
     const search = new URL(request.url, 'http://local').searchParams;
+    try {
+      await requestLimits?.take(auth, search.get('offset') === '-1');
+    } catch (error) {
+      if (!(error instanceof SyncRateLimited)) throw error;
+      metrics.refused.inc({ reason: error.limit });
+      request.log.info(
+        { sync: { reason: error.limit }, userId: auth.userId, orgId: auth.orgId },
+        `sync: request refused: ${error.message}`,
+      );
+      throw error;
+    }
 
     let built: ReturnType<typeof buildShape>;
     let protocol: URLSearchParams;

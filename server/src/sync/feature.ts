@@ -12,6 +12,7 @@ import { createClusterUpstream, leaderOnly } from './engine/cluster.ts';
 import { EngineElection } from './engine/election.ts';
 import { createShapeEngine, engineSecret } from './engine/index.ts';
 import { createProxyUpstream, electricHealth } from './proxy.ts';
+import { SyncRequestLimits } from './request-limits.ts';
 import type { ShapeUpstream } from './upstream.ts';
 import { loadWhereParser } from './where/index.ts';
 
@@ -44,6 +45,7 @@ export const syncFeature = defineFeature({ name: 'sync', dependencies: ['identit
         snapshotConnections: deps.config.limits.snapshotConnections,
         snapshotQueuePerOrg: deps.config.limits.snapshotQueuePerOrg,
         snapshotQueueMax: deps.config.limits.snapshotQueueMax,
+        snapshotMsPerOrgPerMinute: deps.config.limits.snapshotMsPerOrgPerMinute,
       },
     });
     const election = new EngineElection({
@@ -72,7 +74,12 @@ export const syncFeature = defineFeature({ name: 'sync', dependencies: ['identit
     registerRoutes(app, { serve: leaderOnly({ engine, election }), routeApp: internalApp });
     upstream = createClusterUpstream({ engine, election, secret, log: deps.log });
   }
-  registerSyncEndpoint(app, deps, { upstream, mode, whereLimits: deps.config.syncWhereLimits });
+  registerSyncEndpoint(app, deps, {
+    upstream,
+    mode,
+    whereLimits: deps.config.syncWhereLimits,
+    requestLimits: new SyncRequestLimits(app.limitStore, deps.clock, deps.config.syncRequestLimits),
+  });
 });
 
 /** http://host:port this process listens on; a wildcard address becomes the machine's name. */

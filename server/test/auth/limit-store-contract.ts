@@ -19,6 +19,19 @@ export function limitStoreContract(store: () => LimitStore, at: (seconds: number
     expect((await store().take(key, bucket)).ok).toBe(true);
   });
 
+  it('takeAll: one token from each bucket, each answered as take would', async () => {
+    const small = { key: limitKey('test-all', randomUUID()), bucket: { limit: 1, windowSeconds: 60 } };
+    const large = { key: limitKey('test-all', randomUUID()), bucket: { limit: 3, windowSeconds: 60 } };
+    at(0);
+    expect(await store().takeAll([small, large])).toEqual([{ ok: true }, { ok: true }]);
+    expect(await store().takeAll([small, large])).toEqual([
+      { ok: false, retryAfterSeconds: 60 },
+      { ok: true },
+    ]);
+    expect(await store().take(large.key, large.bucket)).toEqual({ ok: true });
+    expect(await store().take(large.key, large.bucket)).toEqual({ ok: false, retryAfterSeconds: 20 });
+  });
+
   const settings = { freeFailures: 5, baseSeconds: 1, maxSeconds: 900, forgetAfterSeconds: 900 };
   const lockOf = async (key: string) => (await store().backoff([key]))[0]!.retryAfterSeconds;
 

@@ -125,4 +125,49 @@ describe('snapshot admission', () => {
     const metrics = await t.metrics.registry.getSingleMetricAsString('sync_snapshots_refused_total');
     expect(metrics).toMatch(/sync_snapshots_refused_total [2-9]/);
   });
+
+  it("gives an organisation's snapshots less time the more of its share they spent, then refuses them; others are served", async () => {
+    const { t, base, user } = await world({
+      SYNC_SNAPSHOT_SECONDS_PER_ORG: '4',
+      SYNC_SNAPSHOT_TIMEOUT_MS: '20000',
+    });
+    // Quick snapshots give back what they did not use: an ordinary organisation never meets its share.
+    for (let n = 0; n < 10; n++)
+      expect((await get(shapeUrl(base, `name <> 'q${n}'`), user)).status).toBe(200);
+
+    const release = await lockControls(t);
+    const timed = async (where: string) => {
+      const started = performance.now();
+      const response = await get(shapeUrl(base, where), user);
+      return { response, body: await response.json(), ms: performance.now() - started };
+    };
+    // A 4 s share: half of what is left for each slow snapshot (2 s, 1 s, 0.5 s…) until less
+    // than 250 ms each would be left: then refused at once, with the time the share needs to refill.
+    const canceled: number[] = [];
+    let refused: Awaited<ReturnType<typeof timed>> | undefined;
+    for (let n = 0; n < 8 && !refused; n++) {
+      const answer = await timed(`name <> 's${n}'`);
+      expect(answer.response.status).toBe(503);
+      if (answer.body.details.reason === 'snapshot_timeout') canceled.push(answer.ms);
+      else refused = answer;
+    }
+    expect(canceled.length).toBeGreaterThanOrEqual(2);
+    expect(canceled[0]).toBeGreaterThanOrEqual(1000); // about 2 s, less what the quick ones used
+    expect(canceled[1]).toBeLessThan(canceled[0]!);
+    expect(canceled.at(-1)).toBeLessThan(canceled[0]! / 2);
+    expect(Number(refused?.response.headers.get('retry-after'))).toBeGreaterThanOrEqual(2);
+    expect(refused?.body).toMatchObject({
+      code: 'OVERLOADED',
+      details: { reason: 'snapshot_queue_full', scope: 'budget' },
+    });
+    await release();
+
+    // Another organisation has a share of its own; this one's is still spent.
+    const other = await buildUser(t.db, t.config, await buildOrganization(t.db));
+    expect((await get(shapeUrl(base, `name <> 'other'`), other)).status).toBe(200);
+    expect((await get(shapeUrl(base, `name <> 'later'`), user)).status).toBe(503);
+    const metrics = await t.metrics.registry.getSingleMetricAsString('sync_snapshots_over_budget_total');
+    expect(metrics).toMatch(/sync_snapshots_over_budget_total [2-9]/);
+    expect(t.db.appPool.totalCount - t.db.appPool.idleCount).toBe(0);
+  });
 });

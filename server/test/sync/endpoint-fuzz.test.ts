@@ -12,7 +12,11 @@ let t: TestApp;
 let alice: TestUser;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // Hundreds of requests from one user in a few seconds: far past the request rate limits,
+  // which are not what this test is about (test/limits/sync-request-limits.test.ts is).
+  t = await createTestApp({
+    env: { SYNC_REQUESTS_PER_USER_PER_MINUTE: '100000', SYNC_INITIAL_SYNCS_PER_USER_PER_MINUTE: '100000' },
+  });
   const orgA = await buildOrganization(t.db);
   const orgB = await buildOrganization(t.db);
   alice = await buildUser(t.db, t.config, orgA);

@@ -366,8 +366,8 @@ export class ShapeEngine implements ShapeUpstream {
     const mark = randomInt(0, 2 ** 31 - 1);
     let read: SubsetSnapshot;
     try {
-      read = await this.registry.admitRead(log.def.orgId, () =>
-        readSubset(this.deps.db, log.def, log.table.primaryKey, subset, mark, this.options.snapshotTimeoutMs),
+      read = await this.registry.admitRead(log.def.orgId, (timeoutMs) =>
+        readSubset(this.deps.db, log.def, log.table.primaryKey, subset, mark, timeoutMs),
       );
     } catch (error) {
       return snapshotError(error as Error);

@@ -95,6 +95,11 @@ export function createEngineMetrics(registry: client.Registry, read: EngineReadi
       help: 'Shape requests refused with 503 because the snapshot queue was full',
       registers,
     }),
+    snapshotsOverBudget: new client.Counter({
+      name: 'sync_snapshots_over_budget_total',
+      help: 'Shape snapshots refused with 503 because their organisation had spent its share of snapshot time',
+      registers,
+    }),
     evicted: new client.Counter({
       name: 'sync_shape_logs_evicted_total',
       help: 'Shape logs evicted (idle, over a byte budget, over a cap, reset); their clients refetch',

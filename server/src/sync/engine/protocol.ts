@@ -132,7 +132,7 @@ export function unavailable(
 
 /** The snapshot queue is full (or the shape waited too long in it): come back shortly. */
 export function snapshotQueueFull(error: SnapshotQueueFull): Response {
-  return unavailable(`${error.message} Try again in a few seconds.`, 2, 'OVERLOADED', {
+  return unavailable(`${error.message} Try again in a few seconds.`, error.retryAfterSeconds, 'OVERLOADED', {
     reason: 'snapshot_queue_full',
     scope: error.scope,
   });

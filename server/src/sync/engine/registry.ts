@@ -22,7 +22,11 @@ import type { Transaction } from './replication.ts';
 import { replayPending, routeKeyOf, routeTransaction, touchedLogs } from './routing.ts';
 import { parsePgSnapshot, ShapeLog } from './shape-log.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
-import { SnapshotQueue } from './snapshot-queue.ts';
+import { SnapshotTimeBudget } from './snapshot-budget.ts';
+import { SnapshotQueue, SnapshotQueueFull } from './snapshot-queue.ts';
+
+/** Below this share of time left, an organisation's snapshot is refused rather than started. */
+const MIN_SNAPSHOT_TIMEOUT_MS = 250;
 
 type RegistryDeps = {
   db: Database;
@@ -52,6 +56,7 @@ export class ShapeRegistry {
   routedLsn = 0;
   readonly budgets: ShapeBudgets;
   private readonly snapshots: SnapshotQueue;
+  private readonly snapshotBudget: SnapshotTimeBudget;
 
   constructor(private readonly deps: RegistryDeps) {
     this.budgets = new ShapeBudgets(
@@ -72,6 +77,11 @@ export class ShapeRegistry {
       },
       { waited: (seconds) => deps.metrics.snapshotQueueWait.observe(seconds) },
     );
+    this.snapshotBudget = new SnapshotTimeBudget({
+      perMinuteMs: options.snapshotMsPerOrgPerMinute,
+      maxTimeoutMs: options.snapshotTimeoutMs,
+      minTimeoutMs: MIN_SNAPSHOT_TIMEOUT_MS,
+    });
   }
 
   /** Snapshots waiting for their turn. */
@@ -303,6 +313,11 @@ export class ShapeRegistry {
       this.deps.metrics.snapshotsRefused.inc();
       throw refused;
     }
+    const spent = this.snapshotBudget.retryAfterSeconds(def.orgId);
+    if (spent > 0) {
+      this.deps.metrics.snapshotsOverBudget.inc();
+      throw new SnapshotQueueFull('budget', spent);
+    }
     this.budgets.admitNewLog(def.orgId, now);
     const log = new ShapeLog(key, def, replica, table);
     this.register(log);
@@ -316,28 +331,53 @@ export class ShapeRegistry {
   }
 
   /**
-   * Runs a one-off read (a subset snapshot) through the same fair admission as shape snapshots:
-   * refused at once when the organisation's queue is full (SnapshotQueueFull), else queued.
+   * Runs a one-off read (a subset snapshot) through the same fair admission and the same share
+   * of snapshot time as shape snapshots: refused at once when the organisation's queue is full
+   * or its share spent (SnapshotQueueFull), else queued; `read` gets its statement_timeout.
    */
-  admitRead<T>(orgId: string, read: () => Promise<T>): Promise<T> {
+  admitRead<T>(orgId: string, read: (timeoutMs: number) => Promise<T>): Promise<T> {
     const refused = this.snapshots.refusal(orgId);
     if (refused) {
       this.deps.metrics.snapshotsRefused.inc();
       return Promise.reject(refused);
     }
-    return this.snapshots.run(orgId, read);
+    const spent = this.snapshotBudget.retryAfterSeconds(orgId);
+    if (spent > 0) {
+      this.deps.metrics.snapshotsOverBudget.inc();
+      return Promise.reject(new SnapshotQueueFull('budget', spent));
+    }
+    return this.snapshots.run(orgId, () => this.withinBudget(orgId, read));
+  }
+
+  /** The snapshot read with the statement_timeout its organisation's share allows now. */
+  private async readWithinBudget(log: ShapeLog) {
+    if (log.dropped) return undefined; // evicted while it waited: do not spend a connection on it
+    const { def } = log;
+    return this.withinBudget(def.orgId, (timeoutMs) =>
+      readSnapshot(this.deps.db, def, log.table.primaryKey, timeoutMs),
+    );
+  }
+
+  /** Runs `read` with a timeout taken from the organisation's share; what it did not use goes back. */
+  private async withinBudget<T>(orgId: string, read: (timeoutMs: number) => Promise<T>): Promise<T> {
+    const timeoutMs = this.snapshotBudget.reserve(orgId);
+    if (timeoutMs === undefined) {
+      this.deps.metrics.snapshotsOverBudget.inc();
+      throw new SnapshotQueueFull('budget', this.snapshotBudget.retryAfterSeconds(orgId));
+    }
+    const started = performance.now();
+    try {
+      return await read(timeoutMs);
+    } finally {
+      this.snapshotBudget.settle(orgId, timeoutMs, performance.now() - started);
+    }
   }
 
   private async takeSnapshot(log: ShapeLog) {
     const started = performance.now();
     const { def } = log;
     try {
-      const read = await this.snapshots.run(def.orgId, async () =>
-        // Evicted while it waited: do not spend a connection on it.
-        log.dropped
-          ? undefined
-          : readSnapshot(this.deps.db, def, log.table.primaryKey, this.deps.options.snapshotTimeoutMs),
-      );
+      const read = await this.snapshots.run(def.orgId, () => this.readWithinBudget(log));
       if (!read || log.dropped) return;
       const { snapshot, rows } = read;
       log.setSnapshotRows(parsePgSnapshot(snapshot), rows, this.deps.options.chunkBytes);

@@ -29,10 +29,14 @@ const REFUSALS = {
   organisation: 'Too many shapes of this organisation are being prepared at once.',
   global: 'Too many shapes are being prepared at once.',
   wait: 'The shape waited too long for its turn to be prepared.',
+  budget: 'This organisation has used its share of time for preparing shapes (snapshot-budget.ts).',
 };
 
 export class SnapshotQueueFull extends Error {
-  constructor(readonly scope: keyof typeof REFUSALS) {
+  constructor(
+    readonly scope: keyof typeof REFUSALS,
+    readonly retryAfterSeconds = 2,
+  ) {
     super(REFUSALS[scope]);
     this.name = 'SnapshotQueueFull';
   }

@@ -1,0 +1,76 @@
+// Owns each organisation's share of database time for shape snapshots (issue 10, attack 2): a
+// token bucket of milliseconds per organisation, refilled at `perMinuteMs` a minute (and holding
+// at most that). A snapshot's statement_timeout is what its organisation has left divided by
+// the snapshots it already runs plus two, never more than `maxTimeoutMs`: taken from the
+// bucket when the snapshot starts, what it did not use given back when it ends. So a shape
+// that is costly for PostgreSQL is canceled sooner the more its organisation has spent, a
+// second snapshot running beside the first gets a much smaller share than the first, and once
+// the share is spent the organisation's new snapshots are refused (503 with Retry-After) until
+// it has refilled — however many it asks for, one organisation's snapshots take at most about
+// `perMinuteMs` of database time a minute. Quick snapshots give back nearly all they took, so
+// an organisation of ordinary size never notices.
+
+export type SnapshotBudgetOptions = {
+  /** Milliseconds of snapshot time an organisation gets a minute (also the most it can save up). */
+  perMinuteMs: number;
+  /** A snapshot's statement_timeout never exceeds this (SYNC_SNAPSHOT_TIMEOUT_MS). */
+  maxTimeoutMs: number;
+  /** Below this left to give, a snapshot is not started at all. */
+  minTimeoutMs: number;
+};
+
+type OrgShare = { tokensMs: number; at: number; running: number };
+
+export class SnapshotTimeBudget {
+  private readonly orgs = new Map<string, OrgShare>();
+
+  constructor(
+    private readonly options: SnapshotBudgetOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Seconds until `orgId` may start a snapshot (0: now). */
+  retryAfterSeconds(orgId: string): number {
+    const share = this.refill(orgId);
+    const needed = this.options.minTimeoutMs * (share.running + 2) - share.tokensMs;
+    if (needed <= 0) return 0;
+    return Math.max(1, Math.ceil(needed / (this.options.perMinuteMs / 60)));
+  }
+
+  /** The statement_timeout of a snapshot of `orgId` starting now, taken from its share; undefined when spent. */
+  reserve(orgId: string): number | undefined {
+    const share = this.refill(orgId);
+    const timeoutMs = Math.min(this.options.maxTimeoutMs, share.tokensMs / (share.running + 2));
+    if (timeoutMs < this.options.minTimeoutMs) return undefined;
+    share.tokensMs -= timeoutMs;
+    share.running++;
+    return Math.floor(timeoutMs);
+  }
+
+  /** A snapshot that reserved `reservedMs` ended after `usedMs`: the rest goes back to its share. */
+  settle(orgId: string, reservedMs: number, usedMs: number) {
+    const share = this.refill(orgId);
+    share.running = Math.max(0, share.running - 1);
+    share.tokensMs = Math.min(this.options.perMinuteMs, share.tokensMs + Math.max(0, reservedMs - usedMs));
+    if (share.running === 0 && share.tokensMs >= this.options.perMinuteMs) this.orgs.delete(orgId);
+  }
+
+  /** Organisations with a share that is not full (for tests and health). */
+  get tracked(): number {
+    return this.orgs.size;
+  }
+
+  private refill(orgId: string): OrgShare {
+    const now = this.now();
+    let share = this.orgs.get(orgId);
+    if (!share) {
+      share = { tokensMs: this.options.perMinuteMs, at: now, running: 0 };
+      this.orgs.set(orgId, share);
+      return share;
+    }
+    const refilled = ((now - share.at) * this.options.perMinuteMs) / 60_000;
+    share.tokensMs = Math.min(this.options.perMinuteMs, share.tokensMs + refilled);
+    share.at = now;
+    return share;
+  }
+}
