@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
+import { boundedQuery } from '../db/overload.ts';
 
 export type LimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -48,20 +49,45 @@ export interface LimitStore {
   sweep(maxRows: number): Promise<number>;
 }
 
+/** The table's bound: at most `maxRows`, swept also after every `writesBetweenSweeps` writes. */
+export type RowCap = { maxRows: number; writesBetweenSweeps: number };
+
+export const DEFAULT_ROW_CAP: RowCap = { maxRows: 500_000, writesBetweenSweeps: 10_000 };
+
 export class PostgresLimitStore implements LimitStore {
+  private writes = 0;
+  private sweeping = false;
+
+  /**
+   * Besides the owner's periodic sweep, the store sweeps itself after `cap.writesBetweenSweeps`
+   * writes from this process: a client spraying new keys between two periodic sweeps grows the
+   * table by at most that many rows per process past `cap.maxRows`, never without bound.
+   */
   constructor(
     private readonly pool: pg.Pool,
     private readonly clock: Clock,
+    private readonly cap: RowCap = DEFAULT_ROW_CAP,
   ) {}
 
+  /** Counts one write that may have added a row; sweeps (in the background, once at a time) past the cap. */
+  private wrote(count = 1) {
+    this.writes += count;
+    if (this.writes < this.cap.writesBetweenSweeps || this.sweeping) return;
+    this.writes = 0;
+    this.sweeping = true;
+    this.sweep(this.cap.maxRows)
+      .catch(() => 0) // the periodic sweep logs failures; the next write tries again
+      .finally(() => {
+        this.sweeping = false;
+      });
+  }
+
   /** Takes one token from `key`'s bucket; `via` runs it on an open transaction's connection. */
-  async take(key: string, bucket: BucketSettings, via: Queryable = this.pool): Promise<LimitVerdict> {
-    const { rows } = await via.query('SELECT rate_limit_take($1, $2, $3, $4) AS retry_after', [
-      key,
-      bucket.limit,
-      bucket.windowSeconds,
-      this.clock.now(),
-    ]);
+  async take(key: string, bucket: BucketSettings, via?: Queryable): Promise<LimitVerdict> {
+    const text = 'SELECT rate_limit_take($1, $2, $3, $4) AS retry_after';
+    const values = [key, bucket.limit, bucket.windowSeconds, this.clock.now()];
+    const { rows } = via ? await via.query(text, values) : await boundedQuery(this.pool, text, values);
+    this.wrote();
     const retryAfter = rows[0].retry_after as number;
     return retryAfter > 0 ? { ok: false, retryAfterSeconds: retryAfter } : { ok: true };
   }
@@ -71,7 +97,8 @@ export class PostgresLimitStore implements LimitStore {
    * callers lock the same keys in the same order). A refused bucket does not undo the others.
    */
   async takeAll(buckets: Array<{ key: string; bucket: BucketSettings }>): Promise<LimitVerdict[]> {
-    const { rows } = await this.pool.query(
+    const { rows } = await boundedQuery(
+      this.pool,
       `SELECT k.ord, rate_limit_take(k.key, k.lim, k.win, $4) AS retry_after
          FROM unnest($1::text[], $2::integer[], $3::double precision[]) WITH ORDINALITY AS k(key, lim, win, ord)
         ORDER BY k.ord`,
@@ -82,6 +109,7 @@ export class PostgresLimitStore implements LimitStore {
         this.clock.now(),
       ],
     );
+    this.wrote(buckets.length);
     return rows.map((row) =>
       row.retry_after > 0 ? { ok: false, retryAfterSeconds: row.retry_after as number } : { ok: true },
     );
@@ -89,7 +117,8 @@ export class PostgresLimitStore implements LimitStore {
 
   /** The lock and failure count of several backoff keys, in one round trip. */
   async backoff(keys: string[]): Promise<BackoffState[]> {
-    const { rows } = await this.pool.query(
+    const { rows } = await boundedQuery(
+      this.pool,
       `SELECT k.ord, b.retry_after, b.failures
          FROM unnest($1::text[]) WITH ORDINALITY AS k(key, ord), rate_limit_backoff(k.key, $2) b
         ORDER BY k.ord`,
@@ -100,27 +129,32 @@ export class PostgresLimitStore implements LimitStore {
 
   /** Counts one failure for `key`; returns the failures now counted. */
   async fail(key: string, settings: BackoffSettings): Promise<number> {
-    const { rows } = await this.pool.query('SELECT rate_limit_fail($1, $2, $3, $4, $5, $6) AS failures', [
-      key,
-      settings.freeFailures,
-      settings.baseSeconds,
-      settings.maxSeconds,
-      settings.forgetAfterSeconds,
-      this.clock.now(),
-    ]);
-    return rows[0].failures as number;
+    const { rows } = await boundedQuery(
+      this.pool,
+      'SELECT rate_limit_fail($1, $2, $3, $4, $5, $6) AS failures',
+      [
+        key,
+        settings.freeFailures,
+        settings.baseSeconds,
+        settings.maxSeconds,
+        settings.forgetAfterSeconds,
+        this.clock.now(),
+      ],
+    );
+    this.wrote();
+    return rows[0]?.failures as number;
   }
 
   async clear(key: string): Promise<void> {
-    await this.pool.query('SELECT rate_limit_clear($1)', [key]);
+    await boundedQuery(this.pool, 'SELECT rate_limit_clear($1)', [key]);
   }
 
   /** Deletes rows that restrict nothing any more and keeps at most `maxRows`; returns the count. */
   async sweep(maxRows: number): Promise<number> {
-    const { rows } = await this.pool.query('SELECT rate_limit_sweep($1, $2) AS deleted', [
+    const { rows } = await boundedQuery(this.pool, 'SELECT rate_limit_sweep($1, $2) AS deleted', [
       this.clock.now(),
       maxRows,
     ]);
-    return rows[0].deleted as number;
+    return rows[0]?.deleted as number;
   }
 }

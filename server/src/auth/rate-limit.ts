@@ -18,6 +18,7 @@ import { clientAddressKey } from './client-address.ts';
 import {
   type BackoffSettings,
   type BucketSettings,
+  DEFAULT_ROW_CAP,
   type LimitStore,
   type LimitVerdict,
   limitKey,
@@ -62,7 +63,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   invitePerOrganization: { limit: 50, windowSeconds: 3600 },
   loginPerAccountAndIp: { freeFailures: 5, baseSeconds: 1, maxSeconds: 900, forgetAfterSeconds: 900 },
   loginUnderAttack: { accountFailures: 20, forgetAfterSeconds: 900, lockSeconds: 60, maxSeconds: 900 },
-  maxRows: 500_000,
+  maxRows: DEFAULT_ROW_CAP.maxRows,
 };
 
 /** The limiters of one identity service instance, over the shared store. */

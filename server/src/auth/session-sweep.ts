@@ -4,6 +4,7 @@
 // twice the access-token lifetime. Until then they must stay: a revoked session's row is what
 // refuses its tokens and what turns a replayed refresh token into REFRESH_TOKEN_REUSED.
 import type { Database } from '../db/database.ts';
+import { boundedQuery } from '../db/overload.ts';
 import { tenantTransaction } from '../db/tenant.ts';
 
 export function sessionRetentionSeconds(accessTokenTtl: number): number {
@@ -12,7 +13,7 @@ export function sessionRetentionSeconds(accessTokenTtl: number): number {
 
 /** Deletes dead sessions in every organisation, one tenant transaction each. Returns the count. */
 export async function sweepDeadSessions(db: Database, retentionSeconds: number): Promise<number> {
-  const { rows } = await db.appPool.query('SELECT id FROM organization_ids() AS id');
+  const { rows } = await boundedQuery(db.appPool, 'SELECT id FROM organization_ids() AS id');
   let deleted = 0;
   for (const { id } of rows as Array<{ id: string }>) {
     const result = await tenantTransaction(

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@sertantai/core';
 import type { Database } from '../db/database.ts';
+import { boundedQuery } from '../db/overload.ts';
 import { timed } from '../db/query-timing.ts';
 import type { Tx } from '../db/tenant.ts';
 import { conflict, notFound } from '../http/errors.ts';
@@ -31,7 +32,7 @@ export async function directoryLookup(
   key: string,
 ) {
   const { rows } = await timed(db.appPool, 'auth_lookup', () =>
-    db.appPool.query('SELECT organization_id, entity_id FROM directory_lookup($1, $2)', [kind, key]),
+    boundedQuery(db.appPool, 'SELECT organization_id, entity_id FROM directory_lookup($1, $2)', [kind, key]),
   );
   return rows[0] as { organization_id: string; entity_id: string } | undefined;
 }

@@ -31,3 +31,32 @@ export function setStatementTimeout(pool: pg.Pool, milliseconds: number) {
 export function statementTimeoutOf(pool: pg.Pool): number {
   return statementTimeouts.get(pool) ?? 15_000;
 }
+
+/**
+ * One statement on `pool` outside a tenant transaction (the health check, catalogue reads,
+ * directory lookups, rate-limit buckets, sweeps) under the same statement timeout as every tenant
+ * transaction, so nothing on the pool can hold a connection forever: BEGIN and SET LOCAL in one
+ * round trip, the statement, COMMIT. Never a startup parameter or a session SET: PgBouncer in
+ * transaction mode refuses the first and hands the second to other clients.
+ */
+export async function boundedQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  pool: pg.Pool,
+  text: string,
+  values?: unknown[],
+): Promise<pg.QueryResult<R>> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.floor(statementTimeoutOf(pool))}`);
+    const result = await client.query<R>(text, values);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true; // the connection is unusable: destroy it rather than return it to the pool
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

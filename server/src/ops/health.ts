@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { Database } from '../db/database.ts';
+import { boundedQuery } from '../db/overload.ts';
 import type { OpsAccess } from './access.ts';
 import type { Metrics } from './metrics.ts';
 import type { Pressure } from './shedding.ts';
@@ -22,7 +23,7 @@ export function databaseHealth(db: Database): HealthCheck {
   return {
     name: 'database',
     check: async () => {
-      await db.appPool.query('SELECT 1');
+      await boundedQuery(db.appPool, 'SELECT 1');
       return { ok: true };
     },
   };

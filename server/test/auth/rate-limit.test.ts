@@ -20,18 +20,43 @@ describe('shared limit store (PostgreSQL)', () => {
 
   limitStoreContract(() => store, at);
 
+  // The spray tests run their clock in the year 2000: everything they add expires before what
+  // other test files (on the same database, at today's date) hold, so the sweep's cap, which
+  // deletes the rows closest to expiry first, takes theirs and never the others'.
+  const past = new ManualClock(new Date('2000-01-01T00:00:00Z'));
+  const pastAt = (seconds: number) => past.set(new Date(Date.UTC(2000, 0, 1) + seconds * 1000));
+  const rowCount = async () =>
+    (await db.ownerPool.query('SELECT count(*)::int AS n FROM rate_limit_state')).rows[0].n as number;
+  const bucket = { limit: 5, windowSeconds: 60 };
+
   it('sweep: deletes what restricts nothing and caps the rows, whatever a client sprays', async () => {
-    at(10_000);
-    for (let i = 0; i < 30; i++)
-      await store.take(limitKey('test-spray', String(i)), { limit: 5, windowSeconds: 60 });
-    at(10_100); // every bucket full again
-    expect(await store.sweep(1_000_000)).toBeGreaterThanOrEqual(30);
-    at(20_000);
-    for (let i = 0; i < 30; i++)
-      await store.take(limitKey('test-spray', String(i)), { limit: 5, windowSeconds: 60 });
-    await store.sweep(10);
-    const { rows } = await db.ownerPool.query('SELECT count(*)::int AS n FROM rate_limit_state');
-    expect(rows[0].n).toBeLessThanOrEqual(10);
+    const sprayed = new PostgresLimitStore(db.appPool, past);
+    pastAt(10_000);
+    for (let i = 0; i < 30; i++) await sprayed.take(limitKey('test-spray', String(i)), bucket);
+    pastAt(10_100); // every bucket full again
+    expect(await sprayed.sweep(1_000_000)).toBeGreaterThanOrEqual(30);
+    pastAt(20_000);
+    const others = await rowCount();
+    for (let i = 0; i < 30; i++) await sprayed.take(limitKey('test-spray', String(i)), bucket);
+    await sprayed.sweep(others + 10);
+    expect(await rowCount()).toBeLessThanOrEqual(others + 10);
+  });
+
+  it('a spray between two periodic sweeps is swept by the store itself after its write allowance', async () => {
+    pastAt(30_000);
+    const others = await rowCount();
+    const sprayed = new PostgresLimitStore(db.appPool, past, {
+      maxRows: others + 20,
+      writesBetweenSweeps: 50,
+    });
+    let highest = 0;
+    for (let i = 0; i < 300; i++) {
+      await sprayed.take(limitKey('test-spray-many', `${i}`), bucket);
+      if (i % 10 === 9) highest = Math.max(highest, await rowCount());
+    }
+    await expect.poll(rowCount).toBeLessThanOrEqual(others + 20 + 50);
+    // Never more than the cap plus one allowance (and the sweep that was under way), not 300.
+    expect(highest).toBeLessThanOrEqual(others + 20 + 2 * 50);
   });
 
   it("is out of the runtime role's reach except through its functions", async () => {

@@ -19,7 +19,8 @@ let b: Node;
 let alice: TestUser;
 
 async function startNode(): Promise<Node> {
-  const t = await createTestApp();
+  // A small per-user shape budget, for the forwarded refusal below (the other tests use one shape).
+  const t = await createTestApp({ env: { SYNC_MAX_SHAPES_PER_USER: '3' } });
   const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
   const node = { t, base, closed: false };
   nodes.push(node);
@@ -138,6 +139,30 @@ describe('one engine per database', () => {
     await next.body?.cancel();
     expect(next.status).toBe(200);
     expect(next.headers.get('electric-handle')).toBe(handle);
+  });
+
+  it("counts a shape budget refusal forwarded from the leader in the follower's metrics, with the same answer", async () => {
+    const carol = await buildUser(a.t.db, a.t.config, await buildOrganization(a.t.db));
+    const shape = (n: number) =>
+      fetch(`${b.base}${SYNC_PATH}?table=controls&offset=-1&where=${encodeURIComponent(`name <> 'b${n}'`)}`, {
+        headers: bearer(carol),
+      });
+    for (let n = 0; n < 3; n++) {
+      const admitted = await shape(n);
+      await admitted.body?.cancel();
+      expect(admitted.status).toBe(200);
+    }
+    const refused = await shape(3);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('30');
+    expect(await refused.json()).toMatchObject({
+      code: 'TOO_MANY_SHAPES',
+      details: { limit: 'user_shapes', value: 3, retry_after: 30 },
+    });
+    const counted = /^sync_shapes_refused_total\{reason="user_shapes"\} (\d+)$/m.exec(
+      await (await fetch(`${b.base}/metrics`)).text(),
+    )?.[1];
+    expect(counted).toBe('1');
   });
 
   it('never serves the internal route from a follower (a request never hops twice)', async () => {

@@ -4,6 +4,7 @@
 // most. Nothing is written by a refused request.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitKey } from '../../src/auth/limit-store.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, buildUser, type TestUser } from '../helpers/factories.ts';
 
@@ -70,6 +71,40 @@ describe('statement timeout', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json().code).toBe('OVERLOADED');
     expect(await countControls(user.orgId)).toBe(before);
+  });
+
+  it('a statement outside a tenant transaction (a rate-limit bucket, a directory lookup) is bounded too', async () => {
+    const sync = () =>
+      t.app.inject({
+        method: 'GET',
+        url: '/api/electric/sync?table=controls&offset=-1',
+        headers: bearer(user),
+      });
+    expect((await sync()).statusCode).toBe(200); // the user's buckets exist now
+    const owner = await t.db.ownerPool.connect();
+    try {
+      // Another transaction holds the user's bucket row: taking a token waits for it.
+      await owner.query('BEGIN');
+      await owner.query('SELECT 1 FROM rate_limit_state WHERE key = $1 FOR UPDATE', [
+        limitKey('sync-user_requests', user.id),
+      ]);
+      const held = await sync();
+      expect(held.statusCode).toBe(503);
+      expect(held.json()).toMatchObject({ code: 'OVERLOADED' });
+      // The directory (e-mail → organisation) read at sign-in, with its table locked.
+      await owner.query('LOCK TABLE directory IN ACCESS EXCLUSIVE MODE');
+      const signIn = await t.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: user.email, password: 'whatever it is' },
+      });
+      expect(signIn.statusCode).toBe(503);
+    } finally {
+      await owner.query('ROLLBACK');
+      owner.release();
+    }
+    expect(t.db.appPool.totalCount - t.db.appPool.idleCount).toBe(0);
+    expect((await sync()).statusCode).toBe(200);
   });
 });
 

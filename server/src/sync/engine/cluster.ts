@@ -8,7 +8,7 @@
 import { AppError, upstreamUnavailable } from '../../http/errors.ts';
 import type { Logger } from '../../ops/logger.ts';
 import { createProxyUpstream } from '../proxy.ts';
-import type { ShapeDefinition, ShapeUpstream } from '../upstream.ts';
+import { type ShapeBudget, type ShapeDefinition, type ShapeUpstream, TooManyShapes } from '../upstream.ts';
 import type { EngineElection } from './election.ts';
 import type { ShapeEngine } from './engine.ts';
 import { unavailable } from './protocol.ts';
@@ -54,14 +54,48 @@ export function createClusterUpstream(deps: ClusterDeps): ShapeUpstream {
       try {
         const forwarded = new URLSearchParams(protocol);
         if (requester) forwarded.set('requester', requester.userId);
-        return await proxyTo(leaderUrl).fetchShape(def, forwarded, signal, undefined, subset);
+        const response = await proxyTo(leaderUrl).fetchShape(def, forwarded, signal, undefined, subset);
+        const refusal = await budgetRefusal(response);
+        if (refusal) throw refusal;
+        return response;
       } catch (error) {
+        if (error instanceof TooManyShapes) throw error;
         if (!(error instanceof AppError) || signal.aborted) throw error;
         election.recheck(); // the leader may be gone: try the lock now rather than next round
         throw upstreamUnavailable(ELECTING_MESSAGE, HANDOVER_RETRY_SECONDS);
       }
     },
   };
+}
+
+const BUDGETS: ReadonlySet<string> = new Set<ShapeBudget>(['user_shapes', 'org_shapes', 'org_bytes']);
+
+/**
+ * The leader's 429 TOO_MANY_SHAPES as the TooManyShapes its engine threw, so this process's
+ * endpoint counts and logs it (sync_shapes_refused_total) exactly as the leader's own would.
+ */
+async function budgetRefusal(response: Response): Promise<TooManyShapes | undefined> {
+  if (response.status !== 429) return undefined;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => undefined)) as
+    | {
+        code?: unknown;
+        error?: unknown;
+        details?: { limit?: unknown; value?: unknown; retry_after?: unknown };
+      }
+    | undefined;
+  const details = body?.details;
+  if (body?.code !== 'TOO_MANY_SHAPES' || typeof details?.limit !== 'string' || !BUDGETS.has(details.limit))
+    return undefined;
+  await response.body?.cancel().catch(() => {});
+  return new TooManyShapes(
+    details.limit as ShapeBudget,
+    String(body.error),
+    Number(details.value),
+    Number(details.retry_after) || 30,
+  );
 }
 
 /** The shape keyed as the internal route keys it when a follower forwards the same request. */

@@ -2,6 +2,7 @@
 // key (for electric-schema and row keys), and a shape's snapshot with the transaction snapshot
 // that marks its visibility boundary. Reads run as the runtime role, so RLS binds them too.
 import type { Database } from '../../db/database.ts';
+import { boundedQuery } from '../../db/overload.ts';
 import { tenantTransaction } from '../../db/tenant.ts';
 import type { ShapeDefinition, SubsetDefinition } from '../upstream.ts';
 import type { ColumnInfo, TableInfo } from './log-types.ts';
@@ -12,13 +13,14 @@ function quoteIdent(name: string): string {
 }
 
 export async function loadTableInfo(db: Database, table: string): Promise<TableInfo> {
-  const { rows } = await db.appPool.query<{
+  const { rows } = await boundedQuery<{
     name: string;
     type: string;
     not_null: boolean;
     dims: number;
     pk_index: number | null;
   }>(
+    db.appPool,
     `SELECT a.attname AS name, t.typname AS type, a.attnotnull AS not_null, a.attndims AS dims,
             array_position(i.indkey::int2[], a.attnum) AS pk_index
        FROM pg_class c
