@@ -9,6 +9,7 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { boundedQuery } from '../db/overload.ts';
 import { type Tx, tenantTransaction } from '../db/tenant.ts';
 import type { Logger } from '../ops/logger.ts';
 import { type AttemptOutcome, postWebhook } from './deliver.ts';
@@ -200,7 +201,8 @@ export function createDispatcher(deps: {
   }
 
   async function dispatch(only: string[] | undefined): Promise<DispatchResult> {
-    const { rows } = await db.appPool.query<{ id: string }>(
+    const { rows } = await boundedQuery<{ id: string }>(
+      db.appPool,
       'SELECT reminder_work_due AS id FROM reminder_work_due($1, $2)',
       [clock.now(), ORGANIZATIONS_PER_ROUND],
     );
