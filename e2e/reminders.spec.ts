@@ -62,3 +62,27 @@ test('an overdue control reaches the inbox; webhooks are added in Settings', asy
   await expect(page.getByTestId('webhook-secret')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test('the inbox and the webhooks card pass axe in the dark theme too', async ({ browser, request }) => {
+  const owner = await registerAccount(request, 'Dark');
+  await api(request, owner, 'post', '/api/controls', {
+    name: `Gas alarm ${randomUUID().slice(0, 6)}`,
+    control_type: 'technical',
+    functional_range: 'narrow',
+  });
+  await api(request, owner, 'patch', '/api/organization', { close_threshold_distance: 4 });
+  const context = await browser.newContext({ colorScheme: 'dark' });
+  const page = await context.newPage();
+  await signIn(page, owner.email, owner.password);
+  await page.getByTestId('inbox-link').click();
+  await expect(page.getByTestId('notification')).toHaveCount(1);
+  const serious = async () =>
+    (await new AxeBuilder({ page }).analyze()).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(await serious()).toEqual([]);
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await expect(page.getByTestId('webhooks')).toBeVisible();
+  expect(await serious()).toEqual([]);
+  await context.close();
+});
