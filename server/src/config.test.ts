@@ -83,3 +83,19 @@ describe('e-mail and webhooks for reminders', () => {
     expect(problemsOf({ ...base, WEBHOOK_MAX_ATTEMPTS: '0' })[0]).toMatch(/^WEBHOOK_MAX_ATTEMPTS: /);
   });
 });
+
+describe('many processes: Redis rate limits and persisted shape logs', () => {
+  const base = { ...production, EMBEDDED_DB: 'true' };
+  it('takes redis:// and rediss:// URLs, and keeps rate limits in PostgreSQL without one', () => {
+    expect(loadConfig(base).redisUrl).toBeUndefined();
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://:secret@cache.internal:6380/2']) {
+      expect(loadConfig({ ...base, REDIS_URL: url }).redisUrl).toBe(url);
+    }
+    expect(problemsOf({ ...base, REDIS_URL: 'http://cache.internal' })[0]).toMatch(/^REDIS_URL: /);
+  });
+  it('persists the engine’s shape logs by default; SYNC_PERSIST_LOGS=false keeps them in memory', () => {
+    expect(loadConfig(base).syncPersistLogs).toBe(true);
+    expect(loadConfig({ ...base, SYNC_PERSIST_LOGS: 'false' }).syncPersistLogs).toBe(false);
+    expect(problemsOf({ ...base, SYNC_PERSIST_LOGS: 'maybe' })[0]).toMatch(/^SYNC_PERSIST_LOGS: /);
+  });
+});
