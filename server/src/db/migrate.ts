@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { PROJECT_ROOT } from '../paths.ts';
+import { quoteIdent } from './quote-ident.ts';
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'server', 'migrations');
 const MIGRATION_LOCK = 72_160_301; // arbitrary, fixed: pg_advisory_lock key for migrations
@@ -95,8 +96,4 @@ export async function migrationStatus(
 async function appliedChecksums(client: pg.ClientBase): Promise<Map<number, string>> {
   const { rows } = await client.query('SELECT version, checksum FROM schema_migrations');
   return new Map(rows.map((row) => [row.version as number, row.checksum as string]));
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }

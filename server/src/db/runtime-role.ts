@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { DatabaseStartupError } from './errors.ts';
-import { quoteIdent } from './migrate.ts';
+import { quoteIdent } from './quote-ident.ts';
 
 export type RuntimeCredentials = { role: string; password: string };
 /** The login role and password, and the role holding the grants (`<database>_app`). */

@@ -5,13 +5,13 @@
 // selected, filtered on or returned; users never carry password hashes, tokens or secrets.
 import { createHash } from 'node:crypto';
 import { isSyncedTable, type SyncedTable } from '@sertantai/core';
+import { quoteIdent } from '../db/quote-ident.ts';
 import type { ShapeDefinition } from './upstream.ts';
 import {
   type ColumnType,
   type ColumnTypes,
   defaultWhereLimits,
   parseWhere,
-  quoteIdent,
   WhereError,
   type WhereLimits,
 } from './where/index.ts';

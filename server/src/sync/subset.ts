@@ -3,13 +3,13 @@
 // the same parser, allow-list and limits (where/), `order_by` is a list of allow-listed columns
 // with a direction — before anything reaches SQL. The organisation is never the subset's
 // business: it is already in the shape's filter ($1), which the engine ANDs in front.
+import { quoteIdent } from '../db/quote-ident.ts';
 import type { TableSpec } from './shapes.ts';
 import type { SubsetDefinition } from './upstream.ts';
 import {
   type ColumnType,
   type ColumnTypes,
   parseWhere,
-  quoteIdent,
   WhereError,
   type WhereLimits,
 } from './where/index.ts';

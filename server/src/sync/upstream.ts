@@ -1,19 +1,17 @@
-// The seam between the client-facing shape endpoint (GET /api/electric/sync) and whatever
+// Owns the seam between the client-facing shape endpoint (GET /api/electric/sync) and whatever
 // serves shapes: the built-in engine (sync/engine) in-process, or a proxy to a real Electric.
-// NOTE: written first by the built-in engine's author to the agreed shape; the endpoint's
-// author owns this file and may adapt it (the engine follows).
-//
-// Notes from the endpoint (sync/endpoint.ts, sync/shapes.ts, sync/where/) to the engine:
+// The endpoint (sync/endpoint.ts, sync/shapes.ts, sync/where/) decides what a shape is; an
+// upstream serves it as given. What a ShapeDefinition guarantees an upstream:
 // - filter.sql is `"<org column>" = $1::uuid AND (<client where re-rendered>)`; params[0] is
 //   the organisation (lower-case uuid), the rest are strings. Every value is a bind parameter
 //   with an explicit cast; text ordering and LIKE carry COLLATE "C".
 // - filter.matches(row) expects PostgreSQL text-format values with DateStyle ISO (any zone
 //   offset is fine, e.g. `2024-01-01 10:00:00.123+00`), booleans 't'/'f', the full row
 //   (REPLICA IDENTITY FULL) so columns outside `columns` can be tested too.
-// - `electric` is the same shape in Electric's own parameters, used by the proxy only.
-// - sync/feature.ts builds the engine with createShapeEngine({ db, log, metrics, healthChecks,
-//   secret }) and calls registerRoutes(app) (internal protocol route, stop on close) when
-//   ELECTRIC_URL is unset; with ELECTRIC_URL set it uses sync/proxy.ts instead.
+// - `electric` is the same shape in Electric's own parameters, for forwarding it over HTTP
+//   (sync/proxy.ts, and a follower's key for it in sync/engine/cluster.ts).
+// sync/feature.ts picks the upstream: the engine (createShapeEngine, whose registerRoutes adds
+// the internal protocol route) when ELECTRIC_URL is unset, sync/proxy.ts when it is set.
 
 import { AppError } from '../http/errors.ts';
 

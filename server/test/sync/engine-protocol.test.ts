@@ -267,6 +267,22 @@ describe('engine protocol', () => {
     ).toBe(400);
   });
 
+  it('reads columns as the public endpoint does: quoted names, each once; a broken list is a 400', async () => {
+    const org = await buildOrganization(e.db);
+    const query = shapeParams(e, 'controls', org.id, { offset: '-1' });
+    const quoted = await getShape(e, { ...query, columns: '"id", "name",id' });
+    expect(quoted.status).toBe(200);
+    expect(Object.keys(JSON.parse(quoted.headers['electric-schema'] as string)).sort()).toEqual([
+      'id',
+      'name',
+    ]);
+    for (const columns of ['id,', '"id', '"id"x', 'id,,name']) {
+      const refused = await getShape(e, { ...query, columns });
+      expect(refused.status).toBe(400);
+      expect((refused.body as { errors: Record<string, string[]> }).errors.columns).toHaveLength(1);
+    }
+  });
+
   it('exposes metrics and a healthy check', async () => {
     const health = await e.app.inject({ method: 'GET', url: '/health' });
     expect(health.statusCode).toBe(200);

@@ -102,7 +102,7 @@ async function budgetRefusal(response: Response): Promise<TooManyShapes | undefi
 function asForwarded(def: ShapeDefinition): ShapeDefinition {
   if (!def.electric) return def;
   const { table, where, params, columns } = def.electric;
-  const names = parseColumns(columns) ?? def.columns;
+  const names = parseColumns(columns);
   return { ...def, key: internalShapeKey(table, where, params, names, def.orgId) };
 }
 

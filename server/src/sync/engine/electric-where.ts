@@ -2,9 +2,10 @@
 // sends `"<org column>" = $1::uuid [AND <client where>]` with params[1] the organisation — into
 // the engine's filter: the organisation predicate is required first, and the rest is parsed and
 // checked by the endpoint's own where parser (libpg-query) over the table's allow-listed columns.
+import { quoteIdent } from '../../db/quote-ident.ts';
 import { tableSpec } from '../shapes.ts';
 import type { ShapeDefinition } from '../upstream.ts';
-import { type ColumnTypes, loadWhereParser, parseWhere, quoteIdent } from '../where/index.ts';
+import { type ColumnTypes, loadWhereParser, parseWhere } from '../where/index.ts';
 
 /** The engine's filter a compiled `where` becomes. */
 export type CompiledWhere = ShapeDefinition['filter'];

@@ -11,7 +11,7 @@ import { isSyncedTable } from '@sertantai/core';
 import type { FastifyInstance } from 'fastify';
 import { type Config, MIN_SECRET_BYTES } from '../../config.ts';
 import { notModified } from '../http-cache.ts';
-import { tableSpec } from '../shapes.ts';
+import { parseColumnList, ShapeRequestError, tableSpec } from '../shapes.ts';
 import { buildSubset, readSubsetQuery, SubsetError } from '../subset.ts';
 import type { ShapeDefinition, ShapeUpstream, SubsetDefinition } from '../upstream.ts';
 import { type CompiledWhere, compileElectricWhere, whereParserReady } from './electric-where.ts';
@@ -30,7 +30,6 @@ export function engineSecret(config: Pick<Config, 'internalSyncSecret'>): string
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -48,15 +47,9 @@ function invalid(errors: Record<string, string[]>, status = 400) {
   );
 }
 
-/** `a,"b",c` → names; undefined when a name is not a plain identifier. */
-export function parseColumns(raw: string): string[] | undefined {
-  const names = raw.split(',').map((part) => {
-    const trimmed = part.trim();
-    return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length > 1
-      ? trimmed.slice(1, -1).replaceAll('""', '"')
-      : trimmed;
-  });
-  return names.every((name) => IDENT.test(name)) ? [...new Set(names)] : undefined;
+/** Electric's `columns` list (parsed as the endpoint parses it), each name once. */
+export function parseColumns(raw: string): string[] {
+  return [...new Set(parseColumnList(raw))];
 }
 
 /**
@@ -124,8 +117,13 @@ export function registerInternalShapeRoute(
       // Even behind the secret, only the allow-listed columns leave the database.
       const allowed = Object.keys(tableSpec(table).columns);
       const rawColumns = query.get('columns');
-      const columns = rawColumns === null ? allowed : parseColumns(rawColumns);
-      if (!columns) return invalid({ columns: ['must be a comma-separated list of column names'] });
+      let columns = allowed;
+      try {
+        if (rawColumns !== null) columns = parseColumns(rawColumns);
+      } catch (error) {
+        if (!(error instanceof ShapeRequestError)) throw error;
+        return invalid({ columns: [error.message] });
+      }
       const refused = columns.filter((column) => !allowed.includes(column));
       if (refused.length > 0) return invalid({ columns: [`cannot be synced: ${refused.join(', ')}`] });
       if (!columns.includes('id')) return invalid({ columns: ['must include the primary key'] });

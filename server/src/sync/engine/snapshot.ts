@@ -3,14 +3,11 @@
 // that marks its visibility boundary. Reads run as the runtime role, so RLS binds them too.
 import type { Database } from '../../db/database.ts';
 import { boundedQuery } from '../../db/overload.ts';
+import { quoteIdent } from '../../db/quote-ident.ts';
 import { tenantTransaction } from '../../db/tenant.ts';
 import type { ShapeDefinition, SubsetDefinition } from '../upstream.ts';
 import type { ColumnInfo, TableInfo } from './log-types.ts';
 import { snapshotMessageSql } from './shape-messages.ts';
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 export async function loadTableInfo(db: Database, table: string): Promise<TableInfo> {
   const { rows } = await boundedQuery<{

@@ -12,5 +12,4 @@ export {
   type RenderOptions,
   type WhereClause,
 } from './parse.ts';
-export { quoteIdent } from './render.ts';
 export { canonicalValue, timestampMicros } from './values.ts';

@@ -1,12 +1,9 @@
 // Rendering: identifiers quoted, every value a bind parameter with an explicit cast; nothing the
 // client wrote reaches the SQL text.
+import { quoteIdent } from '../../db/quote-ident.ts';
 import type { ColumnType, Node, Operand } from './ast.ts';
 
 type RenderState = { values: string[]; offset: number; collate: boolean };
-
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 const SQL_TYPE: Record<ColumnType, string> = {
   uuid: 'uuid',
