@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { App, FeatureDeps } from '../app.ts';
 import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
 import { authOf } from '../http/request-auth.ts';
-import { parseProtocol } from './engine/protocol.ts';
+import { parseProtocol, parseWhereParams } from './engine/protocol.ts';
 import { notModified, privateCacheControl } from './http-cache.ts';
 import { type SyncRateLimit, SyncRateLimited, type SyncRequestLimits } from './request-limits.ts';
 import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
@@ -121,7 +121,6 @@ export function readSyncQuery(search: URLSearchParams): { shape: ShapeRequest; p
     if (values.length > 1) throw new ShapeRefused('bad_protocol', name, `${name} is given more than once`);
     return values[0];
   };
-  const params: Record<string, string> = {};
   const protocol = new URLSearchParams();
   const seen = new Set<string>();
   for (const [key, value] of search) {
@@ -132,23 +131,15 @@ export function readSyncQuery(search: URLSearchParams): { shape: ShapeRequest; p
       throw new ShapeRefused('bad_protocol', key, `${key} is given more than once`);
     }
     seen.add(key);
-    const param = /^params\[(\d{1,4})\]$/.exec(key);
-    if (param) {
-      const n = String(Number(param[1]));
-      if (Object.hasOwn(params, n))
-        throw new ShapeRefused('bad_params', 'params', `params[${n}] is given more than once`);
-      params[n] = value;
-      continue;
-    }
-    if (key === 'params' || key.startsWith('params[')) {
-      throw new ShapeRefused('bad_params', 'params', 'parameters are sent as params[1]=…, params[2]=…');
-    }
+    if (key === 'params' || key.startsWith('params[')) continue; // read by parseWhereParams below
     if (key.startsWith('subset__')) continue; // read by readSubsetQuery (subset.ts)
     const valid = Object.hasOwn(PROTOCOL_PARAMS, key) ? PROTOCOL_PARAMS[key] : undefined;
     if (!valid) continue; // table/columns/where are read below; anything unknown is ignored
     if (!valid(value)) throw new ShapeRefused('bad_protocol', key, `${key} has an invalid value`);
     protocol.set(key, value);
   }
+  const where = parseWhereParams(search);
+  if ('error' in where) throw new ShapeRefused('bad_params', 'params', where.error);
   const parsed = parseProtocol(protocol);
   if ('errors' in parsed) {
     const [field, messages] = Object.entries(parsed.errors)[0]!;
@@ -159,7 +150,12 @@ export function readSyncQuery(search: URLSearchParams): { shape: ShapeRequest; p
     throw new ShapeRefused('bad_protocol', 'live', 'live needs an offset from a previous response');
   }
   return {
-    shape: { table: single('table'), columns: single('columns'), where: single('where'), params },
+    shape: {
+      table: single('table'),
+      columns: single('columns'),
+      where: single('where'),
+      params: where.params,
+    },
     protocol,
   };
 }

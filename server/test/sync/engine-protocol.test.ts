@@ -93,6 +93,8 @@ describe('engine protocol', () => {
       [{ offset: '-1', live: 'true' }, 'live'],
       [{ offset: '-1', replica: 'partial' }, 'replica'],
       [{ offset: '-1', live_sse: 'yes' }, 'live_sse'],
+      [{ offset: '-1', 'params[01]': org.id }, 'params'],
+      [{ offset: '-1', 'params[x]': 'a' }, 'params'],
     ] as const) {
       const bad = await getShape(e, { ...query, ...extra });
       expect(bad.status, JSON.stringify(extra)).toBe(400);

@@ -90,6 +90,26 @@ export function parseProtocol(params: URLSearchParams): Protocol | { errors: Rec
   };
 }
 
+/**
+ * The where clause's values, params[1]=…, params[2]=…, keyed by their number ("01" is 1): each
+ * number once, and no other spelling of `params`. The one reader of them: the public endpoint
+ * and the engine's route both use it.
+ */
+export function parseWhereParams(
+  search: URLSearchParams,
+): { params: Record<string, string> } | { error: string } {
+  const params: Record<string, string> = {};
+  for (const [key, value] of search) {
+    if (key !== 'params' && !key.startsWith('params[')) continue;
+    const match = /^params\[(\d{1,4})\]$/.exec(key);
+    if (!match) return { error: 'parameters are sent as params[1]=…, params[2]=…' };
+    const n = String(Number(match[1]));
+    if (Object.hasOwn(params, n)) return { error: `params[${n}] is given more than once` };
+    params[n] = value;
+  }
+  return { params };
+}
+
 const CURSOR_EPOCH = Date.UTC(2024, 9, 9);
 
 /** Live cache-buster: a 20 s interval number, never equal to the one the client sent. */

@@ -15,6 +15,7 @@ import { parseColumnList, ShapeRequestError, tableSpec } from '../shapes.ts';
 import { buildSubset, readSubsetQuery, SubsetError } from '../subset.ts';
 import type { ShapeDefinition, ShapeUpstream, SubsetDefinition } from '../upstream.ts';
 import { type CompiledWhere, compileElectricWhere, whereParserReady } from './electric-where.ts';
+import { parseWhereParams } from './protocol.ts';
 
 export const INTERNAL_SHAPE_PATH = '/internal/electric/v1/shape';
 
@@ -89,11 +90,10 @@ export function registerInternalShapeRoute(
       if (!sameSecret(secret, expectedSecret)) return invalid({ secret: ['is missing or wrong'] }, 401);
       const table = query.get('table') ?? '';
       if (!isSyncedTable(table)) return invalid({ table: ['is not a synced table'] });
+      const read = parseWhereParams(query);
+      if ('error' in read) return invalid({ params: [read.error] });
       const params: string[] = [];
-      for (const [name, value] of query) {
-        const match = /^params\[(\d{1,3})\]$/.exec(name);
-        if (match) params[Number(match[1]) - 1] = value;
-      }
+      for (const [n, value] of Object.entries(read.params)) if (Number(n) >= 1) params[Number(n) - 1] = value;
       const orgId = params[0];
       if (orgId === undefined || !UUID.test(orgId)) {
         return invalid({ params: ['params[1] must be the organisation id'] });
