@@ -8,7 +8,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const benches = ['rls', 'auth', 'api', 'domain', 'import', 'sync-endpoint', 'sync', 'noisy-neighbour', 'web'];
+const benches = [
+  'rls',
+  'auth',
+  'api',
+  'domain',
+  'import',
+  'sync-endpoint',
+  'sync',
+  'noisy-neighbour',
+  'web',
+  'register-on-demand',
+];
 const summaryDir = mkdtempSync(path.join(tmpdir(), 'sertantai-bench-'));
 const summaryFile = path.join(summaryDir, 'ratios.jsonl');
 const failed = [];
