@@ -1,5 +1,5 @@
 // Issue 15's benchmark: a register of 100,000 controls in Chromium, in one run:
-//   1. sign-in → first register page shown (the first row drawn), on-demand sync (a changes-only
+//   1. sign-in → first register page shown (rows drawn; the click on "Sign in" to the frame), on-demand sync (a changes-only
 //      log plus a subset snapshot of the first page) vs full sync (the whole register loaded
 //      before the page shows), alternately, each in a fresh browser context (no offline copy);
 //      goal ≤ 300 ms for on-demand;
@@ -13,6 +13,7 @@
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
 import { startAppProcess } from './lib/app-process.ts';
 import { freshDatabase, stopAll } from './lib/cluster-processes.ts';
@@ -32,13 +33,17 @@ async function firstRegisterPage(browser: Browser, base: string, email: string, 
     await page.goto(`${base}/sign-in?next=/controls`);
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill(password);
+    let signedIn = 0;
+    page.on('response', (response) => {
+      if (!signedIn && response.url().endsWith('/auth/login')) signedIn = Date.now();
+    });
     const start = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('[data-testid="register-row"]', { timeout: 300_000 });
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
-    const ms = Date.now() - start;
+    const end = Date.now();
     const rows = await page.locator('[data-testid="register-row"]').count();
-    return { ms, rows };
+    return { ms: end - start, afterSignIn: end - signedIn, rows };
   } finally {
     await context.close();
   }
@@ -80,34 +85,38 @@ async function main() {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password, organization_name: 'Bench Large Register' }),
     });
-    const { access_token: token } = (await registered.json()) as { access_token: string };
+    const answer = (await registered.json()) as { access_token: string; organization: { id: string } };
+    const token = answer.access_token;
     const auth = { authorization: `Bearer ${token}` };
+    // Rows straight into the table (as the owner, triggers and all): the import API's checks and
+    // reclassification are not what is measured here, and take minutes for 100,000 rows.
     const importStart = Date.now();
-    for (let from = 0; from < CONTROLS; from += 10_000) {
-      const lines = ['name,control_type,functional_range'];
-      for (let i = from; i < Math.min(CONTROLS, from + 10_000); i++) {
-        lines.push(`Control ${String(i).padStart(6, '0')},physical,${i % 2 ? 'wide' : 'narrow'}`);
-      }
-      const imported = await fetch(`${onDemand.url}/api/controls/import`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'text/csv' },
-        body: lines.join('\n'),
-      });
-      if (imported.status !== 201)
-        throw new Error(`import failed: ${imported.status} ${await imported.text()}`);
-    }
+    const owner = new pg.Client({ connectionString: databaseUrl });
+    await owner.connect();
+    await owner.query(
+      `INSERT INTO controls (organization_id, name, control_type, functional_range)
+       SELECT $1, 'Control ' || lpad(i::text, 6, '0'), 'physical', CASE WHEN i % 2 = 1 THEN 'wide' ELSE 'narrow' END
+         FROM generate_series(0, $2 - 1) AS i`,
+      [answer.organization.id, CONTROLS],
+    );
+    await owner.query('ANALYZE controls');
+    await owner.end();
     const importSeconds = (Date.now() - importStart) / 1000;
 
     const demand: number[] = [];
     const whole: number[] = [];
+    const demandAfter: number[] = [];
+    const wholeAfter: number[] = [];
     let demandRows = 0;
     let wholeRows = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const a = await firstRegisterPage(browser, onDemand.url, email, password);
       demand.push(a.ms);
+      demandAfter.push(a.afterSignIn);
       demandRows = a.rows;
       const b = await firstRegisterPage(browser, full.url, email, password);
       whole.push(b.ms);
+      wholeAfter.push(b.afterSignIn);
       wholeRows = b.rows;
     }
 
@@ -126,7 +135,7 @@ async function main() {
     }
 
     console.log(
-      `register-on-demand bench: ${CONTROLS} controls (imported in ${importSeconds.toFixed(1)} s), Chromium ${browser.version()}, ${new Date().toISOString()}`,
+      `register-on-demand bench: ${CONTROLS} controls (inserted in ${importSeconds.toFixed(1)} s), Chromium ${browser.version()}, ${new Date().toISOString()}`,
     );
     console.log(
       `  sign-in → first register page shown, ${ROUNDS} rounds alternating, fresh browser context each:`,
@@ -138,6 +147,9 @@ async function main() {
       `    full sync (whole register first):                         ${whole.map((ms) => `${ms} ms`).join(', ')} → median ${median(whole)} ms (${wholeRows} rows drawn)`,
     );
     console.log(`    full / on demand: ${(median(whole) / median(demand)).toFixed(1)}x`);
+    console.log(
+      `    of which after the sign-in answer (/auth/login): on demand median ${median(demandAfter)} ms, full median ${median(wholeAfter)} ms`,
+    );
     console.log(
       `  first 50 controls by name, ${subset.length} requests each, alternating: subset snapshot median ${median(subset).toFixed(1)} ms, REST list median ${median(rest).toFixed(1)} ms → subset/REST ${(median(subset) / median(rest)).toFixed(2)}x`,
     );
