@@ -17,6 +17,7 @@ import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
 import { startAppProcess } from './lib/app-process.ts';
 import { freshDatabase, stopAll } from './lib/cluster-processes.ts';
+import { recordRatio } from './lib/measure.ts';
 
 const CONTROLS = Number(process.env.BENCH_CONTROLS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -147,6 +148,9 @@ async function main() {
       `    full sync (whole register first):                         ${whole.map((ms) => `${ms} ms`).join(', ')} → median ${median(whole)} ms (${wholeRows} rows drawn)`,
     );
     console.log(`    full / on demand: ${(median(whole) / median(demand)).toFixed(1)}x`);
+    recordRatio('sign-in → first register page, on demand (s)', median(demand) / 1000, { atMost: 0.3 });
+    recordRatio('sign-in → first register page, full / on demand', median(whole) / median(demand));
+    recordRatio('first 50 controls: subset snapshot / REST list', median(subset) / median(rest));
     console.log(
       `    of which after the sign-in answer (/auth/login): on demand median ${median(demandAfter)} ms, full median ${median(wholeAfter)} ms`,
     );
