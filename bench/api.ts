@@ -1,17 +1,17 @@
 // Controls API throughput: GET /api/controls/:id and GET /api/controls (50 rows) over real HTTP
 // (a listening server, keep-alive connections, a valid token) beside the same reads issued
-// straight through the pg driver — once as the API's exact database work (the tenant
-// transaction: BEGIN, set_config, SELECT, COMMIT) and once as a single plain query (the
-// physical limit). Printed as throughput ratios with p50/p99; no pass/fail on time.
+// straight through the pg driver, step by step: the bare tenant transaction (BEGIN, set_config,
+// SELECT, COMMIT, four round trips: the issue's baseline), tenantTransaction (two), the API's
+// own read (one), and a single plain query (the physical limit). Printed as throughput ratios
+// with p50/p99; no pass/fail on time.
 // Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
 import { randomInt } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { listControls } from '../server/src/controls/list.ts';
+import { readControlList } from '../server/src/controls/list.ts';
 import { listControlsQuery } from '../server/src/controls/schema.ts';
-import { getControl } from '../server/src/controls/service.ts';
+import { readControl } from '../server/src/controls/service.ts';
 import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
-import { attentionForIds } from '../server/src/strategies/attention.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
 import { benchSeconds, type LoopResult, printTable, timeLoop } from './lib/measure.ts';
 import { startBenchServer, stopBenchServer } from './lib/server.ts';
@@ -116,53 +116,63 @@ const run = async (name: string, result: Promise<LoopResult>) => {
   results.push({ name, ...measured });
 };
 
+/**
+ * The issue's baseline, "the driver's bare tenant transaction": BEGIN, the settings, the
+ * statement and COMMIT, each awaited before the next (four round trips), on the app pool.
+ */
+async function bareTenantTransaction(sql: string, params: unknown[]) {
+  const client = await db.appPool.connect();
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(
+      `SELECT set_config('app.current_org_id', $1, true), set_config('app.current_user_id', $2, true),
+              set_config('app.request_id', '', true), set_config('statement_timeout', '15000', true)`,
+      [context.orgId, context.userId],
+    );
+    const result = await client.query(sql, params);
+    await client.query('COMMIT');
+    return result;
+  } finally {
+    client.release();
+  }
+}
+
+// Each step of an API read, measured: the bare four-round-trip transaction; tenantTransaction
+// (BEGIN and settings pipelined with the first statement, COMMIT its own: two round trips);
+// the API's own read (tenantRead: rows and attention in one statement, one round trip); HTTP.
 await run('point: API over HTTP', httpLoad(ids.slice(0, 200).map((id) => `${address}/api/controls/${id}`)));
 await run(
-  'point: driver, tenant transaction',
+  'point: driver, bare tenant transaction',
+  timeLoop(() => bareTenantTransaction(POINT, [pickId()]), loop),
+);
+await run(
+  'point: driver, tenantTransaction',
   timeLoop(
     () => tenantTransaction(db.appPool, context, (tx) => tx.query(POINT, [pickId()]), { readOnly: true }),
     loop,
   ),
 );
-// The API's read of one control also asks the attention rules for its reasons: the same two
-// statements through the driver, without HTTP.
 await run(
-  'point: driver, all of the API queries',
-  timeLoop(
-    () =>
-      tenantTransaction(
-        db.appPool,
-        context,
-        async (tx) => {
-          const row = await getControl(tx, pickId());
-          await attentionForIds(tx, [row.id as string], new Date());
-        },
-        { readOnly: true },
-      ),
-    loop,
-  ),
+  'point: driver, the API read (readControl)',
+  timeLoop(() => readControl(db.appPool, context, pickId(), new Date()), loop),
 );
 await run(
   'point: driver, plain query',
   timeLoop(() => db.ownerPool.query(POINT_PLAIN, [pickId(), org.id]), loop),
 );
+const listQuery = listControlsQuery.parse({ limit: '50' });
 await run('list 50: API over HTTP', httpLoad([`${address}/api/controls?limit=50`]));
 await run(
-  'list 50: driver, tenant transaction',
+  'list 50: driver, bare tenant transaction',
+  timeLoop(() => bareTenantTransaction(LIST, []), loop),
+);
+await run(
+  'list 50: driver, tenantTransaction',
   timeLoop(() => tenantTransaction(db.appPool, context, (tx) => tx.query(LIST), { readOnly: true }), loop),
 );
-// The list also asks the attention rules (registered by the strategies feature) for each row's
-// reasons: the same statements, issued through the driver without HTTP.
-const listQuery = listControlsQuery.parse({ limit: '50' });
 await run(
-  'list 50: driver, all of the API queries',
-  timeLoop(
-    () =>
-      tenantTransaction(db.appPool, context, (tx) => listControls(tx, listQuery, new Date()), {
-        readOnly: true,
-      }),
-    loop,
-  ),
+  'list 50: driver, the API read (readControlList)',
+  timeLoop(() => readControlList(db.appPool, context, listQuery, new Date()), loop),
 );
 await run(
   'list 50: driver, plain query',
@@ -170,19 +180,24 @@ await run(
 );
 
 printTable(results, [
-  ['point: API over HTTP', 'point: driver, all of the API queries'],
-  ['point: API over HTTP', 'point: driver, tenant transaction', { atLeast: 0.5 }],
+  ['point: API over HTTP', 'point: driver, bare tenant transaction', { atLeast: 0.5 }],
+  ['point: API over HTTP', 'point: driver, the API read (readControl)'],
+  ['point: driver, the API read (readControl)', 'point: driver, bare tenant transaction'],
+  ['point: driver, tenantTransaction', 'point: driver, bare tenant transaction'],
   ['point: API over HTTP', 'point: driver, plain query'],
-  ['list 50: API over HTTP', 'list 50: driver, all of the API queries'],
-  ['list 50: API over HTTP', 'list 50: driver, tenant transaction', { atLeast: 0.6 }],
+  ['list 50: API over HTTP', 'list 50: driver, bare tenant transaction', { atLeast: 0.6 }],
+  ['list 50: API over HTTP', 'list 50: driver, the API read (readControlList)'],
+  ['list 50: driver, the API read (readControlList)', 'list 50: driver, bare tenant transaction'],
+  ['list 50: driver, tenantTransaction', 'list 50: driver, bare tenant transaction'],
   ['list 50: API over HTTP', 'list 50: driver, plain query'],
 ]);
 console.log('\nCPU of this process per operation (ms, including the HTTP load worker):');
 for (const [name, ms] of cpu) console.log(`  ${name.padEnd(40)} ${ms.toFixed(3)}`);
 console.log(
   '\nThe "plain query" driver uses the owner pool (max 4 connections, a superuser: no RLS, one round trip);' +
-    '\nthe "tenant transaction" driver does the core statements of an API read (app pool, RLS, 4 round trips);' +
-    '\n"all of the API queries" adds the attention look-ups the API makes for the rows it returns.',
+    '\n"bare tenant transaction": BEGIN, settings, the statement, COMMIT, each awaited (app pool, RLS, 4 round trips);' +
+    '\n"tenantTransaction": the same statements, BEGIN and settings pipelined with the statement (2 round trips);' +
+    '\n"the API read": what the route runs, rows and their attention in one statement, all in 1 round trip.',
 );
 
 await stopBenchServer(bench);

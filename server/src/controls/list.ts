@@ -1,9 +1,10 @@
 // Owns the controls list query: filters, sorting and keyset pagination (an opaque cursor that
 // carries the last row's sort key and id), or offset pagination. Every value is a parameter;
 // only the fixed sort expressions below enter the SQL text.
-import type { Tx } from '../db/tenant.ts';
+import type pg from 'pg';
+import { type TenantContext, type Tx, tenantRead, tenantTransaction } from '../db/tenant.ts';
 import { validationError } from '../http/errors.ts';
-import { attentionForIds } from '../strategies/attention.ts';
+import { attentionForIds, attentionInputs, attentionOfRows } from '../strategies/attention.ts';
 import type { ControlSort, ListControlsQuery } from './schema.ts';
 
 type SortSpec = { expr: string; type: 'text' | 'timestamptz' | 'numeric' };
@@ -44,23 +45,46 @@ function decodeCursor(value: string, sort: ControlSort): Cursor {
 }
 
 export type ControlListPage = { rows: Record<string, unknown>[]; nextCursor: string | null };
+export type Statement = { sql: string; params: unknown[] };
 
-/** One page of the list, each row with its attention reasons (strategies/attention.ts). */
-export async function listControls(tx: Tx, query: ListControlsQuery, now: Date): Promise<ControlListPage> {
-  const page = await listControlPage(tx, query, now);
-  if (page.rows.length > 0) {
-    const reasons = await attentionForIds(
-      tx,
-      page.rows.map((row) => row.id as string),
-      now,
-    );
-    for (const row of page.rows) row.attention = reasons.get(row.id as string) ?? [];
+/**
+ * One page of the list, each row with its attention reasons (strategies/attention.ts), read in
+ * one statement; in one round trip with its transaction (tenantRead) unless the page is filtered
+ * by attention, whose ids need a statement of their own first.
+ */
+export async function readControlList(
+  pool: pg.Pool,
+  context: TenantContext,
+  query: ListControlsQuery,
+  now: Date,
+): Promise<ControlListPage> {
+  if (query.attention !== undefined) {
+    return tenantTransaction(pool, context, (tx) => listControls(tx, query, now), { readOnly: true });
   }
-  return page;
+  const { sql, params } = controlPageStatement(query, now, { attention: true });
+  return pageOf(await tenantRead(pool, context, sql, params), query, now, true);
 }
 
-/** The page's rows alone (the bench's baseline for what attention adds). */
+/** The same page inside the caller's transaction. */
+export async function listControls(tx: Tx, query: ListControlsQuery, now: Date): Promise<ControlListPage> {
+  const attentionIds = query.attention !== undefined ? await controlIdsNeedingAttention(tx, now) : undefined;
+  const { sql, params } = controlPageStatement(query, now, { attention: true, attentionIds });
+  return pageOf((await tx.query(sql, params)).rows, query, now, true);
+}
+
+/** The page's rows alone, without attention (the bench's baseline for what attention adds). */
 export async function listControlPage(tx: Tx, query: ListControlsQuery, now: Date): Promise<ControlListPage> {
+  const attentionIds = query.attention !== undefined ? await controlIdsNeedingAttention(tx, now) : undefined;
+  const { sql, params } = controlPageStatement(query, now, { attention: false, attentionIds });
+  return pageOf((await tx.query(sql, params)).rows, query, now, false);
+}
+
+/** The page's statement; with `attention`, each row also carries the attention rules' inputs. */
+function controlPageStatement(
+  query: ListControlsQuery,
+  now: Date,
+  options: { attention: boolean; attentionIds?: string[] | undefined },
+): Statement {
   if (query.cursor !== undefined && query.offset !== undefined) {
     throw validationError('Use either cursor or offset, not both.', { field: 'cursor' });
   }
@@ -79,9 +103,10 @@ export async function listControlPage(tx: Tx, query: ListControlsQuery, now: Dat
     const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     where.push(`name ILIKE ${param(pattern)}`);
   }
-  if (query.attention !== undefined) {
-    const ids = await controlIdsNeedingAttention(tx, now);
-    where.push(`${query.attention === 'true' ? '' : 'NOT '}(id = ANY(${param(ids)}::uuid[]))`);
+  if (options.attentionIds !== undefined) {
+    where.push(
+      `${query.attention === 'true' ? '' : 'NOT '}(id = ANY(${param(options.attentionIds)}::uuid[]))`,
+    );
   }
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor, query.sort);
@@ -90,17 +115,31 @@ export async function listControlPage(tx: Tx, query: ListControlsQuery, now: Dat
     );
   }
   const direction = descending ? 'DESC' : 'ASC';
-  const sql = `SELECT *, (${key.expr})::text AS "_sort_key" FROM controls
+  const attention = options.attention ? `, ${attentionInputs(param(now))}` : '';
+  const sql = `SELECT c.*, (${key.expr})::text AS "_sort_key"${attention} FROM controls c
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${key.expr} ${direction}, id ${direction}
     LIMIT ${param(query.limit)} ${query.offset ? `OFFSET ${param(query.offset)}` : ''}`;
-  const { rows } = await tx.query(sql, params);
+  return { sql, params };
+}
+
+/** The page from its statement's rows: the next cursor, the attention reasons, no helper columns. */
+function pageOf(
+  rows: Record<string, unknown>[],
+  query: ListControlsQuery,
+  now: Date,
+  withAttention: boolean,
+): ControlListPage {
   const last = rows[rows.length - 1];
   const nextCursor =
     rows.length === query.limit && last
-      ? encodeCursor({ s: query.sort, k: last._sort_key, i: last.id })
+      ? encodeCursor({ s: query.sort, k: last._sort_key as string, i: last.id as string })
       : null;
-  for (const row of rows) delete row._sort_key;
+  const reasons = withAttention ? attentionOfRows(rows, now) : undefined;
+  for (const row of rows) {
+    delete row._sort_key;
+    if (reasons) row.attention = reasons.get(row.id as string) ?? [];
+  }
   return { rows, nextCursor };
 }
 

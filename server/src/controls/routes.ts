@@ -4,10 +4,9 @@ import type { App, FeatureDeps } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { currentTxid } from '../db/tenant.ts';
 import { authOf } from '../http/request-auth.ts';
-import { inTenant, readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { attentionForIds } from '../strategies/attention.ts';
+import { inTenant, readInTenant, tenantOf, writeInTenant } from '../http/tenant-context.ts';
 import { idParams } from './fields.ts';
-import { listControls } from './list.ts';
+import { readControlList } from './list.ts';
 import {
   createControlBody,
   historyQuery,
@@ -18,9 +17,9 @@ import {
 import {
   createControl,
   deleteControl,
-  getControl,
   listClassifications,
   listInteractions,
+  readControl,
   touchControl,
   updateControl,
 } from './service.ts';
@@ -44,9 +43,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
       },
     },
     async (request) => {
-      const page = await readInTenant(deps.db, request, (tx) =>
-        listControls(tx, request.query, deps.clock.now()),
-      );
+      const page = await readControlList(deps.db.appPool, tenantOf(request), request.query, deps.clock.now());
       return { data: page.rows, next_cursor: page.nextCursor };
     },
   );
@@ -76,13 +73,9 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
     '/api/controls/:id',
     { ...read, schema: { tags, security, summary: 'One control', params: idParams } },
     async (request) => {
-      const control = await readInTenant(deps.db, request, async (tx) => {
-        const row = await getControl(tx, request.params.id);
-        const reasons = await attentionForIds(tx, [row.id], deps.clock.now());
-        row.attention = reasons.get(row.id) ?? [];
-        return row;
-      });
-      return { data: control };
+      return {
+        data: await readControl(deps.db.appPool, tenantOf(request), request.params.id, deps.clock.now()),
+      };
     },
   );
 

@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { daysSince, distanceOf, type Quadrant, quadrantOf, RISK_WINDOW_DAYS } from '@sertantai/core';
+import type pg from 'pg';
 import {
   loadDistances,
   loadThresholds,
@@ -12,10 +13,11 @@ import {
   reclassifyByNetwork,
   recordClassifications,
 } from '../classification/service.ts';
-import type { Tx } from '../db/tenant.ts';
+import { type TenantContext, type Tx, tenantRead } from '../db/tenant.ts';
 import { updateColumns } from '../db/update-columns.ts';
 import type { EventPublisher } from '../events/bus.ts';
 import { conflict, notFound, validationError } from '../http/errors.ts';
+import { attentionInputs, attentionOfRows } from '../strategies/attention.ts';
 import type { CreateControlInput, HistoryQuery, InteractionInput, UpdateControlInput } from './schema.ts';
 
 export type Row = Record<string, unknown> & { id: string };
@@ -29,6 +31,26 @@ const FUTURE_SKEW_MS = 5 * 60_000;
  * nothing, and a long back-date is more likely a typo than a memory.
  */
 const MAX_BACKDATE_DAYS = RISK_WINDOW_DAYS;
+
+/** One control with its attention reasons, in one round trip with its read-only transaction. */
+export async function readControl(
+  pool: pg.Pool,
+  context: TenantContext,
+  id: string,
+  now: Date,
+): Promise<Row> {
+  const rows = await tenantRead(
+    pool,
+    context,
+    `SELECT c.*, ${attentionInputs('$2')} FROM controls c WHERE c.id = $1`,
+    [id, now],
+  );
+  if (!rows[0]) throw notFound('Control');
+  const reasons = attentionOfRows(rows, now);
+  const row = rows[0] as Row;
+  row.attention = reasons.get(row.id) ?? [];
+  return row;
+}
 
 export async function getControl(tx: Tx, id: string, lock = false): Promise<Row> {
   const { rows } = await tx.query(`SELECT * FROM controls WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);

@@ -96,13 +96,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 
   const appUrl = options.appDatabaseUrl ?? appDirectUrl;
-  const appPool = new pg.Pool({
+  const appPoolConfig: pg.PoolConfig & { pipeline: boolean } = {
     connectionString: appUrl,
     max: options.appPoolSize ?? 20,
     application_name: 'sertantai-app',
     // No request waits forever for a connection: past this it is answered 503 OVERLOADED.
     connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
-  });
+    // pg's pipeline mode (8.23+, not yet in @types/pg): statements issued without awaiting go
+    // out together, so a tenant transaction's BEGIN and settings ride with its first statement
+    // (db/tenant.ts). Code that awaits each statement behaves exactly as without it.
+    pipeline: true,
+  };
+  const appPool = new pg.Pool(appPoolConfig);
   if (options.statementTimeoutMs !== undefined) setStatementTimeout(appPool, options.statementTimeoutMs);
   // An idle client that errors (server restart) must not crash the process.
   appPool.on('error', (error) => options.log?.(`idle app connection error: ${error.message}`));

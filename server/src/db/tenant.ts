@@ -3,6 +3,7 @@
 // id) set transaction-locally. The settings vanish at COMMIT/ROLLBACK, so nothing leaks into
 // the next request that borrows the connection. Every transaction has a statement timeout, so
 // no statement holds its connection forever (57014 → 503 OVERLOADED in the error handler).
+import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { statementTimeoutOf } from './overload.ts';
 import { type DbOperation, timed } from './query-timing.ts';
@@ -30,32 +31,80 @@ export async function tenantTransaction<T>(
   work: (tx: Tx) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
+  return onTenantConnection(pool, context, options, async (client, opened) => {
+    // The app pool pipelines (db/database.ts): BEGIN and the settings go out with the work's
+    // first statement, one round trip; the work's answer is trusted only once both succeeded.
+    // allSettled, not all: the connection goes back to the pool only after the work has ended.
+    const [worked, began] = await Promise.allSettled([work(client), opened]);
+    if (began.status === 'rejected') throw began.reason;
+    if (worked.status === 'rejected') throw worked.reason;
+    await client.query('COMMIT');
+    return worked.value;
+  });
+}
+
+/**
+ * One read-only statement in the organisation's transaction, in ONE round trip: BEGIN, the
+ * settings, the statement and COMMIT are written together (pipeline mode) and answered
+ * together. The organisation is a parameter of the settings statement, never SQL text. For
+ * reads whose whole answer is one statement (GET /api/controls/:id, the list).
+ */
+export async function tenantRead<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  pool: pg.Pool,
+  context: TenantContext,
+  sql: string,
+  params: readonly unknown[],
+  options: Omit<TransactionOptions, 'readOnly'> = {},
+): Promise<R[]> {
+  return onTenantConnection(pool, context, { ...options, readOnly: true }, async (client, opened) => {
+    if (!isPipelined(client)) {
+      const { rows } = await client.query<R>(sql, params as unknown[]);
+      await client.query('COMMIT');
+      return rows;
+    }
+    const statement = client.query<R>(sql, params as unknown[]);
+    const commit = client.query('COMMIT');
+    // A failed step aborts the transaction, so COMMIT then only rolls back; the first failure is the answer.
+    const [, result] = await Promise.all([opened, statement, commit]);
+    return result.rows;
+  });
+}
+
+/**
+ * Borrows a connection, writes BEGIN and the tenant settings WITHOUT waiting for them (`opened`
+ * settles when both are answered), and runs `use`; on any failure rolls back, and destroys a
+ * connection that cannot even roll back.
+ */
+async function onTenantConnection<T>(
+  pool: pg.Pool,
+  context: TenantContext,
+  options: TransactionOptions,
+  use: (client: pg.PoolClient, opened: Promise<unknown>) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    const mode = [
-      options.isolation ? `ISOLATION LEVEL ${options.isolation.toUpperCase()}` : '',
-      options.readOnly ? 'READ ONLY' : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
     return await timed(pool, options.operation ?? 'tenant_tx', async () => {
-      await client.query(`BEGIN ${mode}`);
-      await client.query(
-        `SELECT set_config('app.current_org_id', $1, true),
-                set_config('app.current_user_id', $2, true),
-                set_config('app.request_id', $3, true),
-                set_config('statement_timeout', $4, true)`,
-        [
-          context.orgId,
-          context.userId ?? '',
-          context.requestId ?? '',
-          String(options.statementTimeoutMs ?? statementTimeoutOf(pool)),
-        ],
-      );
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      if (!isPipelined(client)) {
+        // A pool without pipeline mode (the owner's, a test's): one statement at a time.
+        await client.query(`BEGIN ${transactionMode(options)}`);
+        await client.query(SETTINGS, settingsOf(pool, context, options));
+        return use(client, Promise.resolve());
+      }
+      // Corked, the statements issued in this tick leave in one write (pg corks each query on
+      // its own): one system call instead of four, which on loopback also carries the delivery.
+      const socket = socketOf(client);
+      socket?.cork();
+      const opened = Promise.all([
+        client.query(`BEGIN ${transactionMode(options)}`),
+        client.query(SETTINGS, settingsOf(pool, context, options)),
+      ]);
+      opened.catch(() => {}); // awaited by `use`; this only keeps an early failure from being unhandled
+      try {
+        return use(client, opened);
+      } finally {
+        socket?.uncork();
+      }
     });
   } catch (error) {
     try {
@@ -67,6 +116,42 @@ export async function tenantTransaction<T>(
   } finally {
     client.release(broken);
   }
+}
+
+const SETTINGS = `SELECT set_config('app.current_org_id', $1, true),
+                          set_config('app.current_user_id', $2, true),
+                          set_config('app.request_id', $3, true),
+                          set_config('statement_timeout', $4, true)`;
+
+function settingsOf(pool: pg.Pool, context: TenantContext, options: TransactionOptions): string[] {
+  return [
+    context.orgId,
+    context.userId ?? '',
+    context.requestId ?? '',
+    String(options.statementTimeoutMs ?? statementTimeoutOf(pool)),
+  ];
+}
+
+/** Whether the client was made with pg's `pipeline: true` (db/database.ts, the app pool). */
+export function isPipelined(client: pg.ClientBase): boolean {
+  return (client as unknown as { pipeline?: unknown }).pipeline === true;
+}
+
+/** The connection's socket (pg's own `connection.stream`, which its queries cork the same way). */
+function socketOf(client: pg.PoolClient): Pick<Writable, 'cork' | 'uncork'> | undefined {
+  const stream = (client as unknown as { connection?: { stream?: Partial<Writable> } }).connection?.stream;
+  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function'
+    ? (stream as Writable)
+    : undefined;
+}
+
+function transactionMode(options: TransactionOptions): string {
+  return [
+    options.isolation ? `ISOLATION LEVEL ${options.isolation.toUpperCase()}` : '',
+    options.readOnly ? 'READ ONLY' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The id of the current (writing) transaction, as the number sync clients match on. */

@@ -14,16 +14,88 @@ import {
 } from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
 
-type InputRow = {
+/** What attentionInputs adds to a row of controls (prefixed, so no column of controls is shadowed). */
+type AttentionInputs = {
   id: string;
   current_quadrant: Quadrant;
   last_touched_at: Date | null;
-  last_audit_at: Date | null;
-  competencies: CompetencyDates[] | null;
-  slas: SlaPerformance[] | null;
+  _attention_last_audit_at: Date | null;
+  _attention_competencies: CompetencyDates[] | null;
+  _attention_slas: SlaPerformance[] | null;
   /** The organisation's strategies, the same on every row (one uncorrelated sub-select). */
-  strategies: Array<{ quadrant: Quadrant; frequency_days: number; notification_days_before: number }> | null;
+  _attention_strategies: Array<{
+    quadrant: Quadrant;
+    frequency_days: number;
+    notification_days_before: number;
+  }> | null;
 };
+
+const INPUT_COLUMNS = [
+  '_attention_last_audit_at',
+  '_attention_competencies',
+  '_attention_slas',
+  '_attention_strategies',
+] as const;
+
+/**
+ * The attention rules' inputs for the control aliased `c`, as select-list columns, so a read
+ * fetches its rows and their attention in ONE statement. `now` is the placeholder of the
+ * evaluation time (e.g. '$2'). Sub-selects in the select list run only for the rows returned
+ * (after ORDER BY … LIMIT), and each only for the quadrant whose rule reads it.
+ */
+export function attentionInputs(now: string): string {
+  return `(SELECT json_agg(json_build_object('quadrant', v.quadrant, 'frequency_days', v.frequency_days,
+                                            'notification_days_before', v.notification_days_before))
+             FROM verification_strategies v) AS _attention_strategies,
+          CASE WHEN c.current_quadrant = 'strange' THEN
+            (SELECT max(i.occurred_at) FROM control_interactions i
+              WHERE i.control_id = c.id AND i.interaction_type IN ('inspect', 'test') AND i.occurred_at <= ${now})
+          END AS _attention_last_audit_at,
+          CASE WHEN c.current_quadrant = 'specialist' THEN
+            (SELECT json_agg(json_build_object('next_refresher_due', r.next_refresher_due,
+                                               'certification_expires', r.certification_expires))
+               FROM competency_records r WHERE r.control_id = c.id)
+          END AS _attention_competencies,
+          CASE WHEN c.current_quadrant = 'service' THEN
+            (SELECT json_agg(json_build_object('service_name', s.service_name,
+                                               'uptime_percentage', s.uptime_percentage,
+                                               'performance_current', s.performance_current,
+                                               'start_date', s.start_date, 'end_date', s.end_date))
+               FROM service_level_agreements s WHERE s.control_id = c.id)
+          END AS _attention_slas`;
+}
+
+/**
+ * Answers the attention reasons of rows read with attentionInputs, per id, and removes the
+ * input columns from the rows (they are not part of any answer).
+ */
+export function attentionOfRows(
+  rows: readonly Record<string, unknown>[],
+  now: Date,
+): Map<string, AttentionReason[]> {
+  const result = new Map<string, AttentionReason[]>();
+  const first = rows[0] as AttentionInputs | undefined;
+  const rules = strategyRules(first?._attention_strategies ?? []);
+  for (const raw of rows) {
+    const row = raw as AttentionInputs;
+    result.set(
+      row.id,
+      attentionReasons(
+        {
+          quadrant: row.current_quadrant,
+          lastTouchedAt: row.last_touched_at,
+          lastAuditAt: row._attention_last_audit_at,
+          competencies: row._attention_competencies ?? [],
+          slas: row._attention_slas ?? [],
+        },
+        rules,
+        now,
+      ),
+    );
+    for (const column of INPUT_COLUMNS) delete raw[column];
+  }
+  return result;
+}
 
 /**
  * The attention reasons of the given controls (every control of the organisation when ids are
@@ -34,51 +106,13 @@ export async function attentionForIds(
   controlIds: readonly string[] | undefined,
   now: Date,
 ): Promise<Map<string, AttentionReason[]>> {
-  const result = new Map<string, AttentionReason[]>();
-  if (controlIds !== undefined && controlIds.length === 0) return result;
-  // One round trip: the strategies ride along with the inputs instead of a query of their own.
-  const { rows } = await tx.query<InputRow>(
-    `SELECT c.id, c.current_quadrant, c.last_touched_at,
-            (SELECT json_agg(json_build_object('quadrant', v.quadrant, 'frequency_days', v.frequency_days,
-                                               'notification_days_before', v.notification_days_before))
-               FROM verification_strategies v) AS strategies,
-            CASE WHEN c.current_quadrant = 'strange' THEN
-              (SELECT max(i.occurred_at) FROM control_interactions i
-                WHERE i.control_id = c.id AND i.interaction_type IN ('inspect', 'test') AND i.occurred_at <= $1)
-            END AS last_audit_at,
-            CASE WHEN c.current_quadrant = 'specialist' THEN
-              (SELECT json_agg(json_build_object('next_refresher_due', r.next_refresher_due,
-                                                 'certification_expires', r.certification_expires))
-                 FROM competency_records r WHERE r.control_id = c.id)
-            END AS competencies,
-            CASE WHEN c.current_quadrant = 'service' THEN
-              (SELECT json_agg(json_build_object('service_name', s.service_name,
-                                                 'uptime_percentage', s.uptime_percentage,
-                                                 'performance_current', s.performance_current,
-                                                 'start_date', s.start_date, 'end_date', s.end_date))
-                 FROM service_level_agreements s WHERE s.control_id = c.id)
-            END AS slas
+  if (controlIds !== undefined && controlIds.length === 0) return new Map();
+  const { rows } = await tx.query(
+    `SELECT c.id, c.current_quadrant, c.last_touched_at, ${attentionInputs('$1')}
        FROM controls c
       ${controlIds === undefined ? '' : 'WHERE c.id = ANY($2::uuid[])'}`,
     // Two fixed texts rather than "$2 IS NULL OR …", whose generic plan scans every control.
     controlIds === undefined ? [now] : [now, controlIds],
   );
-  const rules = strategyRules(rows[0]?.strategies ?? []);
-  for (const row of rows) {
-    result.set(
-      row.id,
-      attentionReasons(
-        {
-          quadrant: row.current_quadrant,
-          lastTouchedAt: row.last_touched_at,
-          lastAuditAt: row.last_audit_at,
-          competencies: row.competencies ?? [],
-          slas: row.slas ?? [],
-        },
-        rules,
-        now,
-      ),
-    );
-  }
-  return result;
+  return attentionOfRows(rows, now);
 }
