@@ -57,7 +57,16 @@ export async function freshDatabase(adminUrl: string): Promise<string> {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-    // The engine's permanent slot (persisted shape logs) would keep the database from being dropped.
+    // The engine's permanent slot (persisted shape logs) would keep the database from being
+    // dropped; its walsender may take a moment to end after the processes did.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { rows } = await client.query(
+        `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active`,
+        [name],
+      );
+      if (rows.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await client.query(
       'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active',
       [name],

@@ -40,6 +40,15 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
+    // A walsender (a persisted engine's permanent slot) may take a moment to end.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { rows } = await admin.query(
+        'SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active',
+        [name],
+      );
+      if (rows.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await admin.query(
       `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active`,
       [name],

@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { type Row, Shape, ShapeStream } from '@electric-sql/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SYNC_PATH } from '../../src/sync/endpoint.ts';
-import { slotNameOf } from '../../src/sync/engine/persistence.ts';
 import { createTestApp, openTestDatabase, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, buildUser, type TestUser } from '../helpers/factories.ts';
+import { dropPersistedGroup } from '../sync/engine-harness.ts';
 
 const group = `test-failover-${randomUUID()}`;
 const env = { SYNC_PERSIST_LOGS: 'true', SYNC_ENGINE_GROUP: group };
@@ -18,11 +18,7 @@ afterAll(async () => {
   for (const t of apps.reverse()) await t.close().catch(() => {});
   const db = await openTestDatabase();
   try {
-    await db.ownerPool.query(
-      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
-      [slotNameOf(group)],
-    );
-    await db.ownerPool.query('DELETE FROM sync_shape_logs WHERE election_group = $1', [group]);
+    await dropPersistedGroup(db, group);
   } finally {
     await db.close();
   }

@@ -10,6 +10,7 @@ import {
   engineSecret,
   type ShapeEngineHandle,
 } from '../../src/sync/engine/index.ts';
+import { slotNameOf } from '../../src/sync/engine/persistence.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 export type EngineApp = TestApp & { engine: ShapeEngineHandle; baseUrl: string; secret: string };
@@ -151,4 +152,26 @@ export async function syncToUpToDate(app: EngineApp, query: Record<string, strin
     handle: answer.headers['electric-handle'] as string,
     offset: answer.headers['electric-offset'] as string,
   };
+}
+
+/**
+ * Drops a persisted group's permanent slot and stored logs (after its engines stopped; the
+ * walsender may take a moment to end, so an active slot is waited for, then ended).
+ */
+export async function dropPersistedGroup(db: Pick<TestApp, 'db'>['db'], group: string) {
+  const slot = slotNameOf(group);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { rows } = await db.ownerPool.query(
+      'SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1 AND active',
+      [slot],
+    );
+    if (rows.length === 0) break;
+    if (attempt === 20) await db.ownerPool.query('SELECT pg_terminate_backend($1)', [rows[0].active_pid]);
+    await sleep(100);
+  }
+  await db.ownerPool.query(
+    'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+    [slot],
+  );
+  await db.ownerPool.query('DELETE FROM sync_shape_logs WHERE election_group = $1', [group]);
 }

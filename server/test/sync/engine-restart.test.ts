@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { type Row, Shape, ShapeStream } from '@electric-sql/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tenantTransaction } from '../../src/db/tenant.ts';
-import { slotNameOf } from '../../src/sync/engine/persistence.ts';
 import { openTestDatabase } from '../helpers/app.ts';
 import { buildOrganization } from '../helpers/factories.ts';
 import {
+  dropPersistedGroup,
   type EngineApp,
   eventually,
   getShape,
@@ -35,13 +35,7 @@ const newGroup = () => {
 afterAll(async () => {
   const db = await openTestDatabase();
   try {
-    for (const group of groups) {
-      await db.ownerPool.query(
-        'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
-        [slotNameOf(group)],
-      );
-      await db.ownerPool.query('DELETE FROM sync_shape_logs WHERE election_group = $1', [group]);
-    }
+    for (const group of groups) await dropPersistedGroup(db, group);
   } finally {
     await db.close();
   }
