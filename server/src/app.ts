@@ -11,14 +11,14 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { createEventBus, type EventBus } from './events/bus.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { databaseHealth, type HealthCheck, registerOpsRoutes, watchHealthChecks } from './http/health.ts';
 import { createSideListeners, type ListenerRole, type SideListener } from './http/listeners.ts';
+import { opsAccess } from './http/ops-access.ts';
 import { requestIdOf } from './http/request-id.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
-import { opsAccess } from './ops/access.ts';
-import { databaseHealth, type HealthCheck, registerOpsRoutes, watchHealthChecks } from './ops/health.ts';
+import { installShedding } from './http/shedding.ts';
 import type { Logger } from './ops/logger.ts';
 import type { Metrics } from './ops/metrics.ts';
-import { installShedding } from './ops/shedding.ts';
 
 export type AppDeps = {
   config: Config;

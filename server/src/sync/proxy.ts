@@ -4,7 +4,7 @@
 // set, and only the protocol parameters the endpoint passes on. An Electric that cannot be
 // reached is a 503 UPSTREAM_UNAVAILABLE with Retry-After, never a 4xx.
 import { upstreamUnavailable } from '../http/errors.ts';
-import type { HealthCheck } from '../ops/health.ts';
+import type { HealthCheck } from '../http/health.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { ShapeDefinition, ShapeUpstream, SubsetDefinition } from './upstream.ts';
 

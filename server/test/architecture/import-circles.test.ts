@@ -78,9 +78,8 @@ describe('import graph', () => {
     expect(shown(circles(graph))).toEqual([]);
   });
 
-  it('has no circle between rooms (the foundation counts as one room)', () => {
-    const rooms = roomGraph(graph, (file) => (isBelowFeatures(roomOf(file)) ? 'foundation' : roomOf(file)));
-    expect(circles(rooms)).toEqual([]);
+  it('has no circle between rooms', () => {
+    expect(circles(roomGraph(graph, roomOf))).toEqual([]);
   });
 
   it('has no import running up from the foundation or a package into a feature or the composition', () => {

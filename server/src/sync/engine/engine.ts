@@ -7,7 +7,7 @@
 
 import { randomInt } from 'node:crypto';
 import type { Database } from '../../db/database.ts';
-import type { HealthCheck } from '../../ops/health.ts';
+import type { HealthCheck } from '../../http/health.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
 import { defaultEngineOptions, type EngineOptions } from '../../sync-settings.ts';

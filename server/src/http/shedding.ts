@@ -4,8 +4,8 @@
 // whole or done whole. @fastify/under-pressure samples the process; /health reports the reason.
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
-import { overloaded } from '../http/errors.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { overloaded } from './errors.ts';
 
 export type SheddingOptions = {
   /** Event-loop delay (ms, mean over a sample) above which requests are shed; 0: never. */

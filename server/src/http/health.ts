@@ -2,15 +2,15 @@
 // are being shed: status "overloaded" with the reason), GET /metrics, and health_check_up{check}:
 // the same checks run at scrape time, so alerts see what the load balancer sees. Anyone gets the
 // bare liveness answer {status}; the checks' details and /metrics only go to the audience
-// ops/access.ts defines (METRICS_TOKEN, the METRICS_PORT listener, development).
+// http/ops-access.ts defines (METRICS_TOKEN, the METRICS_PORT listener, development).
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { Database } from '../db/database.ts';
 import { boundedQuery } from '../db/overload.ts';
-import type { OpsAccess } from './access.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { withTimeout } from '../ops/with-timeout.ts';
+import type { OpsAccess } from './ops-access.ts';
 import type { Pressure } from './shedding.ts';
-import { withTimeout } from './with-timeout.ts';
 
 /** A component that can report whether it is working (the sync engine registers one). */
 export type HealthCheck = { name: string; check: () => Promise<{ ok: boolean; detail?: unknown }> };

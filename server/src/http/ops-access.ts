@@ -7,8 +7,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { type AppError, notFound, unauthorized } from '../http/errors.ts';
-import { bearerToken } from '../http/request-auth.ts';
+import { type AppError, notFound, unauthorized } from './errors.ts';
+import { bearerToken } from './request-auth.ts';
 
 export type OpsListener = 'app' | 'metrics';
 
