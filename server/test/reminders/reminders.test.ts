@@ -189,6 +189,23 @@ describe('webhooks', () => {
     const deleted = await call(t, w.admin, 'DELETE', `/api/webhooks/${created.json().data.id}`);
     expect(deleted.statusCode).toBe(204);
     expect((await call(t, w.admin, 'GET', '/api/webhooks')).json().data).toEqual([]);
+
+    // The audit trail says who added and removed it, and never holds its secret.
+    const audit = (await call(t, w.owner, 'GET', '/api/audit?entity_type=webhooks')).json().data as Array<{
+      action: string;
+      actor_user_id: string;
+    }>;
+    expect(audit.map((row) => [row.action, row.actor_user_id])).toEqual([
+      ['delete', w.admin.id],
+      ['insert', w.owner.id],
+    ]);
+    const leaked = await sql(
+      t,
+      w.orgId,
+      'SELECT id FROM audit_log WHERE before::text LIKE $1 OR after::text LIKE $1',
+      [`%${created.json().secret}%`],
+    );
+    expect(leaked).toEqual([]);
   });
 
   it('refuses URLs that reach loopback, private, link-local or reserved addresses, or are not http(s)', async () => {
