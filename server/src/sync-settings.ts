@@ -69,7 +69,7 @@ export const defaultEngineOptions: EngineOptions = {
   // A burst of distinct shapes waits rather than fails; fairness comes from the round-robin.
   snapshotQueuePerOrg: 50,
   snapshotQueueMax: 200,
-  snapshotMsPerOrgPerMinute: 20_000,
+  snapshotMsPerOrgPerMinute: 10_000,
 };
 
 export type WhereLimits = {

@@ -1,7 +1,7 @@
 // Owns each organisation's share of database time for shape snapshots (issue 10, attack 2): a
 // token bucket of milliseconds per organisation, refilled at `perMinuteMs` a minute (and holding
-// at most that). A snapshot's statement_timeout is what its organisation has left divided by
-// the snapshots it already runs plus two, never more than `maxTimeoutMs`: taken from the
+// at most that). A snapshot's statement_timeout is half of what its organisation has left, a
+// third of that again for each snapshot it already runs, never more than `maxTimeoutMs`: taken from the
 // bucket when the snapshot starts, what it did not use given back when it ends. So a shape
 // that is costly for PostgreSQL is canceled sooner the more its organisation has spent, a
 // second snapshot running beside the first gets a much smaller share than the first, and once
@@ -21,6 +21,9 @@ export type SnapshotBudgetOptions = {
 
 type OrgShare = { tokensMs: number; at: number; running: number };
 
+/** The part of what is left a snapshot gets: 1/2 alone, 1/6 beside one, 1/18 beside two… */
+const divisor = (running: number) => 2 * 3 ** running;
+
 export class SnapshotTimeBudget {
   private readonly orgs = new Map<string, OrgShare>();
 
@@ -32,7 +35,7 @@ export class SnapshotTimeBudget {
   /** Seconds until `orgId` may start a snapshot (0: now). */
   retryAfterSeconds(orgId: string): number {
     const share = this.refill(orgId);
-    const needed = this.options.minTimeoutMs * (share.running + 2) - share.tokensMs;
+    const needed = this.options.minTimeoutMs * divisor(share.running) - share.tokensMs;
     if (needed <= 0) return 0;
     return Math.max(1, Math.ceil(needed / (this.options.perMinuteMs / 60)));
   }
@@ -40,7 +43,7 @@ export class SnapshotTimeBudget {
   /** The statement_timeout of a snapshot of `orgId` starting now, taken from its share; undefined when spent. */
   reserve(orgId: string): number | undefined {
     const share = this.refill(orgId);
-    const timeoutMs = Math.min(this.options.maxTimeoutMs, share.tokensMs / (share.running + 2));
+    const timeoutMs = Math.min(this.options.maxTimeoutMs, share.tokensMs / divisor(share.running));
     if (timeoutMs < this.options.minTimeoutMs) return undefined;
     share.tokensMs -= timeoutMs;
     share.running++;
