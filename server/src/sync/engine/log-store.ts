@@ -115,9 +115,34 @@ export class ShapeLogStore {
     const deleted = [...this.deleted];
     this.pending = new Map();
     this.deleted = new Set();
-    const run = this.flushing.then(() => this.write(pending, deleted));
+    const run = this.flushing.then(() =>
+      this.write(pending, deleted).catch((error: Error) => {
+        this.requeue(pending, deleted);
+        throw error;
+      }),
+    );
     this.flushing = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * A failed write is queued again ahead of what came since, so nothing is skipped: the slot is
+   * not acknowledged past it until a later flush has written it.
+   */
+  private requeue(pending: Pending[], deleted: string[]) {
+    if (this.closed) return;
+    for (const handle of deleted) if (!this.pending.has(handle)) this.deleted.add(handle);
+    for (const earlier of pending) {
+      if (earlier.log.dropped) continue;
+      const later = this.pending.get(earlier.log.handle);
+      if (!later) {
+        this.pending.set(earlier.log.handle, earlier);
+        continue;
+      }
+      later.save ||= earlier.save;
+      later.rewrite ||= earlier.rewrite;
+      later.added = [...earlier.added, ...later.added];
+    }
   }
 
   private async write(pending: Pending[], deleted: string[]) {
