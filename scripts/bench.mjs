@@ -12,6 +12,7 @@ const benches = [
   'rls',
   'auth',
   'api',
+  'responses',
   'domain',
   'import',
   'sync-endpoint',

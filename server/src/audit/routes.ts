@@ -5,8 +5,9 @@
 // same transaction as each change, and the runtime role has no UPDATE or DELETE grant on it.
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
+import { responses } from '../http/responses.ts';
 import { readInTenant } from '../http/tenant-context.ts';
-import { auditExportQuery, auditQuery } from './schema.ts';
+import { auditExportQuery, auditPage, auditQuery } from './schema.ts';
 import { AUDIT_EXPORT_LIMIT, exportAuditCsv, listAudit } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
@@ -24,6 +25,7 @@ export const auditFeature = defineFeature(
           summary:
             'The audit trail (admin, owner): newest first, filter by entity, actor, action and time (from, to), cursor `before`',
           querystring: auditQuery,
+          response: responses({ 200: auditPage }),
         },
       },
       async (request) => readInTenant(deps.db, request, (tx) => listAudit(tx, request.query)),

@@ -1,5 +1,6 @@
-// Query schema of GET /api/audit.
+// Query and response schemas of GET /api/audit.
 import { z } from 'zod';
+import { rowOf } from '../http/responses.ts';
 
 /** The filters shared by the page and the CSV export. */
 const filters = {
@@ -50,3 +51,20 @@ export const auditExportQuery = z
   .refine(sameActor, actorMessage)
   .refine(ordered, orderMessage);
 export type AuditFilters = z.infer<typeof auditExportQuery>;
+
+/** An audit row (audit/service.ts COLUMNS); before and after are the row's JSON images. */
+export const auditRow = rowOf({
+  id: 'int8',
+  organization_id: 'uuid',
+  actor_user_id: 'uuid?',
+  action: 'text',
+  entity_type: 'text',
+  entity_id: 'uuid?',
+  before: 'jsonb',
+  after: 'jsonb',
+  request_id: 'text?',
+  occurred_at: 'timestamptz',
+});
+
+/** A page, newest first; `next_before` is the `before` of the next page, null on the last. */
+export const auditPage = z.object({ data: z.array(auditRow), next_before: z.number().int().nullable() });

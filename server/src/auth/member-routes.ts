@@ -7,8 +7,17 @@ import type { preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import { authOf } from '../http/request-auth.ts';
+import { dataOf, noContent, responses } from '../http/responses.ts';
 import { requireRole } from './authenticate.ts';
 import { PASSWORD_MAX } from './passwords.ts';
+import {
+  addedMemberAnswer,
+  invitationAnswer,
+  memberRow,
+  passwordChangedAnswer,
+  passwordResetAnswer,
+  userRow,
+} from './responses.ts';
 import { doc, email, requestMeta as meta, newPassword, personName } from './schemas.ts';
 import type { IdentityService } from './service.ts';
 
@@ -32,7 +41,13 @@ export function registerMemberRoutes(
 ) {
   app.get(
     '/auth/members',
-    { onRequest: authenticate, schema: doc('List the organisation’s members', true) },
+    {
+      onRequest: authenticate,
+      schema: {
+        ...doc('List the organisation’s members', true),
+        response: responses({ 200: dataOf(z.array(memberRow)) }),
+      },
+    },
     async (request) => ({
       data: await service.listMembers(authOf(request), request.id),
     }),
@@ -44,6 +59,7 @@ export function registerMemberRoutes(
       schema: {
         ...doc('Add a member (with a password, or get an invitation token)', true),
         body: memberBody,
+        response: responses({ 201: addedMemberAnswer }),
       },
       onRequest: [authenticate, requireRole('admin')],
     },
@@ -57,7 +73,12 @@ export function registerMemberRoutes(
   app.patch(
     '/auth/members/:id',
     {
-      schema: { ...doc('Change a member’s role or name', true), params: memberParams, body: memberPatch },
+      schema: {
+        ...doc('Change a member’s role or name', true),
+        params: memberParams,
+        body: memberPatch,
+        response: responses({ 200: dataOf(userRow) }),
+      },
       onRequest: [authenticate, requireRole('admin')],
     },
     async (request) => ({
@@ -68,7 +89,11 @@ export function registerMemberRoutes(
   app.delete(
     '/auth/members/:id',
     {
-      schema: { ...doc('Remove a member (their sessions end)', true), params: memberParams },
+      schema: {
+        ...doc('Remove a member (their sessions end)', true),
+        params: memberParams,
+        response: responses({ 204: noContent }),
+      },
       onRequest: [authenticate, requireRole('admin')],
     },
     async (request, reply) => {
@@ -83,6 +108,7 @@ export function registerMemberRoutes(
       schema: {
         ...doc('Re-send an open or expired invitation: a new token, the old one stops working', true),
         params: memberParams,
+        response: responses({ 201: invitationAnswer }),
       },
       onRequest: [authenticate, requireRole('admin')],
     },
@@ -103,6 +129,7 @@ export function registerMemberRoutes(
       schema: {
         ...doc('Make a one-time link with which the member sets a new password', true),
         params: memberParams,
+        response: responses({ 201: passwordResetAnswer }),
       },
       onRequest: [authenticate, requireRole('admin')],
     },
@@ -123,6 +150,7 @@ export function registerMemberRoutes(
       schema: {
         ...doc('Change your own password (the current one is required); ends your other sessions', true),
         body: passwordChangeBody,
+        response: responses({ 200: passwordChangedAnswer }),
       },
       onRequest: authenticate,
     },

@@ -7,6 +7,7 @@ import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
 import { AppError, unauthorized } from '../http/errors.ts';
 import { authOf, bearerToken } from '../http/request-auth.ts';
+import { noContent, responses } from '../http/responses.ts';
 import {
   assertCsrfSafe,
   clearRefreshCookie,
@@ -16,6 +17,7 @@ import {
 } from './cookies.ts';
 import { registerMemberRoutes } from './member-routes.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts';
+import { authConfigAnswer, meAnswer, tokenClaimsAnswer, tokenPairAnswer } from './responses.ts';
 import { doc, email, NO_CONTROL, newPassword, noControl, personName, requestMeta } from './schemas.ts';
 import type { IdentityService } from './service.ts';
 import type { IssuedTokens } from './types.ts';
@@ -77,7 +79,12 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
 
   app.get(
     '/auth/config',
-    { schema: doc('Public settings the sign-up and password forms need') },
+    {
+      schema: {
+        ...doc('Public settings the sign-up and password forms need'),
+        response: responses({ 200: authConfigAnswer }),
+      },
+    },
     async () => ({
       registration_open: config.allowRegistration,
       password_min_length: PASSWORD_MIN,
@@ -87,7 +94,13 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
 
   app.post(
     '/auth/register',
-    { schema: { ...doc('Create an organisation and its owner; returns a token pair'), body: registerBody } },
+    {
+      schema: {
+        ...doc('Create an organisation and its owner; returns a token pair'),
+        body: registerBody,
+        response: responses({ 201: tokenPairAnswer }),
+      },
+    },
     async (request, reply) => {
       checkCookieMode(request);
       const issued = await service.register(request.body, meta(request));
@@ -97,7 +110,13 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
 
   app.post(
     '/auth/login',
-    { schema: { ...doc('Sign in; returns a token pair'), body: loginBody } },
+    {
+      schema: {
+        ...doc('Sign in; returns a token pair'),
+        body: loginBody,
+        response: responses({ 200: tokenPairAnswer }),
+      },
+    },
     async (request, reply) => {
       checkCookieMode(request);
       const issued = await service.login(request.body, meta(request));
@@ -107,7 +126,13 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
 
   app.post(
     '/auth/refresh',
-    { schema: { ...doc('Rotate a refresh token (body, or the cookie in cookie mode)'), body: refreshBody } },
+    {
+      schema: {
+        ...doc('Rotate a refresh token (body, or the cookie in cookie mode)'),
+        body: refreshBody,
+        response: responses({ 200: tokenPairAnswer }),
+      },
+    },
     async (request, reply) => {
       let token = request.body?.refresh_token;
       const fromCookie = token === undefined;
@@ -143,6 +168,7 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
         ...doc('Revoke this session (scope=local) or all your sessions (scope=global)', true),
         querystring: logoutQuery,
         body: logoutBody,
+        response: responses({ 204: noContent }),
       },
     },
     async (request, reply) => {
@@ -169,7 +195,13 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
 
   app.get(
     '/auth/me',
-    { onRequest: authenticate, schema: doc('The signed-in user, organisation and role', true) },
+    {
+      onRequest: authenticate,
+      schema: {
+        ...doc('The signed-in user, organisation and role', true),
+        response: responses({ 200: meAnswer }),
+      },
+    },
     async (request, reply) => {
       const { user, organization } = await service.me(authOf(request), request.id);
       reply.header('cache-control', 'no-store');
@@ -179,7 +211,13 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
 
   app.get(
     '/api/me',
-    { onRequest: authenticate, schema: doc('The verified token: user_id, org_id, role, email', true) },
+    {
+      onRequest: authenticate,
+      schema: {
+        ...doc('The verified token: user_id, org_id, role, email', true),
+        response: responses({ 200: tokenClaimsAnswer }),
+      },
+    },
     async (request, reply) => {
       const auth = authOf(request);
       const { user } = await service.me(auth, request.id);
@@ -196,6 +234,7 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
       schema: {
         ...doc('Set a password with an invitation or password-reset token; returns a token pair'),
         body: acceptBody,
+        response: responses({ 200: tokenPairAnswer }),
       },
     },
     async (request, reply) => {

@@ -1,12 +1,16 @@
 // Owns /api/competencies: everyone reads (?expiring=true for refreshers falling due); admins
 // record, edit and remove.
+
+import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
+import { dataOf, responses, writtenOf } from '../http/responses.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import {
   competencyCreateSchema,
   competencyListQuery,
   competencyPatchSchema,
+  competencyRow,
   idParamsSchema,
 } from './schema.ts';
 import {
@@ -33,6 +37,7 @@ export const competenciesFeature = defineFeature(
           security,
           summary: 'List competency records (?expiring=true: refresher or certificate falling due)',
           querystring: competencyListQuery,
+          response: responses({ 200: dataOf(z.array(competencyRow)) }),
         },
       },
       async (request) => ({
@@ -51,6 +56,7 @@ export const competenciesFeature = defineFeature(
           security,
           summary: 'Read one competency record',
           params: idParamsSchema,
+          response: responses({ 200: dataOf(competencyRow) }),
         },
       },
       async (request) => ({
@@ -67,6 +73,7 @@ export const competenciesFeature = defineFeature(
           security,
           summary: 'Record a competency (admin)',
           body: competencyCreateSchema,
+          response: responses({ 201: writtenOf(competencyRow) }),
         },
       },
       async (request, reply) => {
@@ -85,6 +92,7 @@ export const competenciesFeature = defineFeature(
           summary: 'Edit a competency record (admin)',
           params: idParamsSchema,
           body: competencyPatchSchema,
+          response: responses({ 200: writtenOf(competencyRow) }),
         },
       },
       async (request) =>
@@ -100,6 +108,7 @@ export const competenciesFeature = defineFeature(
           security,
           summary: 'Remove a competency record (admin)',
           params: idParamsSchema,
+          response: responses({ 200: writtenOf(competencyRow) }),
         },
       },
       async (request) => writeInTenant(deps.db, request, (tx) => deleteCompetency(tx, request.params.id)),

@@ -1,6 +1,8 @@
-// Request schemas of /api/competencies.
+// Request and response schemas of /api/competencies.
 import { z } from 'zod';
 import { text } from '../controls/fields.ts';
+import { rowOf } from '../http/responses.ts';
+import { SYNCABLE_TABLES } from '../sync/shapes.ts';
 
 export const COMPETENCY_LEVELS = ['novice', 'competent', 'proficient', 'expert'] as const;
 
@@ -47,3 +49,5 @@ export const competencyListQuery = z
 export type CompetencyListQuery = z.infer<typeof competencyListQuery>;
 
 export const idParamsSchema = z.object({ id: z.guid() }).strict();
+
+export const competencyRow = rowOf(SYNCABLE_TABLES.competency_records!.columns);

@@ -1,16 +1,24 @@
 // Owns the /api/controls routes. Each handler is: authenticate → role → zod-validated input →
 // one service call inside the tenant transaction → {data} (writes add txid).
+import { z } from 'zod';
 import type { App, FeatureDeps } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { currentTxid } from '../db/tenant.ts';
 import { authOf } from '../http/request-auth.ts';
+import { dataOf, responses, writtenOf } from '../http/responses.ts';
 import { inTenant, readInTenant, tenantOf, writeInTenant } from '../http/tenant-context.ts';
 import { idParams } from './fields.ts';
 import { readControlList } from './list.ts';
 import {
+  classificationRow,
+  controlAnswer,
+  controlListAnswer,
+  controlRow,
   createControlBody,
   historyQuery,
+  interactionAnswer,
   interactionBody,
+  interactionRow,
   listControlsQuery,
   updateControlBody,
 } from './schema.ts';
@@ -40,6 +48,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
         security,
         summary: 'List controls (filters, sort, cursor or offset pagination)',
         querystring: listControlsQuery,
+        response: responses({ 200: controlListAnswer }),
       },
     },
     async (request) => {
@@ -57,6 +66,8 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
         security,
         summary: 'Create a control (optional client-made id)',
         body: createControlBody,
+        // 201 created; 200 when the client-made id was already recorded (the same answer).
+        response: responses({ 200: writtenOf(controlRow), 201: writtenOf(controlRow) }),
       },
     },
     async (request, reply) => {
@@ -71,7 +82,16 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
 
   app.get(
     '/api/controls/:id',
-    { ...read, schema: { tags, security, summary: 'One control', params: idParams } },
+    {
+      ...read,
+      schema: {
+        tags,
+        security,
+        summary: 'One control',
+        params: idParams,
+        response: responses({ 200: dataOf(controlAnswer) }),
+      },
+    },
     async (request) => {
       return {
         data: await readControl(deps.db.appPool, tenantOf(request), request.params.id, deps.clock.now()),
@@ -89,6 +109,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
         summary: 'Change a control (a new provider reclassifies it)',
         params: idParams,
         body: updateControlBody,
+        response: responses({ 200: writtenOf(controlRow) }),
       },
     },
     async (request) =>
@@ -99,7 +120,16 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
 
   app.delete(
     '/api/controls/:id',
-    { ...manage, schema: { tags, security, summary: 'Delete a control and its history', params: idParams } },
+    {
+      ...manage,
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a control and its history',
+        params: idParams,
+        response: responses({ 200: writtenOf(controlRow) }),
+      },
+    },
     async (request) => writeInTenant(deps.db, request, (tx) => deleteControl(tx, request.params.id)),
   );
 
@@ -113,6 +143,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
         summary: 'Record an interaction (touch); reclassifies the control. Idempotent by client id.',
         params: idParams,
         body: interactionBody,
+        response: responses({ 200: interactionAnswer, 201: interactionAnswer }),
       },
     },
     async (request, reply) => {
@@ -143,6 +174,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
         summary: 'Interactions of a control, newest first',
         params: idParams,
         querystring: historyQuery,
+        response: responses({ 200: dataOf(z.array(interactionRow)) }),
       },
     },
     async (request) => ({
@@ -162,6 +194,7 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
         summary: 'Quadrant history of a control, newest first',
         params: idParams,
         querystring: historyQuery,
+        response: responses({ 200: dataOf(z.array(classificationRow)) }),
       },
     },
     async (request) => ({

@@ -1,8 +1,10 @@
-// Owns the request schemas of the controls routes. Bodies and queries are strict: unknown
-// fields (organization_id above all) are refused with 400, never silently dropped.
-
+// Owns the request and response schemas of the controls routes. Bodies and queries are strict:
+// unknown fields (organization_id above all) are refused with 400, never silently dropped.
+// Answers name every column they send (http/responses.ts).
 import { INTERACTION_TYPES, QUADRANTS } from '@sertantai/core';
 import { z } from 'zod';
+import { rowOf, txid } from '../http/responses.ts';
+import { SYNCABLE_TABLES } from '../sync/shapes.ts';
 import { name, pagination, text, uuid } from './fields.ts';
 
 export const CONTROL_TYPES = ['physical', 'procedural', 'technical'] as const;
@@ -86,3 +88,22 @@ export type InteractionInput = z.infer<typeof interactionBody>;
 
 export const historyQuery = z.object({ limit: pagination.limit, offset: pagination.offset }).strict();
 export type HistoryQuery = z.infer<typeof historyQuery>;
+
+export const controlRow = rowOf(SYNCABLE_TABLES.controls!.columns);
+export const interactionRow = rowOf(SYNCABLE_TABLES.control_interactions!.columns);
+export const classificationRow = rowOf(SYNCABLE_TABLES.quadrant_classifications!.columns);
+
+/** Why a control needs attention (model/attention.ts); empty when it needs none. */
+const attentionReason = z.object({ code: z.string(), message: z.string() });
+
+/** A control as the routes answer it: with its attention reasons where the route adds them. */
+export const controlAnswer = controlRow.extend({ attention: z.array(attentionReason).optional() });
+
+export const controlListAnswer = z.object({
+  data: z.array(controlAnswer),
+  /** Pass as ?cursor= for the next page; null on the last page. */
+  next_cursor: z.string().nullable(),
+});
+
+/** A recorded touch: the interaction and the control as it is after it. */
+export const interactionAnswer = z.object({ data: interactionRow, control: controlRow, txid });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
+import { responses } from '../http/responses.ts';
 import { readInTenant } from '../http/tenant-context.ts';
 import { exportControlsCsv } from './export.ts';
 import { checkControlsImport } from './import.ts';
@@ -57,7 +58,7 @@ export const csvFeature = defineFeature({ name: 'csv', dependencies: ['identity'
           security,
           summary,
           querystring: importQuery,
-          response: importResponses,
+          response: responses(importResponses),
         },
       },
       (request, reply) => answerImport(deps, importer, request, reply, request.query),

@@ -5,11 +5,13 @@
 // http/ops-access.ts defines (METRICS_TOKEN, the METRICS_PORT listener, development).
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
+import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { boundedQuery } from '../db/overload.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { withTimeout } from '../ops/with-timeout.ts';
 import type { OpsAccess } from './ops-access.ts';
+import { errorBody, responses } from './responses.ts';
 import type { Pressure } from './shedding.ts';
 
 /** A component that can report whether it is working (the sync engine registers one). */
@@ -56,6 +58,21 @@ export function watchHealthChecks(metrics: Metrics, checks: HealthCheck[]) {
   });
 }
 
+/** {status} for anyone; the checks, shedding and uptime for the operations audience. */
+const healthAnswer = z.object({
+  status: z.enum(['ok', 'overloaded', 'unavailable']),
+  checks: z.record(z.string(), z.unknown()).optional(),
+  shedding: z.unknown().optional(),
+  uptime_seconds: z.number().int().optional(),
+});
+const healthSchema = {
+  tags: ['operations'],
+  summary:
+    'Liveness and readiness: 200 ok, 503 unavailable or overloaded (details for the operations audience)',
+  // 503 is the health answer, or the error shape if the route itself failed.
+  response: responses({ 200: healthAnswer, 503: healthAnswer.or(errorBody) }),
+};
+
 export function registerOpsRoutes(
   app: FastifyInstance,
   metrics: Metrics,
@@ -63,7 +80,7 @@ export function registerOpsRoutes(
   access: OpsAccess,
   pressure: () => Pressure | undefined = () => undefined,
 ) {
-  app.get('/health', { logLevel: 'warn' }, async (request, reply) => {
+  app.get('/health', { logLevel: 'warn', schema: healthSchema }, async (request, reply) => {
     const results = await Promise.all(checks.map(runCheck));
     const healthy = results.every((result) => result.ok);
     const shedding = pressure();

@@ -4,6 +4,7 @@
 // one listener. Unset ports keep everything on the app's own listener, as in development.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -59,6 +60,9 @@ function createSideApp(config: Config, log: Logger, metrics: Metrics): FastifyIn
     genReqId: requestIdOf,
     forceCloseConnections: true,
   });
+  // The same zod compilers as the app: the operations routes it may serve carry zod schemas.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

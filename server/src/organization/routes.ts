@@ -3,8 +3,9 @@
 // the controls at once. Another organisation is never reachable: the row comes from the token.
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
+import { dataOf, responses } from '../http/responses.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { organizationPatchSchema } from './schema.ts';
+import { organizationPatchAnswer, organizationPatchSchema, organizationRow } from './schema.ts';
 import { getOrganization, updateOrganization } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
@@ -20,6 +21,7 @@ export const organizationFeature = defineFeature(
           tags: ['organization'],
           security,
           summary: "The caller's organisation: name and both 2x2 thresholds",
+          response: responses({ 200: dataOf(organizationRow) }),
         },
       },
       async (request) => ({ data: await readInTenant(deps.db, request, getOrganization) }),
@@ -34,6 +36,7 @@ export const organizationFeature = defineFeature(
           security,
           summary: 'Rename the organisation or change close_threshold_distance (admin); reclassifies at once',
           body: organizationPatchSchema,
+          response: responses({ 200: organizationPatchAnswer }),
         },
       },
       async (request) => {

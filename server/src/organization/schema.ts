@@ -1,6 +1,8 @@
-// Request schema of PATCH /api/organization: the organisation's own settings.
+// Request and response schemas of /api/organization: the organisation's own settings.
 import { z } from 'zod';
 import { name } from '../controls/fields.ts';
+import { rowOf, txid } from '../http/responses.ts';
+import { SYNCABLE_TABLES } from '../sync/shapes.ts';
 
 export const organizationPatchSchema = z
   .object({
@@ -12,3 +14,8 @@ export const organizationPatchSchema = z
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, { message: 'Give at least one field to change.' });
 export type OrganizationPatch = z.infer<typeof organizationPatchSchema>;
+
+export const organizationRow = rowOf(SYNCABLE_TABLES.organizations!.columns);
+
+/** The changed organisation, how many controls moved quadrant, and the transaction id. */
+export const organizationPatchAnswer = z.object({ data: organizationRow, moved: z.number().int(), txid });

@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
+import { dataOf, responses } from '../http/responses.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
+import { predictionRow, recomputeAnswer } from './schema.ts';
 import {
   listPredictions,
   recomputeAllRisk,
@@ -52,6 +54,7 @@ export const predictionsFeature = defineFeature(
           security,
           summary: "Risk predictions: a control's history (?control_id=) or each control's latest",
           querystring: listQuery,
+          response: responses({ 200: dataOf(z.array(predictionRow)) }),
         },
       },
       async (request) => ({
@@ -68,6 +71,7 @@ export const predictionsFeature = defineFeature(
           security,
           summary: 'Re-score risk now (admin), for some controls or all',
           body: recomputeBody.optional(),
+          response: responses({ 200: recomputeAnswer }),
         },
       },
       async (request) =>

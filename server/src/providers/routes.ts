@@ -1,13 +1,17 @@
 // Owns the /api/providers and /api/provider-links routes: viewers read, admins manage.
+import { z } from 'zod';
 import { type App, defineFeature, type FeatureDeps } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { idParams } from '../controls/fields.ts';
+import { dataOf, responses, writtenOf } from '../http/responses.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
 import {
   createLinkBody,
   createProviderBody,
+  linkRow,
   listLinksQuery,
   listProvidersQuery,
+  providerRow,
   updateLinkBody,
   updateProviderBody,
 } from './schema.ts';
@@ -38,14 +42,30 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
 
   app.get(
     '/api/providers',
-    { ...read, schema: { ...providers, summary: 'List providers', querystring: listProvidersQuery } },
+    {
+      ...read,
+      schema: {
+        ...providers,
+        summary: 'List providers',
+        querystring: listProvidersQuery,
+        response: responses({ 200: dataOf(z.array(providerRow)) }),
+      },
+    },
     async (request) => ({
       data: await readInTenant(deps.db, request, (tx) => listProviders(tx, request.query)),
     }),
   );
   app.post(
     '/api/providers',
-    { ...manage, schema: { ...providers, summary: 'Create a provider', body: createProviderBody } },
+    {
+      ...manage,
+      schema: {
+        ...providers,
+        summary: 'Create a provider',
+        body: createProviderBody,
+        response: responses({ 200: writtenOf(providerRow), 201: writtenOf(providerRow) }),
+      },
+    },
     async (request, reply) => {
       const result = await writeInTenant(deps.db, request, (tx) => createProvider(tx, request.body));
       reply.code(result.data.replayed ? 200 : 201);
@@ -54,7 +74,15 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
   );
   app.get(
     '/api/providers/:id',
-    { ...read, schema: { ...providers, summary: 'One provider', params: idParams } },
+    {
+      ...read,
+      schema: {
+        ...providers,
+        summary: 'One provider',
+        params: idParams,
+        response: responses({ 200: dataOf(providerRow) }),
+      },
+    },
     async (request) => ({
       data: await readInTenant(deps.db, request, (tx) => getProvider(tx, request.params.id)),
     }),
@@ -63,7 +91,13 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
     '/api/providers/:id',
     {
       ...manage,
-      schema: { ...providers, summary: 'Change a provider', params: idParams, body: updateProviderBody },
+      schema: {
+        ...providers,
+        summary: 'Change a provider',
+        params: idParams,
+        body: updateProviderBody,
+        response: responses({ 200: writtenOf(providerRow) }),
+      },
     },
     async (request) =>
       writeInTenant(deps.db, request, (tx) =>
@@ -74,7 +108,12 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
     '/api/providers/:id',
     {
       ...manage,
-      schema: { ...providers, summary: 'Delete a provider (its controls become Remote)', params: idParams },
+      schema: {
+        ...providers,
+        summary: 'Delete a provider (its controls become Remote)',
+        params: idParams,
+        response: responses({ 200: writtenOf(providerRow) }),
+      },
     },
     async (request) =>
       writeInTenant(deps.db, request, (tx) =>
@@ -84,12 +123,28 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
 
   app.get(
     '/api/provider-links',
-    { ...read, schema: { ...links, summary: 'List provider network links', querystring: listLinksQuery } },
+    {
+      ...read,
+      schema: {
+        ...links,
+        summary: 'List provider network links',
+        querystring: listLinksQuery,
+        response: responses({ 200: dataOf(z.array(linkRow)) }),
+      },
+    },
     async (request) => ({ data: await readInTenant(deps.db, request, (tx) => listLinks(tx, request.query)) }),
   );
   app.post(
     '/api/provider-links',
-    { ...manage, schema: { ...links, summary: 'Link two providers (reclassifies)', body: createLinkBody } },
+    {
+      ...manage,
+      schema: {
+        ...links,
+        summary: 'Link two providers (reclassifies)',
+        body: createLinkBody,
+        response: responses({ 200: writtenOf(linkRow), 201: writtenOf(linkRow) }),
+      },
+    },
     async (request, reply) => {
       const result = await writeInTenant(deps.db, request, (tx) =>
         createLink(tx, request.body, deps.clock.now(), deps.events),
@@ -100,7 +155,15 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
   );
   app.get(
     '/api/provider-links/:id',
-    { ...read, schema: { ...links, summary: 'One provider link', params: idParams } },
+    {
+      ...read,
+      schema: {
+        ...links,
+        summary: 'One provider link',
+        params: idParams,
+        response: responses({ 200: dataOf(linkRow) }),
+      },
+    },
     async (request) => ({
       data: await readInTenant(deps.db, request, (tx) => getLink(tx, request.params.id)),
     }),
@@ -109,7 +172,13 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
     '/api/provider-links/:id',
     {
       ...manage,
-      schema: { ...links, summary: 'Change a link (reclassifies)', params: idParams, body: updateLinkBody },
+      schema: {
+        ...links,
+        summary: 'Change a link (reclassifies)',
+        params: idParams,
+        body: updateLinkBody,
+        response: responses({ 200: writtenOf(linkRow) }),
+      },
     },
     async (request) =>
       writeInTenant(deps.db, request, (tx) =>
@@ -118,7 +187,15 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
   );
   app.delete(
     '/api/provider-links/:id',
-    { ...manage, schema: { ...links, summary: 'Remove a link (reclassifies)', params: idParams } },
+    {
+      ...manage,
+      schema: {
+        ...links,
+        summary: 'Remove a link (reclassifies)',
+        params: idParams,
+        response: responses({ 200: writtenOf(linkRow) }),
+      },
+    },
     async (request) =>
       writeInTenant(deps.db, request, (tx) =>
         deleteLink(tx, request.params.id, deps.clock.now(), deps.events),

@@ -1,7 +1,9 @@
-// Owns the request schemas of /api/providers and /api/provider-links (strict: unknown fields,
-// organization_id included, are refused).
+// Owns the request and response schemas of /api/providers and /api/provider-links (requests
+// strict: unknown fields, organization_id included, are refused).
 import { z } from 'zod';
 import { jsonObject, name, pagination, text, uuid } from '../controls/fields.ts';
+import { rowOf } from '../http/responses.ts';
+import { SYNCABLE_TABLES } from '../sync/shapes.ts';
 
 export const PROVIDER_TYPES = ['internal', 'contractor', 'vendor', 'user'] as const;
 export const RELATIONSHIP_TYPES = [
@@ -79,3 +81,17 @@ export const listLinksQuery = z
   })
   .strict();
 export type ListLinksQuery = z.infer<typeof listLinksQuery>;
+
+export const providerRow = rowOf(SYNCABLE_TABLES.control_providers!.columns);
+
+/** provider_networks is not synced: its columns are named here. */
+export const linkRow = rowOf({
+  id: 'uuid',
+  organization_id: 'uuid',
+  from_provider_id: 'uuid',
+  to_provider_id: 'uuid',
+  relationship_type: 'text',
+  path_weight: 'numeric',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+});

@@ -2,10 +2,10 @@
 // or all read. Another person's notification is 404, like another organisation's.
 import type { App, FeatureDeps } from '../app.ts';
 import { authOf } from '../http/request-auth.ts';
+import { responses } from '../http/responses.ts';
 import { inTenant, readInTenant } from '../http/tenant-context.ts';
 import { listNotifications, markAllRead, markRead, unreadCount } from './inbox.ts';
 import {
-  errorResponse,
   idParams,
   notificationListResponse,
   notificationResponse,
@@ -16,7 +16,6 @@ import {
 
 const security = [{ bearerAuth: [] }];
 const tags = ['notifications'];
-const errors = { 400: errorResponse, 401: errorResponse };
 
 export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
   app.get(
@@ -29,7 +28,7 @@ export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
         summary:
           'My notifications (controls coming due or overdue), newest first; ?unread=true for unread only',
         querystring: notificationsQuery,
-        response: { 200: notificationListResponse, ...errors },
+        response: responses({ 200: notificationListResponse }),
       },
     },
     async (request) =>
@@ -44,7 +43,7 @@ export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
         tags,
         security,
         summary: 'How many of my notifications are unread',
-        response: { 200: unreadCountResponse, ...errors },
+        response: responses({ 200: unreadCountResponse }),
       },
     },
     async (request) => ({
@@ -61,7 +60,7 @@ export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
         security,
         summary: 'Mark one of my notifications read (repeating it changes nothing)',
         params: idParams,
-        response: { 200: notificationResponse, 404: errorResponse, ...errors },
+        response: responses({ 200: notificationResponse }),
       },
     },
     async (request) => ({
@@ -79,7 +78,7 @@ export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
         tags,
         security,
         summary: 'Mark all my notifications read',
-        response: { 200: readAllResponse, ...errors },
+        response: responses({ 200: readAllResponse }),
       },
     },
     async (request) => ({

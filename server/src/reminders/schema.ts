@@ -8,12 +8,6 @@ const instant = z.date();
 const kind = z.enum(['due_soon', 'overdue']);
 const quadrant = z.enum(['self', 'specialist', 'service', 'strange']);
 
-export const errorResponse = z.object({
-  error: z.string(),
-  code: z.string(),
-  details: z.record(z.string(), z.unknown()),
-});
-
 export const idParams = z.object({ id }).strict();
 
 export const notificationsQuery = z

@@ -1,14 +1,13 @@
 // Owns /api/webhooks (admins and owners): list, add (the secret is in that one response only),
 // remove, and the delivery log. URLs pass the SSRF guard (reminders/address-policy.ts).
-import { z } from 'zod';
 import type { App, FeatureDeps } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { authOf } from '../http/request-auth.ts';
+import { noContent, responses } from '../http/responses.ts';
 import { inTenant, readInTenant } from '../http/tenant-context.ts';
 import {
   deliveriesQuery,
   deliveryListResponse,
-  errorResponse,
   idParams,
   webhookCreatedResponse,
   webhookCreateSchema,
@@ -18,7 +17,6 @@ import { checkedWebhookUrl, createWebhook, deleteWebhook, listDeliveries, listWe
 
 const security = [{ bearerAuth: [] }];
 const tags = ['webhooks'];
-const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse };
 
 export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
   const admin = [app.authenticate, requireRole('admin')];
@@ -31,7 +29,7 @@ export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
         tags,
         security,
         summary: "The organisation's webhooks (admin); secrets are never shown again",
-        response: { 200: webhookListResponse, ...errors },
+        response: responses({ 200: webhookListResponse }),
       },
     },
     async (request) => ({ data: await readInTenant(deps.db, request, listWebhooks) }),
@@ -47,7 +45,7 @@ export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
         summary:
           'Add a webhook (admin): http(s) URL to a public address; the signing secret is returned once',
         body: webhookCreateSchema,
-        response: { 201: webhookCreatedResponse, 409: errorResponse, ...errors },
+        response: responses({ 201: webhookCreatedResponse }),
       },
     },
     async (request, reply) => {
@@ -71,7 +69,7 @@ export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
         security,
         summary: 'Remove a webhook and its delivery log (admin)',
         params: idParams,
-        response: { 204: z.undefined(), 404: errorResponse, ...errors },
+        response: responses({ 204: noContent }),
       },
     },
     async (request, reply) => {
@@ -90,7 +88,7 @@ export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
         summary:
           'The delivery log (admin), newest first: status, attempts, last answer or error, next attempt',
         querystring: deliveriesQuery,
-        response: { 200: deliveryListResponse, ...errors },
+        response: responses({ 200: deliveryListResponse }),
       },
     },
     async (request) => ({

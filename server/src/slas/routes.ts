@@ -1,9 +1,12 @@
 // Owns /api/slas: everyone reads (?breached=true for SLAs below their agreed uptime); admins
 // record, edit and remove.
+
+import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
+import { dataOf, responses, writtenOf } from '../http/responses.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { idParamsSchema, slaCreateSchema, slaListQuery, slaPatchSchema } from './schema.ts';
+import { idParamsSchema, slaCreateSchema, slaListQuery, slaPatchSchema, slaRow } from './schema.ts';
 import { createSla, deleteSla, getSla, listSlas, updateSla } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
@@ -20,6 +23,7 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
         security,
         summary: 'List SLAs (?breached=true: performance_current below uptime_percentage)',
         querystring: slaListQuery,
+        response: responses({ 200: dataOf(z.array(slaRow)) }),
       },
     },
     async (request) => ({
@@ -31,7 +35,13 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
     '/api/slas/:id',
     {
       preHandler: [app.authenticate],
-      schema: { tags: ['slas'], security, summary: 'Read one SLA', params: idParamsSchema },
+      schema: {
+        tags: ['slas'],
+        security,
+        summary: 'Read one SLA',
+        params: idParamsSchema,
+        response: responses({ 200: dataOf(slaRow) }),
+      },
     },
     async (request) => ({
       data: await readInTenant(deps.db, request, (tx) => getSla(tx, request.params.id)),
@@ -42,7 +52,13 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
     '/api/slas',
     {
       preHandler: admin,
-      schema: { tags: ['slas'], security, summary: 'Record an SLA (admin)', body: slaCreateSchema },
+      schema: {
+        tags: ['slas'],
+        security,
+        summary: 'Record an SLA (admin)',
+        body: slaCreateSchema,
+        response: responses({ 201: writtenOf(slaRow) }),
+      },
     },
     async (request, reply) => {
       const result = await writeInTenant(deps.db, request, (tx) => createSla(tx, request.body));
@@ -60,6 +76,7 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
         summary: 'Edit an SLA (admin)',
         params: idParamsSchema,
         body: slaPatchSchema,
+        response: responses({ 200: writtenOf(slaRow) }),
       },
     },
     async (request) =>
@@ -70,7 +87,13 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
     '/api/slas/:id',
     {
       preHandler: admin,
-      schema: { tags: ['slas'], security, summary: 'Remove an SLA (admin)', params: idParamsSchema },
+      schema: {
+        tags: ['slas'],
+        security,
+        summary: 'Remove an SLA (admin)',
+        params: idParamsSchema,
+        response: responses({ 200: writtenOf(slaRow) }),
+      },
     },
     async (request) => writeInTenant(deps.db, request, (tx) => deleteSla(tx, request.params.id)),
   );

@@ -1,6 +1,7 @@
-// Request schemas of /api/slas.
+// Request and response schemas of /api/slas.
 import { z } from 'zod';
 import { name } from '../controls/fields.ts';
+import { rowOf } from '../http/responses.ts';
 
 const date = z.iso.date();
 const percentage = z.number().min(0).max(100);
@@ -58,3 +59,21 @@ export const slaListQuery = z
 export type SlaListQuery = z.infer<typeof slaListQuery>;
 
 export const idParamsSchema = z.object({ id: z.guid() }).strict();
+
+/** service_level_agreements is not synced: its columns are named here. */
+export const slaRow = rowOf({
+  id: 'uuid',
+  organization_id: 'uuid',
+  control_id: 'uuid',
+  provider_id: 'uuid',
+  service_name: 'text',
+  uptime_percentage: 'numeric',
+  response_time_hours: 'numeric?',
+  resolution_time_hours: 'numeric?',
+  start_date: 'date',
+  end_date: 'date?',
+  performance_current: 'numeric?',
+  breaches_count: 'int4',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+});

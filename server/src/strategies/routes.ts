@@ -1,9 +1,11 @@
 // Owns /api/verification-strategies (everyone in the organisation reads, admins edit). The
 // attention rules these strategies feed are read by the controls list (strategies/attention.ts).
+import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
+import { dataOf, responses, writtenOf } from '../http/responses.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { idParamsSchema, strategyPatchSchema } from './schema.ts';
+import { idParamsSchema, strategyPatchSchema, strategyRow } from './schema.ts';
 import { getStrategy, listStrategies, updateStrategy } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
@@ -19,6 +21,7 @@ export const strategiesFeature = defineFeature(
           tags: ['verification-strategies'],
           security,
           summary: "The organisation's verification strategy per quadrant",
+          response: responses({ 200: dataOf(z.array(strategyRow)) }),
         },
       },
       async (request) => ({
@@ -35,6 +38,7 @@ export const strategiesFeature = defineFeature(
           security,
           summary: 'Read one verification strategy',
           params: idParamsSchema,
+          response: responses({ 200: dataOf(strategyRow) }),
         },
       },
       async (request) => ({
@@ -52,6 +56,7 @@ export const strategiesFeature = defineFeature(
           summary: "Edit a verification strategy (admin); re-scores that quadrant's controls",
           params: idParamsSchema,
           body: strategyPatchSchema,
+          response: responses({ 200: writtenOf(strategyRow) }),
         },
       },
       async (request) =>

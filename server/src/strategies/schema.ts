@@ -1,6 +1,7 @@
-// Request schemas of /api/verification-strategies.
+// Request and response schemas of /api/verification-strategies.
 import { STRATEGY_METHODS } from '@sertantai/core';
 import { z } from 'zod';
+import { rowOf } from '../http/responses.ts';
 
 export const strategyPatchSchema = z
   .object({
@@ -16,3 +17,16 @@ export const strategyPatchSchema = z
 export type StrategyPatch = z.infer<typeof strategyPatchSchema>;
 
 export const idParamsSchema = z.object({ id: z.guid() }).strict();
+
+/** verification_strategies is not synced: its columns are named here. */
+export const strategyRow = rowOf({
+  id: 'uuid',
+  organization_id: 'uuid',
+  quadrant: 'text',
+  method: 'text',
+  frequency_days: 'int4',
+  notification_days_before: 'int4',
+  escalation_enabled: 'bool',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+});

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { authOf } from '../http/request-auth.ts';
+import { responses } from '../http/responses.ts';
 import { readInTenant } from '../http/tenant-context.ts';
 
 export const SYNC_PLAN_PATH = '/api/sync/plan';
@@ -29,7 +30,7 @@ export const syncPlanFeature = defineFeature(
           tags: ['sync'],
           security: [{ bearerAuth: [] }],
           summary: 'How the web app syncs the register: whole (eager) or on demand (large registers)',
-          response: { 200: syncPlanResponse },
+          response: responses({ 200: syncPlanResponse }),
         },
       },
       async (request) => {

@@ -1,10 +1,13 @@
 // Owns /api/traces: everyone reads; members and above record a trace, update its account and
 // severity, and resolve or reopen it; admins remove one recorded by mistake.
+
+import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
 import { authOf } from '../http/request-auth.ts';
+import { dataOf, responses, writtenOf } from '../http/responses.ts';
 import { readInTenant, writeInTenant } from '../http/tenant-context.ts';
-import { idParamsSchema, traceCreateSchema, traceListQuery, tracePatchSchema } from './schema.ts';
+import { idParamsSchema, traceCreateSchema, traceListQuery, tracePatchSchema, traceRow } from './schema.ts';
 import { createTrace, deleteTrace, getTrace, listTraces, updateTrace } from './service.ts';
 
 const security = [{ bearerAuth: [] }];
@@ -21,6 +24,7 @@ export const tracesFeature = defineFeature(
           security,
           summary: 'List organisational traces (filter by trace_type, control_id)',
           querystring: traceListQuery,
+          response: responses({ 200: dataOf(z.array(traceRow)) }),
         },
       },
       async (request) => ({
@@ -32,7 +36,13 @@ export const tracesFeature = defineFeature(
       '/api/traces/:id',
       {
         preHandler: [app.authenticate],
-        schema: { tags: ['traces'], security, summary: 'Read one trace', params: idParamsSchema },
+        schema: {
+          tags: ['traces'],
+          security,
+          summary: 'Read one trace',
+          params: idParamsSchema,
+          response: responses({ 200: dataOf(traceRow) }),
+        },
       },
       async (request) => ({
         data: await readInTenant(deps.db, request, (tx) => getTrace(tx, request.params.id)),
@@ -48,6 +58,7 @@ export const tracesFeature = defineFeature(
           security,
           summary: "Record a trace (member); re-scores the control's risk",
           body: traceCreateSchema,
+          response: responses({ 201: writtenOf(traceRow) }),
         },
       },
       async (request, reply) => {
@@ -69,6 +80,7 @@ export const tracesFeature = defineFeature(
             'Update a trace (member): description, severity, resolution; resolved true/false resolves or reopens',
           params: idParamsSchema,
           body: tracePatchSchema,
+          response: responses({ 200: writtenOf(traceRow) }),
         },
       },
       async (request) =>
@@ -93,6 +105,7 @@ export const tracesFeature = defineFeature(
           security,
           summary: 'Remove a trace recorded by mistake (admin)',
           params: idParamsSchema,
+          response: responses({ 200: writtenOf(traceRow) }),
         },
       },
       async (request) =>

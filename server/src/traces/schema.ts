@@ -1,6 +1,8 @@
-// Request schemas of /api/traces.
+// Request and response schemas of /api/traces.
 import { z } from 'zod';
 import { text } from '../controls/fields.ts';
+import { rowOf } from '../http/responses.ts';
+import { SYNCABLE_TABLES } from '../sync/shapes.ts';
 
 export const TRACE_TYPES = [
   'maintenance_request',
@@ -49,3 +51,5 @@ export const traceListQuery = z
 export type TraceListQuery = z.infer<typeof traceListQuery>;
 
 export const idParamsSchema = z.object({ id: z.guid() }).strict();
+
+export const traceRow = rowOf(SYNCABLE_TABLES.organizational_traces!.columns);

@@ -1,6 +1,7 @@
 // Owns /api/trends/quadrants: everyone in the organisation reads how many of its controls were
 // in each quadrant at the end of each day (the dashboard's chart).
 import { defineFeature } from '../app.ts';
+import { responses } from '../http/responses.ts';
 import { readInTenant } from '../http/tenant-context.ts';
 import { quadrantTrendQuery, quadrantTrendResponse } from './schema.ts';
 import { quadrantCountsOverTime } from './service.ts';
@@ -19,7 +20,7 @@ export const trendsFeature = defineFeature(
           security,
           summary: 'Controls per quadrant at the end of each UTC day, for the last ?days= days (default 90)',
           querystring: quadrantTrendQuery,
-          response: { 200: quadrantTrendResponse },
+          response: responses({ 200: quadrantTrendResponse }),
         },
       },
       async (request) => {
