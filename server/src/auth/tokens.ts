@@ -87,6 +87,35 @@ export async function verifyAccessToken(
   token: string,
   now = Math.floor(Date.now() / 1000),
 ): Promise<AccessClaims> {
+  // A token is sent again and again until it expires: once its signature and claims are
+  // verified, the same exact string needs only its expiry checked (nbf and iat only ever
+  // become more valid with time). Only verified tokens enter, so callers cannot fill it.
+  const cache = verifiedCacheOf(settings);
+  const known = cache.get(token);
+  if (known) {
+    if (known.expiresAt <= now - CLOCK_SKEW_SECONDS) throw new TokenRejected('TOKEN_EXPIRED', 'expired');
+    return known;
+  }
+  const claims = verifyUncached(settings, token, now);
+  if (cache.size >= VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(token, claims);
+  return claims;
+}
+
+/** Verified tokens per settings (a rotation builds new settings, so it starts a new cache). */
+const verifiedCaches = new WeakMap<TokenSettings, Map<string, AccessClaims>>();
+const VERIFIED_CACHE_SIZE = 10_000;
+
+function verifiedCacheOf(settings: TokenSettings): Map<string, AccessClaims> {
+  let cache = verifiedCaches.get(settings);
+  if (!cache) {
+    cache = new Map();
+    verifiedCaches.set(settings, cache);
+  }
+  return cache;
+}
+
+function verifyUncached(settings: TokenSettings, token: string, now: number): AccessClaims {
   if (token.length > MAX_TOKEN_BYTES) throw new TokenRejected('INVALID_TOKEN', 'oversized');
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((part) => part.length > 0 && BASE64URL.test(part))) {
@@ -141,7 +170,7 @@ export async function verifyAccessToken(
     throw new TokenRejected('INVALID_TOKEN', `bad_claim_${field}`);
   }
   const claims = parsed.data;
-  return {
+  return Object.freeze({
     userId: SUB_PATTERN.exec(claims.sub)![1]!.toLowerCase(),
     orgId: claims.org_id.toLowerCase(),
     role: claims.role,
@@ -149,7 +178,7 @@ export async function verifyAccessToken(
     tokenId: claims.jti ?? '',
     issuedAt: claims.iat ?? 0,
     expiresAt: claims.exp,
-  };
+  });
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
