@@ -3,6 +3,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAccessToken } from '../../src/auth/tokens.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { TEST_SECRET } from '../helpers/constants.ts';
 import { buildOrganization, buildUser, type TestUser } from '../helpers/factories.ts';
@@ -237,5 +238,45 @@ describe('secret rotation (SHARED_TOKEN_SECRET_PREVIOUS)', () => {
   it('an app that has finished the rotation refuses the old secret', async () => {
     // The first app of this file runs with TEST_SECRET alone: the new one means nothing to it.
     expect((await call(await sign(claims(), {}, NEW_SECRET))).statusCode).toBe(401);
+  });
+});
+
+describe('a token verified before (remembered by its exact text)', () => {
+  const settings = { secret: TEST_SECRET, issuer: 'sertantai', audience: 'sertantai', accessTokenTtl: 600 };
+
+  it('is refused once it has expired, though it passed before', async () => {
+    const token = await sign(claims({ exp: now() + 60 }));
+    await expect(verifyAccessToken(settings, token)).resolves.toMatchObject({ userId: user.id });
+    await expect(verifyAccessToken(settings, token, now() + 120)).rejects.toMatchObject({
+      code: 'TOKEN_EXPIRED',
+    });
+  });
+
+  it('does not vouch for a token that differs from it in one character of the signature', async () => {
+    const token = await sign(claims());
+    await verifyAccessToken(settings, token);
+    const last = token.at(-1) === 'A' ? 'B' : 'A';
+    await expect(verifyAccessToken(settings, `${token.slice(0, -1)}${last}`)).rejects.toMatchObject({
+      reason: 'bad_signature',
+    });
+  });
+
+  it('is not remembered for settings with another secret', async () => {
+    const token = await sign(claims());
+    await verifyAccessToken(settings, token);
+    await expect(
+      verifyAccessToken({ ...settings, secret: `${TEST_SECRET}-rotated-away` }, token),
+    ).rejects.toMatchObject({ reason: 'bad_signature' });
+  });
+
+  it('is refused on the API after its session is signed out', async () => {
+    const session = await register(t.app);
+    const headers = { authorization: `Bearer ${session.accessToken}` };
+    expect((await t.app.inject({ method: 'GET', url: '/api/me', headers })).statusCode).toBe(200);
+    const out = await t.app.inject({ method: 'POST', url: '/auth/logout', headers });
+    expect(out.statusCode).toBeLessThan(300);
+    const after = await t.app.inject({ method: 'GET', url: '/api/me', headers });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().code).toBe('TOKEN_REVOKED');
   });
 });
