@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { controlListAnswer } from '../server/src/controls/schema.ts';
+import { recordRatio } from './lib/measure.ts';
 
 function control(i: number) {
   const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
@@ -59,4 +60,5 @@ for (const size of [50, 200]) {
   console.log(`   JSON.stringify (no response schema):     ${a.toFixed(1)} µs`);
   console.log(`   zod serializer (checked and filtered):   ${b.toFixed(1)} µs`);
   console.log(`   ratio zod serializer / JSON.stringify:   ${(b / a).toFixed(1)}x`);
+  recordRatio(`response schema serializer / JSON.stringify, ${size} controls (time)`, b / a);
 }
