@@ -37,4 +37,19 @@ describe('snapshot time budget', () => {
     expect(b.retryAfterSeconds('org')).toBe(0);
     expect(b.reserve('org')).toBeGreaterThanOrEqual(250);
   });
+
+  it('admits a new snapshot while quick ones hold reservations, and refuses once the share is really spent', () => {
+    const { b } = budget();
+    const first = b.reserve('org')!; // 6 s, still running
+    const second = b.reserve('org')!; // 1 s
+    b.settle('org', second, second);
+    const third = b.reserve('org')!; // 5 s left / 6, beside the first
+    expect([first, second, third]).toEqual([6_000, 1_000, 833]);
+    // 4.2 s left unreserved and 6.8 s held by the two running: not spent, a new one may queue.
+    expect(b.retryAfterSeconds('org')).toBe(0);
+    b.settle('org', first, first);
+    b.settle('org', third, third);
+    for (let t = b.reserve('org'); t !== undefined; t = b.reserve('org')) b.settle('org', t, t);
+    expect(b.retryAfterSeconds('org')).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -6,7 +6,9 @@
 // that is costly for PostgreSQL is canceled sooner the more its organisation has spent, a
 // second snapshot running beside the first gets a much smaller share than the first, and once
 // the share is spent the organisation's new snapshots are refused (503 with Retry-After) until
-// it has refilled — however many it asks for, one organisation's snapshots take at most about
+// it has refilled. Admission counts what running snapshots hold as not yet spent (a quick
+// snapshot gives nearly all of it back): a burst of an organisation's quick shapes queues
+// behind its running ones rather than being refused while they run — however many it asks for, one organisation's snapshots take at most about
 // `perMinuteMs` of database time a minute. Quick snapshots give back nearly all they took, so
 // an organisation of ordinary size never notices.
 
@@ -19,7 +21,8 @@ export type SnapshotBudgetOptions = {
   minTimeoutMs: number;
 };
 
-type OrgShare = { tokensMs: number; at: number; running: number };
+/** `reservedMs`: taken by the running snapshots, not yet settled. */
+type OrgShare = { tokensMs: number; reservedMs: number; at: number; running: number };
 
 /** The part of what is left a snapshot gets: 1/2 alone, 1/6 beside one, 1/18 beside two… */
 const divisor = (running: number) => 2 * 3 ** running;
@@ -32,10 +35,10 @@ export class SnapshotTimeBudget {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Seconds until `orgId` may start a snapshot (0: now). */
+  /** Seconds until `orgId` may ask for a new snapshot (0: now): its share, running snapshots' reservations included, is spent. */
   retryAfterSeconds(orgId: string): number {
     const share = this.refill(orgId);
-    const needed = this.options.minTimeoutMs * divisor(share.running) - share.tokensMs;
+    const needed = this.options.minTimeoutMs * divisor(0) - (share.tokensMs + share.reservedMs);
     if (needed <= 0) return 0;
     return Math.max(1, Math.ceil(needed / (this.options.perMinuteMs / 60)));
   }
@@ -46,6 +49,7 @@ export class SnapshotTimeBudget {
     const timeoutMs = Math.min(this.options.maxTimeoutMs, share.tokensMs / divisor(share.running));
     if (timeoutMs < this.options.minTimeoutMs) return undefined;
     share.tokensMs -= timeoutMs;
+    share.reservedMs += timeoutMs;
     share.running++;
     return Math.floor(timeoutMs);
   }
@@ -54,6 +58,7 @@ export class SnapshotTimeBudget {
   settle(orgId: string, reservedMs: number, usedMs: number) {
     const share = this.refill(orgId);
     share.running = Math.max(0, share.running - 1);
+    share.reservedMs = Math.max(0, share.reservedMs - reservedMs);
     share.tokensMs = Math.min(this.options.perMinuteMs, share.tokensMs + Math.max(0, reservedMs - usedMs));
     if (share.running === 0 && share.tokensMs >= this.options.perMinuteMs) this.orgs.delete(orgId);
   }
@@ -67,12 +72,12 @@ export class SnapshotTimeBudget {
     const now = this.now();
     let share = this.orgs.get(orgId);
     if (!share) {
-      share = { tokensMs: this.options.perMinuteMs, at: now, running: 0 };
+      share = { tokensMs: this.options.perMinuteMs, reservedMs: 0, at: now, running: 0 };
       this.orgs.set(orgId, share);
       return share;
     }
     const refilled = ((now - share.at) * this.options.perMinuteMs) / 60_000;
-    share.tokensMs = Math.min(this.options.perMinuteMs, share.tokensMs + refilled);
+    share.tokensMs = Math.min(this.options.perMinuteMs - share.reservedMs, share.tokensMs + refilled);
     share.at = now;
     return share;
   }

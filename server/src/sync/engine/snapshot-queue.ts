@@ -29,7 +29,7 @@ const REFUSALS = {
   organisation: 'Too many shapes of this organisation are being prepared at once.',
   global: 'Too many shapes are being prepared at once.',
   wait: 'The shape waited too long for its turn to be prepared.',
-  budget: 'This organisation has used its share of time for preparing shapes (snapshot-budget.ts).',
+  budget: 'This organisation has used its share of time for preparing shapes.',
 };
 
 export class SnapshotQueueFull extends Error {
