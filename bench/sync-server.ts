@@ -12,7 +12,7 @@ const db: Database = await openDatabase({
   requireLogicalWal: true,
   appPoolSize: 20,
 });
-const secret = 'bench-internal-secret';
+const secret = 'bench-internal-secret-bench-internal-secret'; // the route asks for 32 bytes or more
 const engine = createShapeEngine({
   db,
   log: createLogger('warn', 'bench-engine'),

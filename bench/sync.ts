@@ -1,7 +1,9 @@
 // Built-in sync engine benchmarks, each figure printed beside Electric's reference figure from
 // shared/reference/electric-protocol.md (Electric measured on 4 vCPU / 8 GB; this machine is
 // shared and has 2 cores, so read the figures as orders of magnitude). Loopback only.
-//   (a) initial sync of a 100,000-row shape with the official client, rows/s
+//   (a) initial sync of a 100,000-row shape with the official client, rows/s, cold and warm,
+//       beside the same client against a plain server replaying the engine's exact response
+//       bytes (bench/lib/replay.ts, bench/replay-server.ts): the ratio is the engine's share
 //   (b) write-to-client latency p50/p99, 1,000 live subscribers across 100 organisations, 50 writes/s
 //   (c) change processing rate with 10,000 registered shapes
 //   (d) memory per shape and per live subscriber
@@ -9,8 +11,8 @@
 import { fork } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { rmSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Message, type Row, Shape, ShapeStream } from '@electric-sql/client';
 import { openDatabase } from '../server/src/db/database.ts';
@@ -20,7 +22,8 @@ import { createMetrics } from '../server/src/ops/metrics.ts';
 import { compileElectricWhere, whereParserReady } from '../server/src/sync/engine/electric-where.ts';
 import { ShapeEngine } from '../server/src/sync/engine/engine.ts';
 import type { ShapeDefinition } from '../server/src/sync/upstream.ts';
-import { percentile } from './lib/measure.ts';
+import { percentile, recordRatio } from './lib/measure.ts';
+import { startRecordingProxy } from './lib/replay.ts';
 
 const BIG_ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const ORGS = 100;
@@ -187,7 +190,21 @@ const fromServer = <T>(cmd: string) =>
     server.on('message', listener);
   });
 process.on('exit', () => server.kill('SIGKILL'));
-const { url, secret } = await fromServer<{ url: string; secret: string }>('ready');
+// A server that dies while starting ends the bench (with its database) instead of a silent wait.
+const serverDied = new Promise<never>((_, reject) =>
+  server.once('exit', (code) =>
+    reject(new Error(`the engine's process exited (${code}) before it was ready`)),
+  ),
+);
+serverDied.catch(() => {});
+const { url, secret } = await Promise.race([
+  fromServer<{ url: string; secret: string }>('ready'),
+  serverDied,
+]).catch(async (error) => {
+  console.error(error.message);
+  await db.close();
+  process.exit(1);
+});
 const params = (orgId: string, extra: Record<string, string> = {}) => ({
   table: 'controls',
   where: '"organization_id" = $1::uuid',
@@ -196,21 +213,72 @@ const params = (orgId: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-// (a) initial sync, official client
-for (const label of ['cold (snapshot query + serialisation)', 'warm (shape log already held)']) {
+// (a) initial sync, official client: cold, warm, then the same client against a plain server
+// replaying the warm answers' exact bytes (the physical limit: client + HTTP, no engine).
+const initialSync = async (shapeUrl: string) => {
   const controller = new AbortController();
   const started = now();
-  const stream = new ShapeStream<Row>({ url, params: params(bigOrg), signal: controller.signal });
+  const stream = new ShapeStream<Row>({ url: shapeUrl, params: params(bigOrg), signal: controller.signal });
   const rows = await new Shape(stream).rows;
   const seconds = (now() - started) / 1000;
   controller.abort();
   if (rows.length !== BIG_ROWS) throw new Error(`synced ${rows.length} rows, expected ${BIG_ROWS}`);
+  return BIG_ROWS / seconds;
+};
+const engineOrigin = new URL(url).origin;
+const shapePath = new URL(url).pathname;
+const rowsPerSecond: Record<string, number> = {};
+for (const [key, label] of [
+  ['cold', 'cold (snapshot query + serialisation)'],
+  ['warm', 'warm (shape log already held)'],
+] as const) {
+  rowsPerSecond[key] = await initialSync(url);
   line(
     `(a) initial sync 100k rows, ${label}`,
-    `${Math.round(BIG_ROWS / seconds)} rows/s`,
+    `${Math.round(rowsPerSecond[key])} rows/s`,
     '~140,000 rows/s (1M rows in 7.1 s)',
   );
-  line('    time to first up-to-date', `${seconds.toFixed(2)} s`, '7.1 s for 1M rows');
+  line(
+    '    time to first up-to-date',
+    `${(BIG_ROWS / rowsPerSecond[key]).toFixed(2)} s`,
+    '7.1 s for 1M rows',
+  );
+}
+{
+  const replayDir = mkdtempSync(path.join(tmpdir(), 'sertantai-bench-replay-'));
+  const proxy = await startRecordingProxy(engineOrigin, replayDir);
+  await initialSync(`${proxy.origin}${shapePath}`); // warm, through the recorder (not timed)
+  proxy.save();
+  await proxy.close();
+  const replay = fork(path.resolve(import.meta.dirname, 'replay-server.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_REPLAY_DIR: replayDir },
+  });
+  const replayExited = new Promise((resolve) => replay.once('exit', resolve));
+  const { origin } = await new Promise<{ origin: string }>((resolve) =>
+    replay.once('message', (m) => resolve(m as { origin: string })),
+  );
+  // Interleaved, best of two each: the machine is shared, so one slow run says little.
+  const replayUrl = `${origin}${shapePath}`;
+  const replays = [await initialSync(replayUrl)];
+  rowsPerSecond.warm = Math.max(rowsPerSecond.warm ?? 0, await initialSync(url));
+  replays.push(await initialSync(replayUrl));
+  rowsPerSecond.replay = Math.max(...replays);
+  replay.send({ cmd: 'stop' });
+  await replayExited;
+  rmSync(replayDir, { recursive: true, force: true });
+  const warm = rowsPerSecond.warm ?? 0;
+  const cold = rowsPerSecond.cold ?? 0;
+  const limit = rowsPerSecond.replay ?? 1;
+  line('    same client, plain server replaying the bytes', `${Math.round(limit)} rows/s`, '-');
+  line(
+    '    ratio engine / replay: warm, cold',
+    `${(warm / limit).toFixed(2)}, ${(cold / limit).toFixed(2)}`,
+    '-',
+  );
+  recordRatio('initial sync 100k rows, warm: engine / replay of its bytes', warm / limit, { atLeast: 0.9 });
+  recordRatio('initial sync 100k rows, cold: engine / replay of its bytes', cold / limit, { atLeast: 0.6 });
+  recordRatio('initial sync 100k rows, warm: rows/s / 140,000 (Electric)', warm / 140_000, { atLeast: 1 });
 }
 
 // (b) write-to-client latency with 1,000 live subscribers across 100 organisations, long-poll
@@ -313,4 +381,5 @@ const exited = new Promise((resolve) => server.once('exit', resolve));
 if ((await Promise.race([exited, sleep(10_000).then(() => 'timeout')])) === 'timeout') server.kill('SIGKILL');
 
 await db.close();
+rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);
