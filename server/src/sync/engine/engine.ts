@@ -384,8 +384,13 @@ export class ShapeEngine implements ShapeUpstream {
 
   /** After a reset: answer 409 with the handle of the shape's fresh log. */
   private async refetchFor(def: ShapeDefinition, replica: Replica): Promise<Response> {
-    // Stood down: the new leader has other handles, so the client starts over (once).
-    if (this.state === 'idle') return mustRefetch(undefined);
+    // Stood down: without persisted logs the new leader has other handles, so the client starts
+    // over (once); with them the new leader restores these very handles, so the client only retries.
+    if (this.state === 'idle') {
+      if (this.persistence)
+        return unavailable('Live sync is moving to another process. Try again in a moment.');
+      return mustRefetch(undefined);
+    }
     if (this.state !== 'running')
       return unavailable('The live sync service is recovering. Try again in a few seconds.');
     const fresh = await this.registry.logFor(def, replica).catch(() => undefined);
