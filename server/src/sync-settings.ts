@@ -100,9 +100,14 @@ export type SyncRequestLimitSettings = {
   initialSyncsPerOrg: Bucket;
 };
 
+// A live client asks again after every change batch of each of its shapes, so a busy
+// organisation's members make requests at the rate of its writes (two writers at 15 writes/s
+// took a member past 600 a minute: its live changes then waited ~1 s for the bucket). The
+// per-request limits only stop floods of cheap requests; the costly ones (a shape's first
+// request, which may start a snapshot) have the tighter initial-sync limits.
 export const DEFAULT_SYNC_REQUEST_LIMITS: SyncRequestLimitSettings = {
-  requestsPerUser: { limit: 600, windowSeconds: 60 },
-  requestsPerOrg: { limit: 12_000, windowSeconds: 60 },
+  requestsPerUser: { limit: 6_000, windowSeconds: 60 },
+  requestsPerOrg: { limit: 60_000, windowSeconds: 60 },
   initialSyncsPerUser: { limit: 60, windowSeconds: 60 },
   initialSyncsPerOrg: { limit: 600, windowSeconds: 60 },
 };
