@@ -69,9 +69,13 @@ export const syncFeature = defineFeature({ name: 'sync', dependencies: ['identit
       const url = deps.config.internalUrl ?? listenUrl(routeApp);
       if (url) election.setOwnUrl(url);
     });
-    // Release the lock first, so a follower takes over while this process drains.
-    app.addHook('preClose', async () => election.stop());
+    // preClose hooks run in order: registerRoutes' engine.stop() first (held long-polls end
+    // with a 503 the client retries, and with persisted logs everything queued is written),
+    // then the lock is released — so the next leader restores every log under the handles the
+    // clients hold. Released first, the stand-down dropped the writes still queued and clients
+    // of a log saved in the last moments refetched.
     registerRoutes(app, { serve: leaderOnly({ engine, election }), routeApp: internalApp });
+    app.addHook('preClose', async () => election.stop());
     upstream = createClusterUpstream({ engine, election, secret, log: deps.log });
   }
   registerSyncEndpoint(app, deps, {
