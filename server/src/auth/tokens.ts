@@ -132,6 +132,11 @@ function verifyUncached(settings: TokenSettings, token: string, now: number): Ac
   }
   const signingInput = `${encodedHeader}.${encodedPayload}`;
   const given = Buffer.from(encodedSignature, 'base64url');
+  // One text per signature: the last of 43 characters carries 2 unused bits, so four texts
+  // decode to the same 32 bytes. Only the canonical one is accepted, so no token has a twin
+  // that a cache or deny list keyed by the token's text would treat as another token.
+  if (given.toString('base64url') !== encodedSignature)
+    throw new TokenRejected('INVALID_TOKEN', 'bad_signature');
   const signedBy = (secret: string) => {
     const expected = createHmac('sha256', keyFor(secret)).update(signingInput).digest();
     return given.length === expected.length && timingSafeEqual(given, expected);

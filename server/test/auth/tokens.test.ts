@@ -255,10 +255,27 @@ describe('a token verified before (remembered by its exact text)', () => {
   it('does not vouch for a token that differs from it in one character of the signature', async () => {
     const token = await sign(claims());
     await verifyAccessToken(settings, token);
-    const last = token.at(-1) === 'A' ? 'B' : 'A';
-    await expect(verifyAccessToken(settings, `${token.slice(0, -1)}${last}`)).rejects.toMatchObject({
-      reason: 'bad_signature',
-    });
+    const at = token.length - 10; // a character whose 6 bits are all signature bits
+    const other = token[at] === 'A' ? 'B' : 'A';
+    await expect(
+      verifyAccessToken(settings, `${token.slice(0, at)}${other}${token.slice(at + 1)}`),
+    ).rejects.toMatchObject({ reason: 'bad_signature' });
+  });
+
+  it('refuses the non-canonical spellings of a valid signature (the last character’s unused bits)', async () => {
+    const token = await sign(claims());
+    await verifyAccessToken(settings, token);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(token.at(-1) as string);
+    const twins = [1, 2, 3].map(
+      (bits) => `${token.slice(0, -1)}${alphabet[(last & ~3) | ((last + bits) & 3)]}`,
+    );
+    for (const twin of twins) {
+      expect(Buffer.from(twin.split('.')[2] as string, 'base64url')).toEqual(
+        Buffer.from(token.split('.')[2] as string, 'base64url'),
+      );
+      await expect(verifyAccessToken(settings, twin)).rejects.toMatchObject({ reason: 'bad_signature' });
+    }
   });
 
   it('is not remembered for settings with another secret', async () => {
