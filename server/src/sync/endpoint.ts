@@ -11,13 +11,13 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import client from 'prom-client';
 import { z } from 'zod';
 import type { App, FeatureDeps } from '../app.ts';
 import { AppError, forbidden, upstreamUnavailable } from '../http/errors.ts';
 import { authOf } from '../http/request-auth.ts';
 import { parseProtocol, parseWhereParams } from './engine/protocol.ts';
 import { notModified, privateCacheControl } from './http-cache.ts';
+import { createSyncMetrics } from './metrics.ts';
 import { type SyncRateLimit, SyncRateLimited, type SyncRequestLimits } from './request-limits.ts';
 import { buildShape, type ShapeRequest, ShapeRequestError, TableNotSyncable } from './shapes.ts';
 import { buildSubset, readSubsetBody, readSubsetQuery, SubsetError } from './subset.ts';
@@ -79,30 +79,6 @@ export type SyncEndpointOptions = {
   /** Request rate limits, checked before anything is parsed; none when undefined. */
   requestLimits?: SyncRequestLimits;
 };
-
-export function createSyncMetrics(registry: client.Registry) {
-  return {
-    duration: new client.Histogram({
-      name: 'sync_request_duration_seconds',
-      help: 'Shape requests on /api/electric/sync by upstream mode, live or not, and status',
-      labelNames: ['mode', 'live', 'status'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60],
-      registers: [registry],
-    }),
-    refused: new client.Counter({
-      name: 'sync_shapes_refused_total',
-      help: 'Shape requests refused before reaching the upstream, by reason',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
-    upstreamErrors: new client.Counter({
-      name: 'sync_upstream_errors_total',
-      help: 'Shape requests the upstream (engine or Electric) could not answer',
-      labelNames: ['mode'] as const,
-      registers: [registry],
-    }),
-  };
-}
 
 class ShapeRefused extends Error {
   constructor(
