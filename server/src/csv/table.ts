@@ -8,6 +8,8 @@ import { validationError } from '../http/errors.ts';
 import { unprotectCell } from './cells.ts';
 
 export const MAX_IMPORT_ROWS = 10_000;
+/** Far more than any import names (the export has 11): a wider header is refused as one problem. */
+export const MAX_IMPORT_COLUMNS = 64;
 
 export type LineProblem = { line: number; problem: string };
 
@@ -57,8 +59,10 @@ function headerProblems(columns: string[], spec: TableSpec): LineProblem[] {
   for (const column of columns) {
     if (!known.has(column)) problems.push({ line: 1, problem: `Unknown column "${column}".` });
   }
-  const duplicates = columns.filter((column, i) => columns.indexOf(column) !== i);
-  for (const column of new Set(duplicates))
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const column of columns) (seen.has(column) ? duplicates : seen).add(column);
+  for (const column of duplicates)
     problems.push({ line: 1, problem: `The column "${column}" appears twice.` });
   return problems;
 }
@@ -77,6 +81,16 @@ export function parseTable<T>(
     rejected([
       { line: 1, problem: `The file is empty: it needs a header row and at least one row of ${spec.noun}.` },
     ]);
+  // Before anything looks at the columns: a header of 100,000 names would cost seconds of
+  // checks and a problem list as large as the file.
+  if (header.record.length > MAX_IMPORT_COLUMNS) {
+    rejected([
+      {
+        line: 1,
+        problem: `The header has ${header.record.length} columns; an import has at most ${MAX_IMPORT_COLUMNS}.`,
+      },
+    ]);
+  }
   const columns = header.record.map((cell) => cell.trim().toLowerCase());
   const problems = headerProblems(columns, spec);
   if (problems.length > 0) rejected(problems);

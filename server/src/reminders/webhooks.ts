@@ -8,6 +8,8 @@ import { AddressRefused, checkWebhookUrl } from './address-policy.ts';
 import type { Delivery, Webhook, WebhookCreate } from './schema.ts';
 
 export const MAX_WEBHOOKS = 10;
+/** Advisory lock namespace (first int4) for adding an organisation's webhooks. */
+const WEBHOOKS_LOCK_KEY = 0x5e47d;
 const COLUMNS = 'id, url, description, created_by_user_id, created_at';
 
 /** Checks the URL (DNS included) before the transaction opens: no connection waits on a resolver. */
@@ -32,6 +34,11 @@ export async function createWebhook(
   input: WebhookCreate & { url: string },
   userId: string,
 ): Promise<{ webhook: Webhook; secret: string }> {
+  // Concurrent adds of one organisation queue here, so each counts the ones before it (without
+  // the lock, 25 parallel requests all counted 9 and stored 14).
+  await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext(current_setting('app.current_org_id', true)))`, [
+    WEBHOOKS_LOCK_KEY,
+  ]);
   const { rows: count } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM webhooks');
   if (Number(count[0]!.n) >= MAX_WEBHOOKS) {
     throw conflict(`An organisation can have at most ${MAX_WEBHOOKS} webhooks; remove one first.`);
