@@ -209,11 +209,20 @@ export async function openInvitations(tx: Tx): Promise<MemberRow[]> {
   return rows;
 }
 
-/** Cancels an open invitation by its id; false when there is none. */
-export async function cancelInvitation(tx: Tx, invitationId: string): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `DELETE FROM invitations WHERE id = $1 AND kind = 'invitation' AND accepted_at IS NULL AND user_id IS NULL`,
+/**
+ * Cancels an open invitation by its id; false when there is none. An invitation to be an owner
+ * is an owner's business, as inviting, re-sending it and removing an owner are: 403 for others.
+ */
+export async function cancelInvitation(tx: Tx, auth: AuthContext, invitationId: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    `SELECT role FROM invitations
+      WHERE id = $1 AND kind = 'invitation' AND accepted_at IS NULL AND user_id IS NULL FOR UPDATE`,
     [invitationId],
   );
-  return (rowCount ?? 0) > 0;
+  if (!rows[0]) return false;
+  if (rows[0].role === 'owner' && auth.role !== 'owner') {
+    throw forbidden('Only an owner can cancel an invitation to be an owner.');
+  }
+  await tx.query('DELETE FROM invitations WHERE id = $1', [invitationId]);
+  return true;
 }

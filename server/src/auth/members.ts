@@ -179,7 +179,7 @@ export async function removeMember(
 ): Promise<void> {
   const revoked = await tenantTransaction(deps.db.appPool, contextOf(auth, meta.requestId), async (tx) => {
     // An open invitation is listed as a member: removing it cancels it.
-    if (await cancelInvitation(tx, memberId)) return [];
+    if (await cancelInvitation(tx, auth, memberId)) return [];
     const owners = await lockOwners(tx);
     const target = await lockMember(tx, memberId);
     if (auth.role !== 'owner' && target.role === 'owner') {

@@ -20,6 +20,13 @@ import type { ReminderMetrics } from './metrics.ts';
 const LEASE_SECONDS = 600;
 const BATCH = 20;
 const ORGANIZATIONS_PER_ROUND = 500;
+/**
+ * Organisations served at once. One organisation's claimed deliveries are sent all at once (at
+ * most BATCH): receivers that never answer cost their tenant one timeout a round and hold one of
+ * these slots, not every other tenant's turn (one by one, 20 silent receivers held a round, and
+ * every organisation behind them, 20 timeouts long).
+ */
+const ORGANIZATIONS_AT_ONCE = 4;
 
 export type DispatchResult = { organizations: number; emails: number; deliveries: number };
 
@@ -144,14 +151,17 @@ export function createDispatcher(deps: {
     const now = clock.now();
     const claimed = await tenantTransaction(db.appPool, context, (tx) => claim(tx, now));
     const digestErrors = new Map<string, string | null>();
-    for (const digest of claimed.digests) digestErrors.set(digest.id, await sendDigest(digest));
     const outcomes = new Map<string, AttemptOutcome>();
-    for (const delivery of claimed.deliveries) {
+    const sendDigests = async () => {
+      for (const digest of claimed.digests) digestErrors.set(digest.id, await sendDigest(digest));
+    };
+    const sendDeliveries = claimed.deliveries.map(async (delivery) => {
       const outcome = await sendDelivery(delivery);
       const retrying = outcome.outcome === 'failed' && delivery.attempts < settings.webhookMaxAttempts;
       metrics.webhookDeliveries.inc({ outcome: retrying ? 'retrying' : outcome.outcome });
       outcomes.set(delivery.id, outcome);
-    }
+    });
+    await Promise.all([sendDigests(), ...sendDeliveries]);
     if (claimed.digests.length === 0 && claimed.deliveries.length === 0) return { emails: 0, deliveries: 0 };
     const done = clock.now();
     await tenantTransaction(db.appPool, context, async (tx) => {
@@ -207,18 +217,21 @@ export function createDispatcher(deps: {
       [clock.now(), ORGANIZATIONS_PER_ROUND],
     );
     const result: DispatchResult = { organizations: 0, emails: 0, deliveries: 0 };
-    for (const { id } of rows) {
-      if (only && !only.includes(id)) continue;
-      try {
-        const sent = await dispatchOrganization(id);
-        result.organizations += 1;
-        result.emails += sent.emails;
-        result.deliveries += sent.deliveries;
-      } catch (error) {
-        // One organisation's failure must not stop the others; its rows are retried after the lease.
-        log.error({ err: error, orgId: id }, 'reminder dispatch failed for an organisation');
+    const queue = rows.map((row) => row.id).filter((id) => !only || only.includes(id));
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          const sent = await dispatchOrganization(id);
+          result.organizations += 1;
+          result.emails += sent.emails;
+          result.deliveries += sent.deliveries;
+        } catch (error) {
+          // One organisation's failure must not stop the others; its rows are retried after the lease.
+          log.error({ err: error, orgId: id }, 'reminder dispatch failed for an organisation');
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(ORGANIZATIONS_AT_ONCE, queue.length) }, worker));
     return result;
   }
 

@@ -136,6 +136,28 @@ describe('invitation lifetime', () => {
     expect((await accept(invitation.token)).statusCode).toBe(401);
     expect((await members(owner.accessToken)).some((row) => row.id === data.id)).toBe(false);
   });
+
+  it('an admin cannot cancel an invitation to be an owner (it stays usable); an owner can', async () => {
+    const owner = await register(t.app);
+    const adminEmail = uniqueEmail('admin');
+    const added = await t.app.inject({
+      method: 'POST',
+      url: '/auth/members',
+      headers: auth(owner.accessToken),
+      payload: { email: adminEmail, role: 'admin', password: 'admin long password' },
+    });
+    expect(added.statusCode).toBe(201);
+    const admin = (await login(t.app, adminEmail, 'admin long password')).json().access_token as string;
+    const { data, invitation } = (await invite(owner.accessToken, uniqueEmail('co-owner'), 'owner')).json();
+    const remove = (token: string) =>
+      t.app.inject({ method: 'DELETE', url: `/auth/members/${data.id}`, headers: auth(token) });
+    const refused = await remove(admin);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('FORBIDDEN');
+    expect((await members(owner.accessToken)).some((row) => row.id === data.id)).toBe(true);
+    expect((await remove(owner.accessToken)).statusCode).toBe(204);
+    expect((await accept(invitation.token)).statusCode).toBe(401);
+  });
 });
 
 describe('invitation rate limits', () => {
