@@ -1,5 +1,5 @@
 // Identity service costs, measured side by side in one run (compare figures of the same run only):
-//  1. token verification per request — the authenticate preHandler (Bearer parsing, the token
+//  1. token verification per request — the authenticate hook (Bearer parsing, the token
 //     verified before: expiry only; revocation check answered from the in-process cache) —
 //     against a bare HMAC-SHA256 verify of the same token, printed as a ratio; and the first
 //     sight of a token (header allow-list, HS256 signature, claims schema) beside it;

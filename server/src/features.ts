@@ -1,5 +1,5 @@
 // The features the server runs, in registration order. Identity comes first: it provides the
-// authenticate preHandler the others use.
+// authenticate hook the others use.
 import type { Feature } from './app.ts';
 import { auditFeature } from './audit/routes.ts';
 import { identityFeature } from './auth/feature.ts';

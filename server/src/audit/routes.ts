@@ -18,7 +18,7 @@ export const auditFeature = defineFeature(
     app.get(
       '/api/audit',
       {
-        preHandler: [app.authenticate, requireRole('admin')],
+        onRequest: [app.authenticate, requireRole('admin')],
         schema: {
           tags: ['audit'],
           security,
@@ -34,7 +34,7 @@ export const auditFeature = defineFeature(
     app.get(
       '/api/audit/export',
       {
-        preHandler: [app.authenticate, requireRole('admin')],
+        onRequest: [app.authenticate, requireRole('admin')],
         schema: {
           tags: ['audit'],
           security,

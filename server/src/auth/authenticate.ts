@@ -1,8 +1,11 @@
 // Owns request authentication for /api and /api/electric: the Bearer token is verified
 // (auth/tokens.ts), its session checked against revocation, and the verified context put on
 // `request.auth`. Handlers read the organisation only from there, never from the body.
+// Routes attach `authenticate` (and `requireRole`) as onRequest hooks: they run before the body
+// is read and before any schema validation, so a caller without a valid token (or with too low
+// a role) learns nothing about a route's body, query or parameters (401/403, never 400).
 import { type Role, roleAtLeast } from '@sertantai/core';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { forbidden, unauthorized } from '../http/errors.ts';
 import { bearerToken } from '../http/request-auth.ts';
 import { type AccessClaims, TokenRejected, type TokenSettings, verifyAccessToken } from './tokens.ts';
@@ -17,7 +20,7 @@ export function createAuthenticate(
   settings: TokenSettings,
   isRevoked: RevocationCheck,
   onRejected: RejectionListener = () => {},
-): preHandlerAsyncHookHandler {
+): onRequestAsyncHookHandler {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply) {
     const token = bearerToken(request);
     if (token === undefined) {
@@ -48,8 +51,8 @@ export function createAuthenticate(
   };
 }
 
-/** preHandler that refuses callers below `minimum` with 403 FORBIDDEN. Use after authenticate. */
-export function requireRole(minimum: Role): preHandlerAsyncHookHandler {
+/** Hook that refuses callers below `minimum` with 403 FORBIDDEN. Put it after authenticate, in onRequest. */
+export function requireRole(minimum: Role): onRequestAsyncHookHandler {
   return async function checkRole(request: FastifyRequest) {
     const auth = request.auth;
     if (!auth) throw unauthorized('MISSING_TOKEN', 'Sign in first.');

@@ -1,9 +1,9 @@
-// Owns the identity feature's wiring: the authenticate preHandler every other feature uses
+// Owns the identity feature's wiring: the authenticate hook every other feature uses
 // (`app.authenticate`, decorated on the whole app: signature + claims + the session revocation
 // check), the revocation listener, the rate limiters, the refresh cookie plugin and the /auth
 // routes (+ GET /api/me). Features that authenticate declare `dependencies: ['identity']`.
 import fastifyCookie from '@fastify/cookie';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { type App, defineFeature, type Feature, type FeatureDeps } from '../app.ts';
 import type { Config } from '../config.ts';
 import { createAuthenticate } from './authenticate.ts';
@@ -20,8 +20,8 @@ import type { TokenSettings } from './tokens.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The preHandler that verifies the access token and sets `request.auth` (identity feature). */
-    authenticate: preHandlerAsyncHookHandler;
+    /** The onRequest hook that verifies the access token and sets `request.auth` (identity feature). */
+    authenticate: onRequestAsyncHookHandler;
     /** The shared store of every rate limit (identity feature); the sync endpoint's limits use it too. */
     limitStore: LimitStore;
   }

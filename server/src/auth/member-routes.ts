@@ -3,7 +3,7 @@
 // changing one's own password. Thin: validate, call the service, shape the answer.
 
 import { ROLES } from '@sertantai/core';
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import { authOf } from '../http/request-auth.ts';
@@ -37,7 +37,7 @@ const passwordChangeBody = z
 
 export function registerMemberRoutes(
   app: App,
-  { service, authenticate }: { service: IdentityService; authenticate: preHandlerAsyncHookHandler },
+  { service, authenticate }: { service: IdentityService; authenticate: onRequestAsyncHookHandler },
 ) {
   app.get(
     '/auth/members',

@@ -84,7 +84,7 @@ export class RevocationCache {
     if (client) await client.end().catch(() => {});
   }
 
-  /** The RevocationCheck the authenticate preHandler calls. */
+  /** The RevocationCheck the authenticate hook calls. */
   isRevoked = async (claims: AccessClaims): Promise<boolean> => {
     const now = Date.now();
     const entry = this.entries.get(claims.sessionId);

@@ -1,7 +1,9 @@
 // Owns the identity service's HTTP surface: /auth/* and GET /api/me (the member and account
 // routes are in member-routes.ts). Routes stay thin:
 // validate, call the service, shape the answer (and the refresh cookie in cookie mode).
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+// Credentials and the CSRF defence are checked in hooks before the body is validated: a stranger
+// or a cross-site page gets 401/403, never a 400 that describes the body.
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
@@ -49,7 +51,7 @@ const acceptBody = z.object({ token: z.string().min(1).max(512), password: newPa
 export type IdentityRouteDeps = {
   config: Config;
   service: IdentityService;
-  authenticate: preHandlerAsyncHookHandler;
+  authenticate: onRequestAsyncHookHandler;
 };
 
 export function registerIdentityRoutes(app: App, { config, service, authenticate }: IdentityRouteDeps) {
@@ -72,9 +74,26 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
     }
     return body;
   };
-  /** Cookie mode answers must not be forgeable cross-site (login CSRF included). */
-  const checkCookieMode = (request: FastifyRequest) => {
+  /** onRequest: cookie mode answers must not be forgeable cross-site (login CSRF included). */
+  const checkCookieMode = async (request: FastifyRequest) => {
     if (wantsCookieMode(request)) assertCsrfSafe(request, config.publicOrigin);
+  };
+  /** preValidation: a refresh that would use the cookie (no token in the body) must be same-origin. */
+  const checkRefreshCsrf = async (request: FastifyRequest) => {
+    const sent = (request.body as { refresh_token?: unknown } | null | undefined)?.refresh_token;
+    if (wantsCookieMode(request) || (sent === undefined && readRefreshCookie(request) !== undefined))
+      assertCsrfSafe(request, config.publicOrigin);
+  };
+  /** onRequest: logout's credential is the Bearer token, else the refresh cookie (same-origin only). */
+  const logoutCredential = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (bearerToken(request) !== undefined) return authenticate.call(app, request, reply);
+    if (readRefreshCookie(request) === undefined) {
+      throw unauthorized(
+        'MISSING_TOKEN',
+        'Sign in first: logout needs a Bearer token or the refresh cookie.',
+      );
+    }
+    assertCsrfSafe(request, config.publicOrigin);
   };
 
   app.get(
@@ -95,6 +114,7 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
   app.post(
     '/auth/register',
     {
+      onRequest: checkCookieMode,
       schema: {
         ...doc('Create an organisation and its owner; returns a token pair'),
         body: registerBody,
@@ -102,7 +122,6 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
       },
     },
     async (request, reply) => {
-      checkCookieMode(request);
       const issued = await service.register(request.body, meta(request));
       return reply.code(201).send(tokenAnswer(request, reply, issued));
     },
@@ -111,6 +130,7 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
   app.post(
     '/auth/login',
     {
+      onRequest: checkCookieMode,
       schema: {
         ...doc('Sign in; returns a token pair'),
         body: loginBody,
@@ -118,7 +138,6 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
       },
     },
     async (request, reply) => {
-      checkCookieMode(request);
       const issued = await service.login(request.body, meta(request));
       return reply.send(tokenAnswer(request, reply, issued));
     },
@@ -127,6 +146,7 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
   app.post(
     '/auth/refresh',
     {
+      preValidation: checkRefreshCsrf,
       schema: {
         ...doc('Rotate a refresh token (body, or the cookie in cookie mode)'),
         body: refreshBody,
@@ -145,9 +165,6 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
             'Sign in first: send {"refresh_token": "..."} or, in cookie mode, the refresh cookie.',
           );
         }
-        assertCsrfSafe(request, config.publicOrigin);
-      } else {
-        checkCookieMode(request);
       }
       try {
         const issued = await service.refresh(token!, meta(request));
@@ -164,6 +181,7 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
   app.post(
     '/auth/logout',
     {
+      onRequest: logoutCredential,
       schema: {
         ...doc('Revoke this session (scope=local) or all your sessions (scope=global)', true),
         querystring: logoutQuery,
@@ -173,20 +191,13 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
     },
     async (request, reply) => {
       const chosen = request.body?.scope ?? request.query.scope ?? 'local';
-      if (bearerToken(request) !== undefined) {
-        await authenticate.call(app, request, reply);
-        await service.logout(authOf(request), chosen, meta(request));
-        if (readRefreshCookie(request) !== undefined) clearRefreshCookie(request, reply);
+      const cookie = readRefreshCookie(request);
+      if (request.auth) {
+        await service.logout(request.auth, chosen, meta(request));
+        if (cookie !== undefined) clearRefreshCookie(request, reply);
       } else {
-        const cookie = readRefreshCookie(request);
-        if (cookie === undefined) {
-          throw unauthorized(
-            'MISSING_TOKEN',
-            'Sign in first: logout needs a Bearer token or the refresh cookie.',
-          );
-        }
-        assertCsrfSafe(request, config.publicOrigin);
-        await service.logoutByRefreshToken(cookie, chosen, meta(request));
+        // logoutCredential let it through: the same-origin refresh cookie is there.
+        await service.logoutByRefreshToken(cookie!, chosen, meta(request));
         clearRefreshCookie(request, reply);
       }
       return reply.code(204).send();
@@ -231,6 +242,7 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
   app.post(
     '/auth/invitations/accept',
     {
+      onRequest: checkCookieMode,
       schema: {
         ...doc('Set a password with an invitation or password-reset token; returns a token pair'),
         body: acceptBody,
@@ -238,7 +250,6 @@ export function registerIdentityRoutes(app: App, { config, service, authenticate
       },
     },
     async (request, reply) => {
-      checkCookieMode(request);
       const issued = await service.acceptInvitation(request.body, meta(request));
       return reply.send(tokenAnswer(request, reply, issued));
     },

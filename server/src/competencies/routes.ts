@@ -31,7 +31,7 @@ export const competenciesFeature = defineFeature(
     app.get(
       '/api/competencies',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['competencies'],
           security,
@@ -50,7 +50,7 @@ export const competenciesFeature = defineFeature(
     app.get(
       '/api/competencies/:id',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['competencies'],
           security,
@@ -67,7 +67,7 @@ export const competenciesFeature = defineFeature(
     app.post(
       '/api/competencies',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags: ['competencies'],
           security,
@@ -85,7 +85,7 @@ export const competenciesFeature = defineFeature(
     app.patch(
       '/api/competencies/:id',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags: ['competencies'],
           security,
@@ -102,7 +102,7 @@ export const competenciesFeature = defineFeature(
     app.delete(
       '/api/competencies/:id',
       {
-        preHandler: admin,
+        onRequest: admin,
         schema: {
           tags: ['competencies'],
           security,

@@ -33,9 +33,9 @@ import {
 } from './service.ts';
 
 export function registerControlRoutes(app: App, deps: FeatureDeps) {
-  const read = { preHandler: [app.authenticate, requireRole('viewer')] };
-  const touch = { preHandler: [app.authenticate, requireRole('member')] };
-  const manage = { preHandler: [app.authenticate, requireRole('admin')] };
+  const read = { onRequest: [app.authenticate, requireRole('viewer')] };
+  const touch = { onRequest: [app.authenticate, requireRole('member')] };
+  const manage = { onRequest: [app.authenticate, requireRole('admin')] };
   const tags = ['controls'];
   const security = [{ bearerAuth: [] }];
 

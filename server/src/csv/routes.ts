@@ -26,7 +26,7 @@ export const csvFeature = defineFeature({ name: 'csv', dependencies: ['identity'
   app.get(
     '/api/controls/export',
     {
-      preHandler: [app.authenticate],
+      onRequest: [app.authenticate],
       schema: {
         tags: ['controls'],
         security,
@@ -52,7 +52,7 @@ export const csvFeature = defineFeature({ name: 'csv', dependencies: ['identity'
     app.post(
       url,
       {
-        preHandler: [app.authenticate, requireRole('admin')],
+        onRequest: [app.authenticate, requireRole('admin')],
         schema: {
           tags: ['import'],
           security,

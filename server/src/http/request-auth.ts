@@ -1,6 +1,6 @@
 // Owns what authentication leaves on a request, as every route reads it: the bearer token a
 // request carries, and the verified context (`request.auth`) the identity feature's
-// authenticate preHandler (auth/authenticate.ts) puts there. Kept here, below auth, so that
+// authenticate hook (auth/authenticate.ts) puts there. Kept here, below auth, so that
 // the tenant context and the operations routes read a request without depending on identity.
 import type { Role } from '@sertantai/core';
 import type { FastifyRequest } from 'fastify';

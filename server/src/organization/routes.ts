@@ -16,7 +16,7 @@ export const organizationFeature = defineFeature(
     app.get(
       '/api/organization',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['organization'],
           security,
@@ -30,7 +30,7 @@ export const organizationFeature = defineFeature(
     app.patch(
       '/api/organization',
       {
-        preHandler: [app.authenticate, requireRole('admin')],
+        onRequest: [app.authenticate, requireRole('admin')],
         schema: {
           tags: ['organization'],
           security,

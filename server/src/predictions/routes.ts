@@ -48,7 +48,7 @@ export const predictionsFeature = defineFeature(
     app.get(
       '/api/predictions',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['predictions'],
           security,
@@ -65,7 +65,7 @@ export const predictionsFeature = defineFeature(
     app.post(
       '/api/predictions/recompute',
       {
-        preHandler: [app.authenticate, requireRole('admin')],
+        onRequest: [app.authenticate, requireRole('admin')],
         schema: {
           tags: ['predictions'],
           security,

@@ -34,8 +34,8 @@ export const providersFeature = defineFeature(
 );
 
 function registerProviderRoutes(app: App, deps: FeatureDeps) {
-  const read = { preHandler: [app.authenticate, requireRole('viewer')] };
-  const manage = { preHandler: [app.authenticate, requireRole('admin')] };
+  const read = { onRequest: [app.authenticate, requireRole('viewer')] };
+  const manage = { onRequest: [app.authenticate, requireRole('admin')] };
   const security = [{ bearerAuth: [] }];
   const providers = { tags: ['providers'], security };
   const links = { tags: ['provider-links'], security };

@@ -21,7 +21,7 @@ export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
   app.get(
     '/api/notifications',
     {
-      preHandler: [app.authenticate],
+      onRequest: [app.authenticate],
       schema: {
         tags,
         security,
@@ -38,7 +38,7 @@ export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
   app.get(
     '/api/notifications/unread-count',
     {
-      preHandler: [app.authenticate],
+      onRequest: [app.authenticate],
       schema: {
         tags,
         security,
@@ -54,7 +54,7 @@ export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
   app.post(
     '/api/notifications/:id/read',
     {
-      preHandler: [app.authenticate],
+      onRequest: [app.authenticate],
       schema: {
         tags,
         security,
@@ -73,7 +73,7 @@ export function registerInboxRoutes(app: App, deps: FeatureDeps): void {
   app.post(
     '/api/notifications/read-all',
     {
-      preHandler: [app.authenticate],
+      onRequest: [app.authenticate],
       schema: {
         tags,
         security,

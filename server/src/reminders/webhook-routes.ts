@@ -24,7 +24,7 @@ export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
   app.get(
     '/api/webhooks',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         security,
@@ -38,7 +38,7 @@ export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
   app.post(
     '/api/webhooks',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         security,
@@ -63,7 +63,7 @@ export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
   app.delete(
     '/api/webhooks/:id',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         security,
@@ -81,7 +81,7 @@ export function registerWebhookRoutes(app: App, deps: FeatureDeps): void {
   app.get(
     '/api/webhooks/deliveries',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         security,

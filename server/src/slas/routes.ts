@@ -17,7 +17,7 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
   app.get(
     '/api/slas',
     {
-      preHandler: [app.authenticate],
+      onRequest: [app.authenticate],
       schema: {
         tags: ['slas'],
         security,
@@ -34,7 +34,7 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
   app.get(
     '/api/slas/:id',
     {
-      preHandler: [app.authenticate],
+      onRequest: [app.authenticate],
       schema: {
         tags: ['slas'],
         security,
@@ -51,7 +51,7 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
   app.post(
     '/api/slas',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['slas'],
         security,
@@ -69,7 +69,7 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
   app.patch(
     '/api/slas/:id',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['slas'],
         security,
@@ -86,7 +86,7 @@ export const slasFeature = defineFeature({ name: 'slas', dependencies: ['identit
   app.delete(
     '/api/slas/:id',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['slas'],
         security,

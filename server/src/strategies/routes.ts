@@ -16,7 +16,7 @@ export const strategiesFeature = defineFeature(
     app.get(
       '/api/verification-strategies',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['verification-strategies'],
           security,
@@ -32,7 +32,7 @@ export const strategiesFeature = defineFeature(
     app.get(
       '/api/verification-strategies/:id',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['verification-strategies'],
           security,
@@ -49,7 +49,7 @@ export const strategiesFeature = defineFeature(
     app.patch(
       '/api/verification-strategies/:id',
       {
-        preHandler: [app.authenticate, requireRole('admin')],
+        onRequest: [app.authenticate, requireRole('admin')],
         schema: {
           tags: ['verification-strategies'],
           security,

@@ -160,7 +160,7 @@ export function registerSyncEndpoint(app: App, deps: FeatureDeps, options: SyncE
   const serve = (subsetFrom: 'query' | 'body') => (request: FastifyRequest, reply: FastifyReply) =>
     answer(request, reply, subsetFrom);
   const hooks = {
-    preHandler: app.authenticate,
+    onRequest: app.authenticate,
     // Every answer, errors included (401 from authenticate), is per-user and readable by the client.
     onSend: async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       if (!reply.hasHeader('access-control-expose-headers')) exposeHeaders(reply);

@@ -25,7 +25,7 @@ export const syncPlanFeature = defineFeature(
     app.get(
       SYNC_PLAN_PATH,
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['sync'],
           security: [{ bearerAuth: [] }],

@@ -18,7 +18,7 @@ export const tracesFeature = defineFeature(
     app.get(
       '/api/traces',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['traces'],
           security,
@@ -35,7 +35,7 @@ export const tracesFeature = defineFeature(
     app.get(
       '/api/traces/:id',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['traces'],
           security,
@@ -52,7 +52,7 @@ export const tracesFeature = defineFeature(
     app.post(
       '/api/traces',
       {
-        preHandler: [app.authenticate, requireRole('member')],
+        onRequest: [app.authenticate, requireRole('member')],
         schema: {
           tags: ['traces'],
           security,
@@ -72,7 +72,7 @@ export const tracesFeature = defineFeature(
     app.patch(
       '/api/traces/:id',
       {
-        preHandler: [app.authenticate, requireRole('member')],
+        onRequest: [app.authenticate, requireRole('member')],
         schema: {
           tags: ['traces'],
           security,
@@ -99,7 +99,7 @@ export const tracesFeature = defineFeature(
     app.delete(
       '/api/traces/:id',
       {
-        preHandler: [app.authenticate, requireRole('admin')],
+        onRequest: [app.authenticate, requireRole('admin')],
         schema: {
           tags: ['traces'],
           security,

@@ -14,7 +14,7 @@ export const trendsFeature = defineFeature(
     app.get(
       '/api/trends/quadrants',
       {
-        preHandler: [app.authenticate],
+        onRequest: [app.authenticate],
         schema: {
           tags: ['trends'],
           security,

@@ -2,16 +2,12 @@
 // every 4xx and 5xx (http/responses.ts), so /api/docs describes each body and the serializer
 // sends only the fields a schema names. A route added without them fails here; the routes that
 // answer something other than a JSON body are listed with the reason.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineFeature } from '../../src/app.ts';
-import { allFeatures } from '../../src/features.ts';
 import { dataOf, responses } from '../../src/http/responses.ts';
-import { createWebFeature, webFeature } from '../../src/web/feature.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { createAppWithEveryRoute, type RecordedRoute } from '../helpers/every-route.ts';
 
 /** "METHOD url" → why the route has no JSON response schema. */
 const NOT_JSON: Record<string, string> = {
@@ -32,17 +28,6 @@ const DOCS_PREFIX = '/api/docs';
 const reasonFor = (method: string, url: string) =>
   url.startsWith(DOCS_PREFIX) ? 'the OpenAPI document and its viewer' : NOT_JSON[`${method} ${url}`];
 
-type Recorded = { method: string; url: string; response?: Record<string, unknown> };
-const routes: Recorded[] = [];
-// On the whole app and first, so its onRoute hook sees every route every feature adds.
-const recordRoutes = defineFeature({ name: 'test-record-responses', decoratesApp: true }, async (app) => {
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const response = (route.schema as { response?: Record<string, unknown> } | undefined)?.response;
-    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, response });
-  });
-});
-
 // A handler that returns more than its schema names, as `SELECT *` would after a column is added.
 const leakyRoute = defineFeature({ name: 'test-leaky-route' }, async (app) => {
   const member = z.object({
@@ -62,14 +47,9 @@ const leakyRoute = defineFeature({ name: 'test-leaky-route' }, async (app) => {
 });
 
 let t: TestApp;
+let routes: RecordedRoute[];
 beforeAll(async () => {
-  // A built web app (its shell only), so its routes are the ones production has.
-  const webRoot = mkdtempSync(path.join(tmpdir(), 'web-build-'));
-  writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>shell</title>');
-  const features = allFeatures.map((feature) =>
-    feature === webFeature ? createWebFeature(webRoot) : feature,
-  );
-  t = await createTestApp({ features: [recordRoutes, ...features, leakyRoute] });
+  ({ t, routes } = await createAppWithEveryRoute([leakyRoute]));
 });
 afterAll(() => t.close());
 
@@ -78,8 +58,8 @@ describe('response schemas', () => {
     expect(routes.length).toBeGreaterThan(50);
     const missing = routes
       .filter(({ method, url }) => reasonFor(method, url) === undefined)
-      .filter(({ response }) => {
-        const codes = Object.keys(response ?? {});
+      .filter(({ schema }) => {
+        const codes = Object.keys(schema.response ?? {});
         const success = codes.some((code) => /^2\d\d$/.test(code));
         return !success || !codes.includes('4xx') || !codes.includes('5xx');
       })

@@ -193,6 +193,59 @@ describe('cookie mode', () => {
     expect(refreshCookie(out)!.value).toBe('');
   });
 
+  // The CSRF checks come before the body is validated: a cross-site page learns nothing of the body.
+  it.each([
+    ['a cookie logout without the custom header', '/auth/logout', { origin: SAME }, 'csrf_header_missing'],
+    [
+      'a cookie logout from another origin',
+      '/auth/logout',
+      cookieHeaders('https://evil.example'),
+      'origin_mismatch',
+    ],
+    [
+      'a cookie refresh from another origin',
+      '/auth/refresh',
+      cookieHeaders('https://evil.example'),
+      'origin_mismatch',
+    ],
+    ['a cookie refresh without the custom header', '/auth/refresh', { origin: SAME }, 'csrf_header_missing'],
+    [
+      'a cookie-mode login from another origin',
+      '/auth/login',
+      cookieHeaders('https://evil.example'),
+      'origin_mismatch',
+    ],
+    [
+      'a cookie-mode register without Origin',
+      '/auth/register',
+      { 'x-auth-mode': 'cookie' },
+      'origin_missing',
+    ],
+  ])('refuses %s with a malformed body 403, not 400', async (_label, url, headers, reason) => {
+    const { response } = await cookieLogin(t);
+    const forged = await t.app.inject({
+      method: 'POST',
+      url,
+      remoteAddress: freshIp(),
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: JSON.stringify({ scope: 'everything', unknown_field: true }),
+      cookies: { sertantai_refresh: refreshCookie(response)!.value },
+    });
+    expect(forged.statusCode, forged.body).toBe(403);
+    expect(forged.json()).toMatchObject({ code: 'FORBIDDEN', details: { reason } });
+  });
+
+  it('a logout with a malformed body and neither token nor cookie is 401, not 400', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: cookieHeaders(),
+      payload: { scope: 'everything' },
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'MISSING_TOKEN', details: {} });
+  });
+
   it('register in cookie mode sets the cookie too', async () => {
     const response = await t.app.inject({
       method: 'POST',

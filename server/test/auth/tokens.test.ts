@@ -1,5 +1,5 @@
 // The forged-token list from the security checklist: each one is refused with 401 and its code,
-// on the identity routes and on /api/me (the routes every other feature's preHandler guards).
+// on the identity routes and on /api/me (the routes every other feature's authenticate hook guards).
 import { createHmac, randomUUID } from 'node:crypto';
 import { generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

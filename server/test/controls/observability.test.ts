@@ -13,7 +13,7 @@ import { buildTenant, call, control, type Tenant } from './world.ts';
 
 // A deliberately buggy route: it writes a control for another organisation. RLS must refuse it.
 const buggyFeature = defineFeature({ name: 'test-buggy', dependencies: ['identity'] }, async (app, deps) => {
-  app.post('/api/test-only/cross-tenant-write', { preHandler: [app.authenticate] }, async (request) => {
+  app.post('/api/test-only/cross-tenant-write', { onRequest: [app.authenticate] }, async (request) => {
     const auth = authOf(request);
     return tenantTransaction(deps.db.appPool, { orgId: auth.orgId, requestId: request.id }, (tx) =>
       tx.query(

@@ -35,7 +35,7 @@ const BACKGROUND_EVENTS = new Set([
 const crossTenantWrite = defineFeature(
   { name: 'test-cross-tenant-write', dependencies: ['identity'] },
   async (app, deps) => {
-    app.post('/api/test-only/cross-tenant-write', { preHandler: [app.authenticate] }, async (request) =>
+    app.post('/api/test-only/cross-tenant-write', { onRequest: [app.authenticate] }, async (request) =>
       tenantTransaction(deps.db.appPool, { orgId: authOf(request).orgId }, (tx) =>
         tx.query(
           `INSERT INTO controls (organization_id, name, control_type, functional_range) VALUES ($1, 'x', 'physical', 'narrow')`,
