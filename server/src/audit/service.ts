@@ -88,7 +88,7 @@ export async function exportAuditCsv(tx: Tx, filters: AuditFilters): Promise<str
     row.id,
     row.occurred_at.toISOString(),
     row.actor_user_id ?? '',
-    row.actor_email ?? '',
+    row.actor_email === null ? '' : protectCell(row.actor_email),
     row.action,
     row.entity_type,
     row.entity_id ?? '',

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { buildUser } from '../helpers/factories.ts';
 import { buildWorld, call, sql, type World } from './world.ts';
 
 let t: TestApp;
@@ -92,6 +93,27 @@ describe('audit CSV export', () => {
     ]);
     // The JSON cell starts with { (never a formula) and keeps the value intact.
     expect(JSON.parse(rows[0]![9]!)).toEqual({ notes: '=HYPERLINK("http://evil")' });
+  });
+
+  it('guards an actor e-mail that a spreadsheet would take for a formula', async () => {
+    // An address may start with - or + (valid e-mail syntax): the cell is prefixed with ' like the rest.
+    const actor = await buildUser(
+      t.db,
+      t.config,
+      { id: w.orgId },
+      'member',
+      `-2+3-${randomUUID().slice(0, 8)}@example.test`,
+    );
+    await sql(
+      t,
+      w.orgId,
+      `INSERT INTO audit_log (organization_id, actor_user_id, action, entity_type, entity_id, after)
+       VALUES ($1, $2, 'update', 'controls', $3, '{}')`,
+      [w.orgId, actor.id, entity],
+    );
+    const response = await call(t, w.owner, 'GET', `/api/audit/export?actor_user_id=${actor.id}`);
+    const [, row] = parse(response.body) as string[][];
+    expect(row![3]).toBe(`'${actor.email}`);
   });
 
   it('is for admins and owners only', async () => {
