@@ -2,6 +2,8 @@
 // (tests shorten them) and the limits of a client where (sync/where/limits.ts applies them).
 // Beside config.ts rather than in sync/: the settings read them as the defaults of SYNC_*, and
 // the settings never import a feature.
+import type { BucketSettings } from './limit-settings.ts';
+
 export type EngineOptions = {
   /** How long a live long-poll is held before answering up-to-date (Electric: ~20 s). */
   liveTimeoutMs: number;
@@ -87,17 +89,14 @@ export const defaultWhereLimits: WhereLimits = {
   maxCost: 2_000,
 };
 
-/** A token bucket: `limit` requests per `windowSeconds`, refilled continuously (auth/limit-store.ts). */
-type Bucket = { limit: number; windowSeconds: number };
-
 /** Request rate limits of GET /api/electric/sync (sync/request-limits.ts applies them). */
 export type SyncRequestLimitSettings = {
   /** Every request on the endpoint, per user (live long-polls included). */
-  requestsPerUser: Bucket;
-  requestsPerOrg: Bucket;
+  requestsPerUser: BucketSettings;
+  requestsPerOrg: BucketSettings;
   /** Requests with offset=-1 (a shape's first request: may start a snapshot), per user. */
-  initialSyncsPerUser: Bucket;
-  initialSyncsPerOrg: Bucket;
+  initialSyncsPerUser: BucketSettings;
+  initialSyncsPerOrg: BucketSettings;
 };
 
 // A live client asks again after every change batch of each of its shapes, so a busy

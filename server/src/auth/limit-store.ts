@@ -9,10 +9,9 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import { boundedQuery } from '../db/overload.ts';
+import type { BucketSettings } from '../limit-settings.ts';
 
 export type LimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
-
-export type BucketSettings = { limit: number; windowSeconds: number };
 
 export type BackoffSettings = {
   /** Failures allowed before any delay. */

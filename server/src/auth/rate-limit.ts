@@ -14,10 +14,11 @@
 // Written by hand rather than with @fastify/rate-limit: that plugin counts every request in a
 // fixed window keyed before the body is read, while the login rule counts only failures, keys
 // on the e-mail in the body and the address, and forgets on success.
+
+import type { BucketSettings } from '../limit-settings.ts';
 import { clientAddressKey } from './client-address.ts';
 import {
   type BackoffSettings,
-  type BucketSettings,
   DEFAULT_ROW_CAP,
   type LimitStore,
   type LimitVerdict,

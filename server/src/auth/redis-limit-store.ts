@@ -9,13 +9,8 @@
 import { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import { upstreamUnavailable } from '../http/errors.ts';
-import type {
-  BackoffSettings,
-  BackoffState,
-  BucketSettings,
-  LimitStore,
-  LimitVerdict,
-} from './limit-store.ts';
+import type { BucketSettings } from '../limit-settings.ts';
+import type { BackoffSettings, BackoffState, LimitStore, LimitVerdict } from './limit-store.ts';
 
 const PREFIX = 'sertantai:limit:';
 

@@ -9,9 +9,10 @@
 // Sized so the web app never meets them: it keeps at most 4 live shapes per tab, each a
 // long-poll answered once per change of its table or every 20 s, and starts each shape once
 // per page load or 409 refetch. Every limit is a setting (docs/operations.md).
-import { type BucketSettings, type LimitStore, limitKey } from '../auth/limit-store.ts';
+import { type LimitStore, limitKey } from '../auth/limit-store.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../http/errors.ts';
+import type { BucketSettings } from '../limit-settings.ts';
 import { DEFAULT_SYNC_REQUEST_LIMITS, type SyncRequestLimitSettings } from '../sync-settings.ts';
 
 export type { SyncRequestLimitSettings } from '../sync-settings.ts';

@@ -34,6 +34,7 @@ const FOUNDATION = new Set([
   'events/',
   'clock.ts',
   'config.ts',
+  'limit-settings.ts',
   'paths.ts',
   'sync-settings.ts',
 ]);
