@@ -2,8 +2,8 @@
 // admin could make the server call its own internal addresses (metadata services, the database,
 // the internal sync route). Only http and https, no credentials in the URL, and every address
 // the host name resolves to must be public: loopback, private, link-local, CGNAT, multicast,
-// documentation and the IPv6 equivalents (and IPv4 hidden in IPv6: mapped, NAT64, 6to4) are
-// refused unless the operator sets WEBHOOK_ALLOW_PRIVATE_ADDRESSES. The check runs when a
+// documentation and the IPv6 equivalents (and IPv4 hidden in IPv6: mapped, translated, NAT64,
+// 6to4) are refused unless the operator sets WEBHOOK_ALLOW_PRIVATE_ADDRESSES. The check runs when a
 // webhook is saved and again at every connection (guardedLookup), so a name that later
 // resolves somewhere else (DNS rebinding) is still refused at delivery.
 import type { LookupAddress, LookupOptions } from 'node:dns';
@@ -37,6 +37,7 @@ for (const [network, prefix] of [
   ['::1', 128],
   ['::', 96], // IPv4-compatible (deprecated)
   ['::ffff:0:0', 96], // IPv4-mapped: a webhook names the IPv4 address itself
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT): an IPv4 address inside
   ['64:ff9b::', 96], // NAT64: an IPv4 address inside
   ['64:ff9b:1::', 48],
   ['100::', 64],

@@ -63,6 +63,8 @@ describe('isPublicAddress', () => {
     '::ffff:127.0.0.1',
     '::ffff:7f00:1',
     '::ffff:8.8.8.8',
+    '::ffff:0:7f00:1',
+    '::ffff:0:a00:1',
     'fe80::1',
     'fd12:3456::1',
     '64:ff9b::a00:1',
