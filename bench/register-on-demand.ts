@@ -17,6 +17,12 @@ import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
 import { startAppProcess } from './lib/app-process.ts';
 import { freshDatabase, stopAll } from './lib/cluster-processes.ts';
+import {
+  describeTimeline,
+  type FirstPageTimeline,
+  instrument,
+  readTimeline,
+} from './lib/first-page-timeline.ts';
 import { recordRatio } from './lib/measure.ts';
 
 const CONTROLS = Number(process.env.BENCH_CONTROLS ?? 100_000);
@@ -29,6 +35,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function firstRegisterPage(browser: Browser, base: string, email: string, password: string) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await instrument(context);
   try {
     const page = await context.newPage();
     await page.goto(`${base}/sign-in?next=/controls`);
@@ -44,7 +51,8 @@ async function firstRegisterPage(browser: Browser, base: string, email: string, 
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
     const end = Date.now();
     const rows = await page.locator('[data-testid="register-row"]').count();
-    return { ms: end - start, afterSignIn: end - signedIn, rows };
+    const timeline = await readTimeline(page);
+    return { ms: end - start, afterSignIn: end - signedIn, rows, timeline };
   } finally {
     await context.close();
   }
@@ -108,6 +116,8 @@ async function main() {
     const whole: number[] = [];
     const demandAfter: number[] = [];
     const wholeAfter: number[] = [];
+    const demandTimelines: FirstPageTimeline[] = [];
+    const wholeTimelines: FirstPageTimeline[] = [];
     let demandRows = 0;
     let wholeRows = 0;
     for (let round = 0; round < ROUNDS; round++) {
@@ -115,10 +125,12 @@ async function main() {
       demand.push(a.ms);
       demandAfter.push(a.afterSignIn);
       demandRows = a.rows;
+      demandTimelines.push(a.timeline);
       const b = await firstRegisterPage(browser, full.url, email, password);
       whole.push(b.ms);
       wholeAfter.push(b.afterSignIn);
       wholeRows = b.rows;
+      wholeTimelines.push(b.timeline);
     }
 
     // Subset vs REST, the same 50 rows, alternately (warm: the first of each is not counted).
@@ -154,6 +166,13 @@ async function main() {
     console.log(
       `    of which after the sign-in answer (/auth/login): on demand median ${median(demandAfter)} ms, full median ${median(wholeAfter)} ms`,
     );
+    console.log('  where the time goes (browser performance timeline, ms after the click, start→end):');
+    demandTimelines.forEach((t, i) => {
+      console.log(`    on demand #${i + 1}: ${describeTimeline(t)}`);
+      if (process.env.BENCH_TRACE) for (const r of t.requests) console.log(`      ${r}`);
+    });
+    for (const [i, t] of wholeTimelines.entries())
+      console.log(`    full sync #${i + 1}: ${describeTimeline(t)}`);
     console.log(
       `  first 50 controls by name, ${subset.length} requests each, alternating: subset snapshot median ${median(subset).toFixed(1)} ms, REST list median ${median(rest).toFixed(1)} ms → subset/REST ${(median(subset) / median(rest)).toFixed(2)}x`,
     );

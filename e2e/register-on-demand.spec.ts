@@ -2,7 +2,7 @@
 // SYNC_ON_DEMAND_CONTROLS (300 here), so the register page shows its first page from a subset
 // snapshot, never downloads the whole register, and still follows live changes.
 import { expect, test } from '@playwright/test';
-import { registerAccount } from './helpers';
+import { api, registerAccount } from './helpers';
 
 const COUNT = 650;
 
@@ -64,4 +64,79 @@ test('a large register shows its first page from subset snapshots and stays live
   });
   expect(created.status()).toBe(201);
   await expect(rows.first()).toContainText('Alarm panel');
+});
+
+test('on demand, the providers and movement screens load only what they show, and stay live', async ({
+  page,
+  request,
+}) => {
+  const account = await registerAccount(request, 'Large screens');
+  const auth = { authorization: `Bearer ${account.token}` };
+  const csv = [
+    'name,control_type,functional_range',
+    ...Array.from({ length: COUNT }, (_, i) => `Bulk ${String(i).padStart(4, '0')},physical,narrow`),
+  ].join('\n');
+  const imported = await request.post('/api/controls/import', {
+    headers: { ...auth, 'content-type': 'text/csv' },
+    data: csv,
+  });
+  expect(imported.status()).toBe(201);
+  const crew = await api<{ data: { id: string } }>(request, account, 'post', '/api/providers', {
+    name: 'Our crew',
+    provider_type: 'internal',
+    is_user_themselves: true,
+  });
+  const make = async (name: string) =>
+    (
+      await api<{ data: { id: string } }>(request, account, 'post', '/api/controls', {
+        name,
+        control_type: 'physical',
+        functional_range: 'narrow',
+        primary_provider_id: crew.data.id,
+      })
+    ).data.id;
+  for (const name of ['Guard A', 'Guard B', 'Guard C']) await make(name);
+
+  const syncUrls: URL[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === '/api/electric/sync' && url.searchParams.get('table') === 'controls')
+      syncUrls.push(url);
+  });
+  await page.goto('/sign-in?next=/providers');
+  await page.getByLabel('E-mail').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Providers', exact: true })).toBeVisible();
+
+  // Controls per provider, counted by the server: 3 of the 653 controls are the crew's.
+  const crewRow = page.getByRole('row').filter({ hasText: 'Our crew' });
+  await expect(crewRow.getByRole('cell').nth(3)).toHaveText('3');
+  // A control added elsewhere (the API) reaches the count without a reload.
+  await make('Guard D');
+  await expect(crewRow.getByRole('cell').nth(3)).toHaveText('4');
+  // The providers screen asks for no control rows at all: only the changes-only log.
+  expect(syncUrls.length).toBeGreaterThan(0);
+  for (const url of syncUrls) {
+    expect(url.searchParams.get('log'), url.href).toBe('changes_only');
+    expect(url.searchParams.has('subset__where'), url.href).toBe(false);
+  }
+
+  // Movement: the latest moves (each creation is one) name their controls, loaded by id.
+  syncUrls.length = 0;
+  await page.getByRole('link', { name: 'Movement' }).click();
+  await expect(page.getByRole('heading', { name: 'Latest moves' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Guard D', exact: true })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Guard A', exact: true })).toBeVisible();
+  const subsets = syncUrls.filter((url) => url.searchParams.has('subset__where'));
+  expect(subsets.length).toBeGreaterThan(0);
+  for (const url of subsets) expect(url.searchParams.get('subset__where'), url.href).toContain('"id" = $1');
+  // Live: a control renamed elsewhere is renamed in the list.
+  const guardD = await request.get('/api/controls?limit=5&q=Guard%20D', { headers: auth });
+  const id = ((await guardD.json()) as { data: { id: string; name: string }[] }).data.find(
+    (c) => c.name === 'Guard D',
+  )?.id;
+  expect(id).toBeDefined();
+  await api(request, account, 'patch', `/api/controls/${id}`, { name: 'Guard D (north gate)' });
+  await expect(page.getByRole('link', { name: 'Guard D (north gate)' })).toBeVisible();
 });

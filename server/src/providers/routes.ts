@@ -11,11 +11,13 @@ import {
   linkRow,
   listLinksQuery,
   listProvidersQuery,
+  providerControlCount,
   providerRow,
   updateLinkBody,
   updateProviderBody,
 } from './schema.ts';
 import {
+  controlCountsByProvider,
   createLink,
   createProvider,
   deleteLink,
@@ -71,6 +73,18 @@ function registerProviderRoutes(app: App, deps: FeatureDeps) {
       reply.code(result.data.replayed ? 200 : 201);
       return { data: result.data.row, txid: result.txid };
     },
+  );
+  app.get(
+    '/api/providers/control-counts',
+    {
+      ...read,
+      schema: {
+        ...providers,
+        summary: 'How many controls each provider is primary for (providers with none left out)',
+        response: responses({ 200: dataOf(z.array(providerControlCount)) }),
+      },
+    },
+    async (request) => ({ data: await readInTenant(deps.db, request, (tx) => controlCountsByProvider(tx)) }),
   );
   app.get(
     '/api/providers/:id',

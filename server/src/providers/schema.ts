@@ -95,3 +95,9 @@ export const linkRow = rowOf({
   created_at: 'timestamptz',
   updated_at: 'timestamptz',
 });
+
+/** GET /api/providers/control-counts: one row per provider that is primary for any control. */
+export const providerControlCount = z.object({
+  provider_id: uuid,
+  controls: z.number().int().positive(),
+});

@@ -37,6 +37,20 @@ export async function listProviders(tx: Tx, query: ListProvidersQuery): Promise<
   return rows;
 }
 
+/**
+ * How many controls each provider is primary for (providers with none are left out): the
+ * providers screen's counts without the whole register (a large register syncs on demand).
+ * Reads the (organization_id, primary_provider_id) index only.
+ */
+export async function controlCountsByProvider(tx: Tx): Promise<{ provider_id: string; controls: number }[]> {
+  const { rows } = await tx.query<{ provider_id: string; controls: number }>(
+    `SELECT primary_provider_id AS provider_id, count(*)::int AS controls FROM controls
+      WHERE organization_id = ${ORG} AND primary_provider_id IS NOT NULL
+      GROUP BY primary_provider_id ORDER BY primary_provider_id`,
+  );
+  return rows;
+}
+
 export async function getProvider(tx: Tx, id: string): Promise<Row> {
   const { rows } = await tx.query(`SELECT * FROM control_providers WHERE id = $1`, [id]);
   if (!rows[0]) throw notFound('Provider');

@@ -5,7 +5,7 @@
 // COLLATE "C" does, so the local order and the server's pages agree.
 
 import type { Control, Quadrant } from '@sertantai/core';
-import { type Collection, eq, type InitialQueryBuilder, ilike } from '@tanstack/svelte-db';
+import { type Collection, eq, type InitialQueryBuilder, ilike, or } from '@tanstack/svelte-db';
 
 export type RegisterSort = 'name' | 'touched' | 'risk' | 'distance' | 'quadrant';
 
@@ -56,4 +56,16 @@ export function registerPageQuery(
       })
       .limit(filters.limit)
   );
+}
+
+/**
+ * `ref` is one of `ids`, as the sync endpoint's grammar takes it: `ref = $1 OR ref = $2 …`
+ * (TanStack DB's inArray compiles to `= ANY($1)`, which the grammar refuses). For screens that
+ * show a few named controls (at most a few hundred ids: the where's cost limit is 2,000).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a column reference of any row type
+export function idIn(ref: any, ids: readonly string[]) {
+  const [first, second, ...rest] = ids.map((id) => eq(ref, id));
+  if (!first) return eq(ref, '00000000-0000-0000-0000-000000000000'); // no id: matches nothing
+  return second ? or(first, second, ...rest) : first;
 }

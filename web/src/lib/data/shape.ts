@@ -10,7 +10,7 @@
 //   (truncate + snapshot), so nothing stale survives.
 
 import type { SyncedTable } from '@sertantai/core';
-import { type Collection, createCollection } from '@tanstack/db';
+import { BTreeIndex, type Collection, createCollection } from '@tanstack/db';
 import { type ElectricCollectionUtils, electricCollectionOptions } from '@tanstack/electric-db-collection';
 import { type ShapeWiring, shapeOptions } from './shape-options';
 
@@ -60,8 +60,13 @@ export function syncedCollection<T extends Row>(
   if (options.syncMode === 'on-demand') {
     // The library's own sync as it is: it hands TanStack DB the loadSubset handler that turns
     // live queries into subset snapshots. No offline copy (it would be a few pages at most).
+    // Indexes on what pages sort by (created as live queries ask): an ordered, limited query
+    // then loads exactly its page; without one TanStack DB asks the server for a second page
+    // after the first (one more round trip before the first screen).
     return createCollection({
       ...base,
+      autoIndex: 'eager',
+      defaultIndexType: BTreeIndex,
       startSync: options.eager,
       gcTime: options.gcTime ?? (options.eager ? Number.POSITIVE_INFINITY : 150),
     }) as unknown as SyncedCollection<T>;
