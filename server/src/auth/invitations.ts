@@ -200,6 +200,20 @@ export async function createPasswordReset(
   return result;
 }
 
+/**
+ * Ends every open link (invitation or password reset) `issuerId` made: called when they are
+ * removed or their role is lowered. A reset link works for whoever holds it, and its maker held
+ * it: without this, an admin removed (or made a viewer) could still, within the link's lifetime,
+ * set a colleague's password and sign in as them — back in, with the colleague's role.
+ */
+export async function revokeLinksIssuedBy(tx: Tx, issuerId: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    'DELETE FROM invitations WHERE invited_by_user_id = $1 AND accepted_at IS NULL',
+    [issuerId],
+  );
+  return rowCount ?? 0;
+}
+
 /** Open invitations, listed beside the users by listMembers. */
 export async function openInvitations(tx: Tx): Promise<MemberRow[]> {
   const { rows } = await tx.query(

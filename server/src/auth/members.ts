@@ -1,18 +1,25 @@
 // Owns who belongs to an organisation: the caller's own account (me), listing (users and open
 // invitations), adding (with a password, or by invitation: invitations.ts), changing and
 // removing members. An organisation always keeps at least one owner; a changed role ends the
-// member's sessions.
+// member's sessions, and a removal or a lower role ends the open links the member made.
 //
 // Adding with a password creates an account, as POST /auth/register does: both answer 409 for
 // an address that has an account anywhere (the unique e-mail cannot be hidden there), and both
 // are rate-limited. Inviting never reveals it (see invitations.ts).
 
-import type { Role } from '@sertantai/core';
+import { type Role, roleAtLeast } from '@sertantai/core';
 import { tenantTransaction } from '../db/tenant.ts';
 import { conflict, forbidden, unauthorized } from '../http/errors.ts';
 import type { AuthContext } from '../http/request-auth.ts';
 import { contextOf } from '../http/tenant-context.ts';
-import { cancelInvitation, type IssuedLink, invite, type MemberRow, openInvitations } from './invitations.ts';
+import {
+  cancelInvitation,
+  type IssuedLink,
+  invite,
+  type MemberRow,
+  openInvitations,
+  revokeLinksIssuedBy,
+} from './invitations.ts';
 import { afterRevocation, enforceLimit } from './issue-tokens.ts';
 import { hashPassword } from './passwords.ts';
 import { revokeSessions } from './revocation.ts';
@@ -154,6 +161,8 @@ export async function updateMember(
     // Access tokens carry the role: a changed role ends the member's sessions so no token
     // keeps the old one. They sign in again (or refresh into a dead session).
     const revoked = newRole !== target.role ? await revokeSessions(tx, 'role_changed', 'user', memberId) : [];
+    // The links they made with their old rights end with those rights.
+    if (!roleAtLeast(newRole, target.role)) await revokeLinksIssuedBy(tx, memberId);
     return { user, revoked, from: target.role };
   });
   afterRevocation(deps, outcome.revoked, 'role_changed');
@@ -189,6 +198,7 @@ export async function removeMember(
       throw lastOwner();
     }
     const ids = await revokeSessions(tx, 'member_removed', 'user', memberId);
+    await revokeLinksIssuedBy(tx, memberId);
     await tx.query('DELETE FROM users WHERE id = $1', [memberId]);
     return ids;
   });
