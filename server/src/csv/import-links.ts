@@ -8,19 +8,11 @@ import { lockNetwork, reclassifyByNetwork } from '../classification/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { RELATIONSHIP_TYPES } from '../providers/schema.ts';
 import { type CheckedImport, inBatches } from './importer.ts';
-import { type LineProblem, noNul, parseTable, rejected } from './table.ts';
-
-const providerName = (column: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, `${column} must not be empty`)
-    .max(200, `${column} is longer than 200 characters`)
-    .refine(noNul, `${column} contains a NUL character`);
+import { type LineProblem, nameCell, parseTable, rejected } from './table.ts';
 
 const rowSchema = z.object({
-  from_provider: providerName('from_provider'),
-  to_provider: providerName('to_provider'),
+  from_provider: nameCell('from_provider'),
+  to_provider: nameCell('to_provider'),
   relationship_type: z.enum(
     RELATIONSHIP_TYPES,
     `relationship_type must be one of ${RELATIONSHIP_TYPES.join(', ')}`,

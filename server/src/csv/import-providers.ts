@@ -7,18 +7,13 @@ import { z } from 'zod';
 import type { Tx } from '../db/tenant.ts';
 import { PROVIDER_TYPES } from '../providers/schema.ts';
 import { type CheckedImport, inBatches } from './importer.ts';
-import { type LineProblem, noNul, parseTable, rejected } from './table.ts';
+import { type LineProblem, nameCell, parseTable, rejected } from './table.ts';
 
 const YES = ['true', 'yes', '1'];
 const NO = ['false', 'no', '0', ''];
 
 const rowSchema = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'name must not be empty')
-    .max(200, 'name is longer than 200 characters')
-    .refine(noNul, 'name contains a NUL character'),
+  name: nameCell('name'),
   provider_type: z.enum(PROVIDER_TYPES, `provider_type must be one of ${PROVIDER_TYPES.join(', ')}`),
   is_user_themselves: z
     .string()

@@ -10,15 +10,10 @@ import { createControls } from '../controls/service.ts';
 import type { Tx } from '../db/tenant.ts';
 import { EXPORT_COLUMNS } from './export.ts';
 import { type CheckedImport, inBatches } from './importer.ts';
-import { noNul, parseTable, rejected } from './table.ts';
+import { nameCell, noNul, parseTable, rejected } from './table.ts';
 
 const rowSchema = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'name must not be empty')
-    .max(200, 'name is longer than 200 characters')
-    .refine(noNul, 'name contains a NUL character'),
+  name: nameCell('name'),
   control_type: z.enum(CONTROL_TYPES, `control_type must be one of ${CONTROL_TYPES.join(', ')}`),
   functional_range: z.enum(
     FUNCTIONAL_RANGES,

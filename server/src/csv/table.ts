@@ -3,7 +3,7 @@
 // header the same way and reports every problem, by the line of the file it is on, all at once:
 // one bad line and the answer is 400 listing all of them, and the importer writes nothing.
 import { CsvError, parse } from 'csv-parse/sync';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { validationError } from '../http/errors.ts';
 import { unprotectCell } from './cells.ts';
 
@@ -126,5 +126,14 @@ export function parseTable<T>(
   return rows;
 }
 
-/** A cell's text: trimmed, at most `max` characters, no NUL; messages name the column. */
+/** True when the text holds no NUL character (PostgreSQL text cannot store one). */
 export const noNul = (value: string) => !value.includes('\u0000');
+
+/** A required name cell (a control's, a provider's): trimmed, 1 to 200 characters, no NUL; messages name the column. */
+export const nameCell = (column: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${column} must not be empty`)
+    .max(200, `${column} is longer than 200 characters`)
+    .refine(noNul, `${column} contains a NUL character`);
