@@ -5,7 +5,7 @@
 // same transaction as each change, and the runtime role has no UPDATE or DELETE grant on it.
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { responses } from '../http/responses.ts';
+import { responses, sendCsvDownload } from '../http/responses.ts';
 import { readInTenant } from '../http/tenant-context.ts';
 import { auditExportQuery, auditPage, auditQuery } from './schema.ts';
 import { AUDIT_EXPORT_LIMIT, exportAuditCsv, listAudit } from './service.ts';
@@ -44,14 +44,7 @@ export const auditFeature = defineFeature(
       },
       async (request, reply) => {
         const csv = await readInTenant(deps.db, request, (tx) => exportAuditCsv(tx, request.query));
-        return reply
-          .header('content-type', 'text/csv; charset=utf-8')
-          .header(
-            'content-disposition',
-            `attachment; filename="audit-${deps.clock.now().toISOString().slice(0, 10)}.csv"`,
-          )
-          .header('cache-control', 'no-store')
-          .send(csv);
+        return sendCsvDownload(reply, 'audit', deps.clock.now(), csv);
       },
     );
   },

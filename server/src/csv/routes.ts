@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineFeature } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
-import { responses } from '../http/responses.ts';
+import { responses, sendCsvDownload } from '../http/responses.ts';
 import { readInTenant } from '../http/tenant-context.ts';
 import { exportControlsCsv } from './export.ts';
 import { checkControlsImport } from './import.ts';
@@ -37,14 +37,7 @@ export const csvFeature = defineFeature({ name: 'csv', dependencies: ['identity'
     async (request, reply) => {
       const now = deps.clock.now();
       const csv = await readInTenant(deps.db, request, (tx) => exportControlsCsv(tx, now));
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="controls-${now.toISOString().slice(0, 10)}.csv"`,
-        )
-        .header('cache-control', 'no-store')
-        .send(csv);
+      return sendCsvDownload(reply, 'controls', now, csv);
     },
   );
 

@@ -1,8 +1,10 @@
 // Owns the response schemas every route shares: the contract's error shape for each 4xx and
-// 5xx, the `{data}` and `{data, txid}` envelopes, and the column types rows come back with.
+// 5xx, the `{data}` and `{data, txid}` envelopes, the column types rows come back with, and the
+// sending of a CSV download.
 // A route's `response` schemas do two jobs: /api/docs documents every answer, and the zod
 // serializer (app.ts) sends only the fields a schema names, so a column added to a table
 // never leaks through `SELECT *` without being declared here first.
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 
 /** {error, code, details}: every failure (http/errors.ts, http/error-handler.ts). */
@@ -70,4 +72,13 @@ export function rowOf(columns: Readonly<Record<string, Column>>) {
   return z.object(
     Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, columnSchema(column)])),
   );
+}
+
+/** Sends `csv` as a download named `<stem>-<YYYY-MM-DD>.csv` (the UTC day of `now`), never cached. */
+export function sendCsvDownload(reply: FastifyReply, stem: string, now: Date, csv: string) {
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${stem}-${now.toISOString().slice(0, 10)}.csv"`)
+    .header('cache-control', 'no-store')
+    .send(csv);
 }
