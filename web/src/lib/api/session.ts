@@ -129,6 +129,17 @@ export function createSession(deps: SessionDeps) {
     return profile;
   }
 
+  /** A refreshed session's profile: from the answer (or the one kept), else /auth/me; undefined if neither says. */
+  async function restoredProfile(answer: TokenAnswer, previous?: Profile): Promise<Profile | undefined> {
+    const known = profileFrom(answer, previous);
+    if (known) return known;
+    try {
+      return await loadMe(answer);
+    } catch {
+      return undefined;
+    }
+  }
+
   async function endSession(reason: 'logout' | 'expired' | 'other-tab', message?: string) {
     token = undefined;
     expMs = 0;
@@ -169,14 +180,7 @@ export function createSession(deps: SessionDeps) {
       adopt(answer);
       deps.broadcast?.({ type: 'token', token: answer.access_token, exp: expMs });
       const previous = state.status === 'signed-in' ? state.profile : deps.loadProfile?.();
-      let profile = profileFrom(answer, previous);
-      if (!profile) {
-        try {
-          profile = await loadMe(answer);
-        } catch {
-          profile = undefined;
-        }
-      }
+      const profile = await restoredProfile(answer, previous);
       if (!profile) {
         await endSession('expired', 'Your session could not be restored. Please sign in again.');
         return false;
@@ -256,14 +260,7 @@ export function createSession(deps: SessionDeps) {
       }
       const answer = (await response.json()) as TokenAnswer;
       adopt(answer);
-      let profile = profileFrom(answer, deps.loadProfile?.());
-      if (!profile) {
-        try {
-          profile = await loadMe(answer);
-        } catch {
-          profile = undefined;
-        }
-      }
+      const profile = await restoredProfile(answer, deps.loadProfile?.());
       if (!profile) {
         set({ status: 'signed-out' });
         return state;
