@@ -174,3 +174,58 @@ describe('shape log', () => {
     expect(l.headOffset()).toBe('1100_1');
   });
 });
+
+describe('snapshot chunks while the snapshot is read', () => {
+  const fresh = () => {
+    const def: ShapeDefinition = {
+      table: 'controls',
+      columns: ['id'],
+      orgId: ORG,
+      filter: { sql: '', params: [], matches: () => true },
+      key: 'streamed',
+    };
+    return new ShapeLog('streamed', def, 'default', { columns: new Map(), primaryKey: ['id'] });
+  };
+  const rows = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => `{"key":"${String(from + i).padStart(4, '0')}"}`);
+
+  it('serves a chunk once a later row is read, the last one only with the whole snapshot', async () => {
+    const l = fresh();
+    l.beginSnapshot(parsePgSnapshot('100:110:'));
+    l.addSnapshotRows(rows(0, 3), 40); // 15 characters a row with its comma: a chunk closes every 3 rows
+    expect(l.chunkEndFrom(0)).toBeUndefined(); // closed by size, but it may still be the last
+    let waited = false;
+    const waiting = l.snapshotReadTo(0).then(() => {
+      waited = true;
+    });
+    await Promise.resolve();
+    expect(waited).toBe(false);
+    l.addSnapshotRows(rows(3, 5), 40);
+    await waiting;
+    expect(l.chunkEndFrom(0)).toBe(3);
+    expect(l.chunkEndFrom(3)).toBeUndefined();
+    l.addSnapshotRows(rows(5, 7), 40);
+    l.endSnapshotRows();
+    expect([l.chunkEndFrom(3), l.chunkEndFrom(6), l.chunkEndFrom(7)]).toEqual([6, 7, undefined]);
+
+    // The same boundaries as the whole snapshot at once (a restored log): the same etags.
+    const whole = fresh();
+    whole.setSnapshotRows(parsePgSnapshot('100:110:'), rows(0, 7), 40);
+    expect(whole.chunkEnds).toEqual(l.chunkEnds);
+    expect(whole.bytes).toBe(l.bytes);
+  });
+
+  it('gives waiting requests the error of a failed snapshot, and lets them go when the log is dropped', async () => {
+    const failed = fresh();
+    failed.addSnapshotRows(rows(0, 2), 40);
+    const waiting = failed.snapshotReadTo(0);
+    failed.failSnapshot(Object.assign(new Error('canceled'), { code: '57014' }));
+    await expect(waiting).rejects.toMatchObject({ code: '57014' });
+
+    const dropped = fresh();
+    const released = dropped.snapshotReadTo(0);
+    dropped.drop();
+    await released;
+    expect(dropped.dropped).toBe(true);
+  });
+});

@@ -301,17 +301,40 @@ export class ShapeEngine implements ShapeUpstream {
     log.lastAccess = Date.now();
 
     if (protocol.offset.kind === 'at' && protocol.handle !== log.handle) return mustRefetch(log.handle);
+    log.schemaJson ??= JSON.stringify(columnsOf(def, log.table));
+    const schema = log.schemaJson;
+    // A snapshot chunk is served as soon as its rows are read, before the rest of the snapshot.
+    const at = protocol.offset;
+    const from = subset
+      ? undefined
+      : at.kind === 'start'
+        ? 0
+        : at.kind === 'at' && at.lsn === 0
+          ? at.op
+          : undefined;
+    if (from !== undefined) {
+      try {
+        await log.snapshotReadTo(from);
+      } catch (error) {
+        return snapshotError(error as Error);
+      }
+      if (log.dropped) return this.refetchFor(def, protocol.replica);
+      // The first request gets the first chunk even of an empty snapshot (snapshot-end alone).
+      const end = log.chunkEndFrom(from) ?? (at.kind === 'start' ? log.rows.length : undefined);
+      if (end !== undefined)
+        return snapshotChunk(log, from, end, schema, at.kind === 'start' ? '-1' : `0_${from}`);
+      if (from > log.rows.length) return mustRefetch(log.handle);
+    }
     try {
       await log.ready;
     } catch (error) {
       return snapshotError(error as Error);
     }
     if (log.dropped) return this.refetchFor(def, protocol.replica);
-    log.schemaJson ??= JSON.stringify(columnsOf(def, log.table));
-    const schema = log.schemaJson;
     if (subset) return this.subsetAnswer(log, subset, schema);
-
-    if (protocol.offset.kind === 'start') return snapshotChunk(log, 0, schema, '-1');
+    // (a start is always answered above, once the snapshot is read at the latest)
+    if (protocol.offset.kind === 'start')
+      return snapshotChunk(log, 0, log.chunkEndFrom(0) ?? log.rows.length, schema, '-1');
     if (protocol.offset.kind === 'now') {
       return respond(200, `[${UP_TO_DATE}]`, {
         'electric-handle': log.handle,
@@ -324,8 +347,6 @@ export class ShapeEngine implements ShapeUpstream {
     }
     const { lsn, op } = protocol.offset;
     const requested = `${lsn}_${op}`;
-    if (lsn === 0 && op < log.rows.length) return snapshotChunk(log, op, schema, requested);
-    if (lsn === 0 && op > log.rows.length) return mustRefetch(log.handle);
     if (protocol.live && protocol.sse) {
       return this.live.sse(log, { lsn, op }, requested, protocol.cursor, signal);
     }

@@ -186,11 +186,19 @@ export function snapshotError(error: Error): Response {
   return unavailable('The shape could not be read from the database right now. Try again in a few seconds.');
 }
 
-/** One chunk of snapshot rows from `from`; the chunk holding the last row ends with snapshot-end. */
-export function snapshotChunk(log: ShapeLog, from: number, schema: string, requested: string): Response {
-  const end = log.chunkEnds.find((e) => e > from) ?? log.rows.length;
+/**
+ * The snapshot rows [from, end) (a chunk, see ShapeLog.chunkEndFrom); the chunk holding the last
+ * row ends with snapshot-end.
+ */
+export function snapshotChunk(
+  log: ShapeLog,
+  from: number,
+  end: number,
+  schema: string,
+  requested: string,
+): Response {
   const rows = log.rows.slice(from, end);
-  if (end >= log.rows.length) {
+  if (log.snapshotRead && end >= log.rows.length) {
     const s = log.snapshot;
     const [xmin = '0', xmax = '0', xip = ''] = (s?.text ?? '0:0:').split(':');
     rows.push(

@@ -353,8 +353,16 @@ export class ShapeRegistry {
   private async readWithinBudget(log: ShapeLog) {
     if (log.dropped) return undefined; // evicted while it waited: do not spend a connection on it
     const { def } = log;
+    const { chunkBytes } = this.deps.options;
     return this.withinBudget(def.orgId, (timeoutMs) =>
-      readSnapshot(this.deps.db, def, log.table.primaryKey, timeoutMs),
+      readSnapshot(this.deps.db, def, log.table.primaryKey, timeoutMs, {
+        begin: (snapshot) => log.beginSnapshot(parsePgSnapshot(snapshot)),
+        rows: (batch) => {
+          if (log.dropped) return false; // evicted meanwhile: the rest is not read
+          log.addSnapshotRows(batch, chunkBytes);
+          return true;
+        },
+      }),
     );
   }
 
@@ -377,10 +385,10 @@ export class ShapeRegistry {
     const started = performance.now();
     const { def } = log;
     try {
+      // Its chunks are served as they are read (ShapeLog.chunkEndFrom).
       const read = await this.snapshots.run(def.orgId, () => this.readWithinBudget(log));
       if (!read || log.dropped) return;
-      const { snapshot, rows } = read;
-      log.setSnapshotRows(parsePgSnapshot(snapshot), rows, this.deps.options.chunkBytes);
+      log.endSnapshotRows();
       await replayPending(log, this.deps.options.routeSliceMs);
       if (log.dropped) return;
       this.deps.store?.saved(log);

@@ -49,8 +49,15 @@ export class ShapeLog {
   snapshot: PgSnapshot | undefined;
   /** Serialized snapshot rows (insert messages). */
   rows: string[] = [];
-  /** Row indexes at which snapshot chunks end (the last is rows.length). */
+  /** Row indexes at which snapshot chunks end (once the snapshot is read, the last is rows.length). */
   chunkEnds: number[] = [];
+  /** Every snapshot row is in (rows and chunkEnds are final). */
+  snapshotRead = false;
+  /** JSON characters in the snapshot chunk still open. */
+  private chunkFill = 0;
+  /** Requests waiting for snapshot rows still being read (snapshotReadTo). */
+  private readonly snapshotWaiters = new Set<() => void>();
+  private snapshotError: Error | undefined;
   entries: Entry[] = [];
   /** Characters held in rows and entries (their JSON text): what the byte budgets count. */
   bytes = 0;
@@ -118,25 +125,76 @@ export class ShapeLog {
     this.markReady();
   }
 
-  /** The snapshot is in; the transactions kept meanwhile still wait (nextPending, then markReady). */
+  /** The whole snapshot at once (a restored log); the transactions kept meanwhile still wait (nextPending, then markReady). */
   setSnapshotRows(snapshot: PgSnapshot, rows: string[], chunkBytes: number) {
+    this.beginSnapshot(snapshot);
+    this.addSnapshotRows(rows, chunkBytes);
+    this.endSnapshotRows();
+  }
+
+  /** The snapshot's visibility boundary, known before its first row. */
+  beginSnapshot(snapshot: PgSnapshot) {
     this.snapshot = snapshot;
-    const ends: number[] = [];
-    let chunk = 0;
+  }
+
+  /**
+   * Snapshot rows as they are read, in order: every chunk they close (about `chunkBytes` of
+   * JSON) is final, and served at once to the requests waiting for it.
+   */
+  addSnapshotRows(batch: string[], chunkBytes: number) {
+    const rows = this.rows;
+    let fill = this.chunkFill;
     let bytes = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const length = (rows[i] as string).length;
-      chunk += length + 1;
-      bytes += length;
-      if (chunk >= chunkBytes) {
-        ends.push(i + 1);
-        chunk = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch[i] as string;
+      rows.push(row);
+      fill += row.length + 1;
+      bytes += row.length;
+      if (fill >= chunkBytes) {
+        this.chunkEnds.push(rows.length);
+        fill = 0;
       }
     }
-    if (ends.at(-1) !== rows.length) ends.push(rows.length);
-    this.rows = rows;
-    this.chunkEnds = ends;
+    this.chunkFill = fill;
     this.grow(bytes);
+    this.wakeSnapshotWaiters();
+  }
+
+  /** Every snapshot row is in: the last chunk (with snapshot-end) can be served. */
+  endSnapshotRows() {
+    if (this.chunkEnds.at(-1) !== this.rows.length) this.chunkEnds.push(this.rows.length);
+    this.snapshotRead = true;
+    this.wakeSnapshotWaiters();
+  }
+
+  /**
+   * The end of the snapshot chunk starting at row `from` once it can be served: a chunk is final
+   * when a later row has been read (or the whole snapshot); the one holding the last row is
+   * served only with the whole snapshot read (it carries snapshot-end). Undefined while it is
+   * still being read, or when `from` is past the snapshot (the answer comes from the entries).
+   */
+  chunkEndFrom(from: number): number | undefined {
+    const end = this.chunkEnds.find((e) => e > from);
+    if (!this.snapshotRead) return end !== undefined && end < this.rows.length ? end : undefined;
+    return end;
+  }
+
+  /**
+   * Waits until the chunk from row `from` can be served, the whole snapshot is read, or the log
+   * is dropped; throws the error of a failed snapshot.
+   */
+  async snapshotReadTo(from: number): Promise<void> {
+    while (!this.snapshotRead && !this.dropped && this.chunkEndFrom(from) === undefined) {
+      if (this.snapshotError) throw this.snapshotError;
+      await new Promise<void>((resolve) => this.snapshotWaiters.add(resolve));
+    }
+    if (this.snapshotError) throw this.snapshotError;
+  }
+
+  private wakeSnapshotWaiters() {
+    const waiters = [...this.snapshotWaiters];
+    this.snapshotWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   /**
@@ -178,7 +236,9 @@ export class ShapeLog {
 
   /** The snapshot failed: its waiting requests get the error (the registry then drops the log). */
   failSnapshot(error: Error) {
+    this.snapshotError = error;
     this.rejectReady(error);
+    this.wakeSnapshotWaiters();
   }
 
   /** Appends the changes of one transaction that concern this shape; false if none did. */
@@ -297,6 +357,7 @@ export class ShapeLog {
     this.grow(-this.bytes);
     this.pending = null;
     for (const wake of [...this.waiters]) wake();
+    this.wakeSnapshotWaiters();
   }
 }
 export function columnsOf(def: ShapeDefinition, table: TableInfo) {

@@ -49,35 +49,85 @@ export async function loadTableInfo(db: Database, table: string): Promise<TableI
   return { columns, primaryKey: primaryKey.map(([, name]) => name) };
 }
 
+/** Where a snapshot's rows go as they are read (a shape log). */
+export type SnapshotSink = {
+  /** pg_current_snapshot() of the read, given before any row. */
+  begin(snapshot: string): void;
+  /** The next rows, in order; false stops the read (nobody wants the rest). */
+  rows(batch: string[]): boolean;
+};
+
+/** Rows per FETCH: a few hundred KiB of JSON, so the first chunk is served early. */
+const SNAPSHOT_BATCH_ROWS = 2_000;
+
+/** The same error (and code) as a statement past its statement_timeout. */
+function snapshotTimedOut(): Error {
+  return Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+}
+
 /**
- * The shape's rows as ready insert messages, and pg_current_snapshot() of the same repeatable-read
- * transaction: a replicated transaction is applied to the log only if it is not visible in it.
+ * Streams the shape's rows as ready insert messages into `sink`, after pg_current_snapshot() of
+ * the same repeatable-read transaction: a replicated transaction is applied to the log only if it
+ * is not visible in it. The rows come through a cursor, a batch at a time, the next FETCH already
+ * asked while a batch is handed over, so the first chunk is served while PostgreSQL still reads.
+ * `timeoutMs` bounds the whole read (each FETCH gets what is left of it as its statement_timeout).
  * Text output settings match the replication connection's, so both give the same values.
+ * Resolves false when the sink stopped the read.
  */
 export async function readSnapshot(
   db: Database,
   def: ShapeDefinition,
   primaryKey: string[],
   timeoutMs: number,
-): Promise<{ snapshot: string; rows: string[] }> {
+  sink: SnapshotSink,
+): Promise<boolean> {
   const message = snapshotMessageSql(def.table, def.columns, primaryKey);
   const where = def.filter.sql.trim() === '' ? '' : ` WHERE (${def.filter.sql})`;
+  const deadline = performance.now() + timeoutMs;
   return tenantTransaction(
     db.appPool,
     { orgId: def.orgId },
     async (tx) => {
-      await tx.query(
-        `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
+      // The planner plans the cursor for all its rows, as for the plain query it replaces.
+      const settings = tx.query(
+        `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL cursor_tuple_fraction = 1`,
       );
-      const snap = await tx.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
+      const snap = tx.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
       // changes_only: the log starts at this snapshot with no rows (clients ask subsets instead).
-      if (def.changesOnly) return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: [] };
-      const result = await tx.query<[string]>({
-        text: `SELECT ${message} FROM public.${quoteIdent(def.table)}${where}`,
-        values: def.filter.params,
-        rowMode: 'array',
-      });
-      return { snapshot: snap.rows[0]?.snapshot ?? '0:0:', rows: result.rows.map((row) => row[0]) };
+      const declared = def.changesOnly
+        ? undefined
+        : tx.query({
+            text: `DECLARE shape_snapshot NO SCROLL CURSOR FOR SELECT ${message} FROM public.${quoteIdent(def.table)}${where}`,
+            values: def.filter.params,
+          });
+      const fetch = () => {
+        const left = Math.floor(deadline - performance.now());
+        if (left <= 0) return Promise.reject(snapshotTimedOut());
+        const limit = tx.query("SELECT set_config('statement_timeout', $1, true)", [String(left)]);
+        const rows = tx.query<[string]>({
+          text: `FETCH FORWARD ${SNAPSHOT_BATCH_ROWS} FROM shape_snapshot`,
+          rowMode: 'array',
+        });
+        return Promise.all([limit, rows]).then(([, result]) => result.rows);
+      };
+      // Issued together: with the app pool's pipelining, one round trip to the first rows.
+      let next = declared ? fetch() : undefined;
+      next?.catch(() => {}); // awaited below; a failure of an earlier statement is the one reported
+      await settings;
+      sink.begin((await snap).rows[0]?.snapshot ?? '0:0:');
+      await declared;
+      while (next) {
+        const rows = await next;
+        next = rows.length === SNAPSHOT_BATCH_ROWS ? fetch() : undefined;
+        next?.catch(() => {});
+        const batch = new Array<string>(rows.length);
+        for (let i = 0; i < rows.length; i++) batch[i] = (rows[i] as [string])[0];
+        if (!sink.rows(batch)) {
+          await next?.catch(() => {}); // the connection answers it before COMMIT
+          return false;
+        }
+      }
+      return true;
     },
     // A snapshot past its timeout is canceled and its connection freed; the client gets 503.
     { isolation: 'repeatable read', readOnly: true, operation: 'snapshot', statementTimeoutMs: timeoutMs },
