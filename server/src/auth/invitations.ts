@@ -214,6 +214,19 @@ export async function revokeLinksIssuedBy(tx: Tx, issuerId: string): Promise<num
   return rowCount ?? 0;
 }
 
+/**
+ * Ends the open password-reset links made for `memberId`: called when their role changes. A
+ * link is checked against the member's role when it is made (an admin cannot make one for an
+ * owner); without this, an admin's link for a member who is then made owner signed the admin
+ * in as that owner.
+ */
+export async function revokeResetLinksFor(tx: Tx, memberId: string): Promise<void> {
+  await tx.query(
+    `DELETE FROM invitations WHERE user_id = $1 AND kind = 'password_reset' AND accepted_at IS NULL`,
+    [memberId],
+  );
+}
+
 /** Open invitations, listed beside the users by listMembers. */
 export async function openInvitations(tx: Tx): Promise<MemberRow[]> {
   const { rows } = await tx.query(

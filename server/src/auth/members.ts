@@ -19,6 +19,7 @@ import {
   type MemberRow,
   openInvitations,
   revokeLinksIssuedBy,
+  revokeResetLinksFor,
 } from './invitations.ts';
 import { afterRevocation, enforceLimit } from './issue-tokens.ts';
 import { hashPassword } from './passwords.ts';
@@ -161,8 +162,10 @@ export async function updateMember(
     // Access tokens carry the role: a changed role ends the member's sessions so no token
     // keeps the old one. They sign in again (or refresh into a dead session).
     const revoked = newRole !== target.role ? await revokeSessions(tx, 'role_changed', 'user', memberId) : [];
-    // The links they made with their old rights end with those rights.
+    // The links they made with their old rights end with those rights, and links made for them
+    // were allowed for their old role only.
     if (!roleAtLeast(newRole, target.role)) await revokeLinksIssuedBy(tx, memberId);
+    if (newRole !== target.role) await revokeResetLinksFor(tx, memberId);
     return { user, revoked, from: target.role };
   });
   afterRevocation(deps, outcome.revoked, 'role_changed');

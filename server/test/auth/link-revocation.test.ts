@@ -98,3 +98,24 @@ it('making an admin a viewer ends their links; a promotion keeps them', async ()
   expect((await accept(promoted.resetToken, 'a fresh password')).statusCode).toBe(200);
   expect((await accept(promoted.inviteToken, 'a new member password')).statusCode).toBe(200);
 });
+
+it('a reset link made for a member dies when the member’s role changes (an admin cannot become the new owner)', async () => {
+  const owner = await register(t.app);
+  const admin = await addWithPassword(owner, 'admin');
+  const member = await addWithPassword(owner, 'member');
+  const reset = await t.app.inject({
+    method: 'POST',
+    url: `/auth/members/${member.id}/password-reset`,
+    headers: auth(admin.token),
+  });
+  expect(reset.statusCode).toBe(201);
+  const promoted = await t.app.inject({
+    method: 'PATCH',
+    url: `/auth/members/${member.id}`,
+    headers: auth(owner.accessToken),
+    payload: { role: 'owner' },
+  });
+  expect(promoted.statusCode).toBe(200);
+  // Before the fix: 200, and the admin was signed in as an owner.
+  expect((await accept(reset.json().reset.token, 'now i am the owner')).statusCode).toBe(401);
+});
