@@ -129,12 +129,15 @@ export function snapshotMessageSql(
   const keyParts = primaryKey
     .map((column) => `'"' || replace(${ident(column)}::text, '"', '""') || '"'`)
     .join(` || '/' || `);
-  const value = columns.map((column) => `${literal(column)}, ${ident(column)}::text`).join(', ');
+  // json_object(keys, values) gives the same text as json_build_object(k1, v1, …) at about half
+  // its cost in PostgreSQL (one array of texts instead of a type lookup per argument and row).
+  const names = `ARRAY[${columns.map(literal).join(', ')}]::text[]`;
+  const values = `ARRAY[${columns.map((column) => `${ident(column)}::text`).join(', ')}]`;
   // A subset snapshot marks its rows (an integer the engine chose), as Electric does.
   const mark = snapshotMark === undefined ? '' : `,"snapshot_mark":${Math.trunc(snapshotMark)}`;
   const headers = `,"headers":{"operation":"insert","relation":${JSON.stringify(['public', table])}${mark}}}`;
   return (
     `'{"key":' || to_json(${literal(prefix)} || ${keyParts})::text || ',"value":' || ` +
-    `json_build_object(${value})::text || ${literal(headers)}`
+    `json_object(${names}, ${values})::text || ${literal(headers)}`
   );
 }
