@@ -2,7 +2,8 @@
 //   1. sign-in → first register page shown (rows drawn; the click on "Sign in" to the frame), on-demand sync (a changes-only
 //      log plus a subset snapshot of the first page) vs full sync (the whole register loaded
 //      before the page shows), alternately, each in a fresh browser context (no offline copy);
-//      goal ≤ 300 ms for on-demand;
+//      goal ≤ 300 ms for on-demand; each round's breakdown from the browser's performance
+//      timeline (lib/first-page-timeline.ts; BENCH_TRACE=1 lists every request);
 //   2. one subset request (the first 50 controls by name) vs the REST list of the same rows
 //      (GET /api/controls?limit=50&sort=name), alternately, as a ratio of medians.
 // Two app processes on one fresh database of the machine's PostgreSQL, the same organisation:
