@@ -5,6 +5,7 @@ import { type Database, openDatabase } from '../server/src/db/database.ts';
 import { createLogger } from '../server/src/ops/logger.ts';
 import { createMetrics } from '../server/src/ops/metrics.ts';
 import { createShapeEngine } from '../server/src/sync/engine/index.ts';
+import { tenantScope } from '../server/src/sync/tenant-scope.ts';
 
 const db: Database = await openDatabase({
   databaseUrl: process.env.BENCH_DATABASE_URL,
@@ -18,6 +19,7 @@ const engine = createShapeEngine({
   log: createLogger('warn', 'bench-engine'),
   metrics: createMetrics(),
   secret,
+  scope: tenantScope(db),
   // The 100k-row snapshot of one organisation would spend its default share of snapshot time
   // (10 s a minute) on a loaded machine and be refused: the bench measures speed, not that policy.
   options: { liveTimeoutMs: 20_000, snapshotTimeoutMs: 120_000, snapshotMsPerOrgPerMinute: 600_000 },

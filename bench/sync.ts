@@ -28,6 +28,7 @@ import { createLogger } from '../server/src/ops/logger.ts';
 import { createMetrics } from '../server/src/ops/metrics.ts';
 import { compileElectricWhere, whereParserReady } from '../server/src/sync/engine/electric-where.ts';
 import { ShapeEngine } from '../server/src/sync/engine/engine.ts';
+import { tenantScope } from '../server/src/sync/tenant-scope.ts';
 import type { ShapeDefinition } from '../server/src/sync/upstream.ts';
 import { percentile, recordRatio } from './lib/measure.ts';
 import { startRecordingProxy } from './lib/replay.ts';
@@ -83,6 +84,7 @@ if (ONLY !== 'initial') {
     db,
     log: createLogger('warn', 'bench-engine'),
     metrics: createMetrics(),
+    scope: tenantScope(db),
     options: { liveTimeoutMs: 600_000, chunkBytes: 1 << 20 },
   });
   await engine.start();

@@ -13,6 +13,7 @@ import { EngineElection } from './engine/election.ts';
 import { createShapeEngine, engineSecret } from './engine/index.ts';
 import { createProxyUpstream, electricHealth } from './proxy.ts';
 import { SyncRequestLimits } from './request-limits.ts';
+import { tenantScope } from './tenant-scope.ts';
 import type { ShapeUpstream } from './upstream.ts';
 import { loadWhereParser } from './where/index.ts';
 
@@ -37,6 +38,8 @@ export const syncFeature = defineFeature({ name: 'sync', dependencies: ['identit
       metrics: deps.metrics,
       healthChecks: deps.healthChecks,
       secret,
+      // The tenant gate: synced tables, snapshots in the organisation's transaction, routed by it.
+      scope: tenantScope(deps.db),
       // Logs in PostgreSQL: the next leader (this process restarted, or another) resumes them.
       ...(deps.config.syncPersistLogs ? { persist: { group: deps.config.syncEngineGroup } } : {}),
       options: {

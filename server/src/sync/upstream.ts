@@ -2,8 +2,9 @@
 // serves shapes: the built-in engine (sync/engine) in-process, or a proxy to a real Electric.
 // The endpoint (sync/endpoint.ts, sync/shapes.ts, sync/where/) decides what a shape is; an
 // upstream serves it as given. What a ShapeDefinition guarantees an upstream:
-// - filter.sql is `"<org column>" = $1::uuid AND (<client where re-rendered>)`; params[0] is
-//   the organisation (lower-case uuid), the rest are strings. Every value is a bind parameter
+// - filter.sql is a condition with $n placeholders over the table's columns; from the tenant gate
+//   `"<org column>" = $1::uuid AND (<client where re-rendered>)`, params[0] the organisation
+//   (lower-case uuid), the rest strings. Every value is a bind parameter
 //   with an explicit cast; text ordering and LIKE carry COLLATE "C".
 // - filter.matches(row) expects PostgreSQL text-format values with DateStyle ISO (any zone
 //   offset is fine, e.g. `2024-01-01 10:00:00.123+00`), booleans 't'/'f', the full row
@@ -39,11 +40,17 @@ export class TooManyShapes extends AppError {
 
 /** A shape as the endpoint has validated it: the organisation filter is already AND-ed in. */
 export type ShapeDefinition = {
-  /** Allow-listed table name in schema public (unquoted). */
+  /** Table name (unquoted); the tenant gate allow-lists it, in schema public. */
   table: string;
+  /** The table's schema (unquoted); default public. */
+  schema?: string;
   /** Allow-listed columns to send, primary key included. */
   columns: string[];
-  /** The caller's organisation (from the verified token); RLS binds the snapshot to it. */
+  /**
+   * The shape's scope: budgets and snapshot fairness count per scope, and with the engine's
+   * partition column (engine/scope.ts) it is the partition value its rows must have. The tenant
+   * gate sets the caller's organisation (from the verified token); RLS binds the snapshot to it.
+   */
   orgId: string;
   filter: {
     /** SQL boolean expression over the table's columns with $n placeholders (no "WHERE"). */

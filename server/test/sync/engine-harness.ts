@@ -11,6 +11,7 @@ import {
   type ShapeEngineHandle,
 } from '../../src/sync/engine/index.ts';
 import { slotNameOf } from '../../src/sync/engine/persistence.ts';
+import { tenantScope } from '../../src/sync/tenant-scope.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 export type EngineApp = TestApp & { engine: ShapeEngineHandle; baseUrl: string; secret: string };
@@ -28,6 +29,7 @@ export async function startEngineApp(
       metrics: deps.metrics,
       healthChecks: deps.healthChecks,
       secret: engineSecret(deps.config),
+      scope: tenantScope(deps.db),
       ...(persist ? { persist } : {}),
       options: { liveTimeoutMs: 1_000, ...options },
     });

@@ -17,7 +17,11 @@ function log(replica: 'default' | 'full' = 'default', quadrant = 'self') {
     filter: { sql: '', params: [], matches: (row) => row.current_quadrant === quadrant },
     key: `k-${replica}-${quadrant}`,
   };
-  const l = new ShapeLog(def.key, def, replica, { columns: new Map(), primaryKey: ['id'] });
+  const l = new ShapeLog(def.key, def, replica, {
+    columns: new Map(),
+    primaryKey: ['id'],
+    partitionColumn: 'organization_id',
+  });
   l.completeSnapshot(parsePgSnapshot('100:110:105'), [], 1 << 20);
   return l;
 }
@@ -165,7 +169,11 @@ describe('shape log', () => {
       filter: { sql: '', params: [], matches: () => true },
       key: 'k',
     };
-    const l = new ShapeLog('k', def, 'default', { columns: new Map(), primaryKey: ['id'] });
+    const l = new ShapeLog('k', def, 'default', {
+      columns: new Map(),
+      primaryKey: ['id'],
+      partitionColumn: 'organization_id',
+    });
     l.apply(tx(104, 1000, [{ op: 'insert', table: 'controls', new: row('seen', 'S') }]));
     l.apply(tx(105, 1100, [{ op: 'insert', table: 'controls', new: row('late', 'L') }]));
     expect(l.entries).toHaveLength(0);

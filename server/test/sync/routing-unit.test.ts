@@ -18,7 +18,11 @@ function newLog(matches: (row: Record<string, string | null>) => boolean = () =>
     filter: { sql: '', params: [], matches },
     key: 'k',
   };
-  return new ShapeLog(def.key, def, 'default', { columns: new Map(), primaryKey: ['id'] });
+  return new ShapeLog(def.key, def, 'default', {
+    columns: new Map(),
+    primaryKey: ['id'],
+    partitionColumn: 'organization_id',
+  });
 }
 
 function tx(xid: number, lsn: number, count: number): Transaction {

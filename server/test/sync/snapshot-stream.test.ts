@@ -3,6 +3,7 @@
 // the read stops when nobody wants the rest, and its statement timeout bounds the whole read.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTableInfo, readSnapshot } from '../../src/sync/engine/snapshot.ts';
+import { tenantScope } from '../../src/sync/tenant-scope.ts';
 import type { ShapeDefinition } from '../../src/sync/upstream.ts';
 import { buildOrganization } from '../helpers/factories.ts';
 import {
@@ -46,7 +47,7 @@ describe('streamed snapshot', () => {
     const { primaryKey } = await loadTableInfo(e.db, 'controls');
     const calls: Array<string | number> = [];
     const names: string[] = [];
-    const complete = await readSnapshot(e.db, shape(org.id), primaryKey, 30_000, {
+    const complete = await readSnapshot(tenantScope(e.db).runSnapshot, shape(org.id), primaryKey, 30_000, {
       begin: (snapshot) => calls.push(snapshot),
       rows: (batch) => {
         calls.push(batch.length);
@@ -60,7 +61,7 @@ describe('streamed snapshot', () => {
     expect(new Set(names).size).toBe(4_500);
 
     let batches = 0;
-    const stopped = await readSnapshot(e.db, shape(org.id), primaryKey, 30_000, {
+    const stopped = await readSnapshot(tenantScope(e.db).runSnapshot, shape(org.id), primaryKey, 30_000, {
       begin: () => {},
       rows: () => ++batches < 1,
     });
@@ -73,7 +74,10 @@ describe('streamed snapshot', () => {
     await fill(org.id, 4_500);
     const { primaryKey } = await loadTableInfo(e.db, 'controls');
     // 1 ms: past by the second FETCH at the latest (the first already waits for a round trip).
-    const read = readSnapshot(e.db, shape(org.id), primaryKey, 1, { begin: () => {}, rows: () => true });
+    const read = readSnapshot(tenantScope(e.db).runSnapshot, shape(org.id), primaryKey, 1, {
+      begin: () => {},
+      rows: () => true,
+    });
     await expect(read).rejects.toMatchObject({ code: '57014' });
   });
 

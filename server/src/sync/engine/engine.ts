@@ -20,7 +20,7 @@ import {
 } from '../upstream.ts';
 import { ReplicationLag } from './lag.ts';
 import { LiveSubscribers } from './live.ts';
-import type { Replica } from './log-types.ts';
+import type { Replica, TableInfo } from './log-types.ts';
 import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
 import { LogPersistence } from './persistence.ts';
 import {
@@ -41,6 +41,7 @@ import {
 import { ShapeRegistry } from './registry.ts';
 import { ReplicationStream, type Transaction } from './replication.ts';
 import type { WhereCompiler } from './routes.ts';
+import type { EngineScope } from './scope.ts';
 import { columnsOf, type ShapeLog } from './shape-log.ts';
 import { readSubset, type SubsetSnapshot } from './snapshot.ts';
 import { SnapshotQueueFull } from './snapshot-queue.ts';
@@ -62,6 +63,8 @@ export type EngineDeps = {
   persist?: { group: string; intervalMs?: number };
   /** Compiles a stored shape's where again on restore (default: the internal route's compiler). */
   compileWhere?: WhereCompiler;
+  /** What the caller tells the engine: publication, snapshot runner, partition column (scope.ts). */
+  scope: EngineScope;
 };
 
 export type EngineState = 'idle' | 'starting' | 'running' | 'failed' | 'stopped';
@@ -109,6 +112,7 @@ export class ShapeEngine implements ShapeUpstream {
       metrics: this.metrics,
       dbMetrics: deps.metrics,
       options: this.options,
+      scope: deps.scope,
       store: this.persistence?.store,
     });
     this.persistence?.attach(this.registry);
@@ -160,7 +164,7 @@ export class ShapeEngine implements ShapeUpstream {
         },
         onError: (error: Error) => this.onReplicationError(stream as ReplicationStream, error),
       };
-      stream = new ReplicationStream(this.deps.db.ownerUrl, events, slot);
+      stream = new ReplicationStream(this.deps.db.ownerUrl, this.deps.scope.publication, events, slot);
       await stream.start();
       if (this.state === 'stopped') {
         void stream.stop();
@@ -262,9 +266,14 @@ export class ShapeEngine implements ShapeUpstream {
     this.registry.receive(tx, now);
   }
 
-  /** Every column of a table, in order (for requests that name none). */
-  async columnNames(table: string): Promise<string[]> {
-    return [...(await this.registry.tableInfo(table)).columns.keys()];
+  /** A table's columns (name → type…) and primary key, in order (for requests that name none). */
+  tableInfo(table: string, schema?: string): Promise<TableInfo> {
+    return this.registry.tableInfo(table, schema);
+  }
+
+  /** Drops the logs `which` selects (Electric's DELETE of a shape); how many. */
+  dropLogs(which: (log: ShapeLog) => boolean): number {
+    return this.registry.dropLogs(which);
   }
 
   async fetchShape(
@@ -388,7 +397,7 @@ export class ShapeEngine implements ShapeUpstream {
     let read: SubsetSnapshot;
     try {
       read = await this.registry.admitRead(log.def.orgId, (timeoutMs) =>
-        readSubset(this.deps.db, log.def, log.table.primaryKey, subset, mark, timeoutMs),
+        readSubset(this.deps.scope.runSnapshot, log.def, log.table.primaryKey, subset, mark, timeoutMs),
       );
     } catch (error) {
       return snapshotError(error as Error);

@@ -4,7 +4,16 @@
 export type Replica = 'default' | 'full';
 
 export type ColumnInfo = { type: string; not_null?: boolean; pk_index?: number; dims?: number };
-export type TableInfo = { columns: Map<string, ColumnInfo>; primaryKey: string[] };
+export type TableInfo = {
+  columns: Map<string, ColumnInfo>;
+  primaryKey: string[];
+  /** The caller's partition column of the table (engine/scope.ts), checked on every change. */
+  partitionColumn?: string | undefined;
+};
+
+/** The engine's name of a table: the bare name in schema public, else schema and name. */
+export const relationKey = (schema: string | undefined, table: string) =>
+  schema === undefined || schema === 'public' ? table : `${schema}\u0000${table}`;
 
 export type Entry = {
   lsn: number;

@@ -1,5 +1,5 @@
 // Owns the engine's shape logs: finding or creating the log of a shape (one per shape and replica
-// mode, shared by all its clients) and starting its snapshot, the (table, organisation) index that
+// mode, shared by all its clients) and starting its snapshot, the (table, partition) index that
 // routes each replicated change only to the logs it may concern, the queue of received
 // transactions routed one after another (routing.ts), the transactions of the last few seconds
 // replayed into new logs, the shape budgets (budgets.ts), and eviction (idle, over the change
@@ -16,10 +16,11 @@ import type { EngineOptions } from '../../sync-settings.ts';
 import type { ShapeDefinition } from '../upstream.ts';
 import { ShapeBudgets } from './budgets.ts';
 import type { ShapeLogStore, StoredLog } from './log-store.ts';
-import type { Replica, TableInfo } from './log-types.ts';
+import { type Replica, relationKey, type TableInfo } from './log-types.ts';
 import type { EngineMetrics, EvictionReason } from './metrics.ts';
 import type { Transaction } from './replication.ts';
 import { replayPending, routeKeyOf, routeTransaction, touchedLogs } from './routing.ts';
+import type { EngineScope } from './scope.ts';
 import { parsePgSnapshot, ShapeLog } from './shape-log.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
 import { SnapshotTimeBudget } from './snapshot-budget.ts';
@@ -35,6 +36,8 @@ type RegistryDeps = {
   /** The app's database counters (statement and acquire timeouts). */
   dbMetrics: Pick<Metrics, 'statementTimeouts' | 'poolAcquireTimeouts'>;
   options: EngineOptions;
+  /** What the caller tells the engine (engine/scope.ts): snapshot runner, partition column. */
+  scope: EngineScope;
   /** Where logs are persisted, when they are. */
   store?: ShapeLogStore;
 };
@@ -42,7 +45,7 @@ type RegistryDeps = {
 export class ShapeRegistry {
   /** Every log by key, least recently used first. */
   private readonly logs = new Map<string, ShapeLog>();
-  /** (table, organisation) → logs, for routing changes. */
+  /** (table, partition) → logs, for routing changes. */
   private readonly routes = new Map<string, Set<ShapeLog>>();
   private readonly tables = new Map<string, Promise<TableInfo>>();
   /** Transactions of the last few seconds, replayed into new logs against their snapshot. */
@@ -126,7 +129,7 @@ export class ShapeRegistry {
       if (this.logs.has(saved.key)) continue;
       try {
         const { shape } = saved;
-        const table = await this.tableInfo(shape.table);
+        const table = await this.tableInfo(shape.table, undefined);
         const def: ShapeDefinition = {
           table: shape.table,
           columns: shape.columns,
@@ -162,13 +165,26 @@ export class ShapeRegistry {
   private register(log: ShapeLog) {
     this.logs.set(log.key, log);
     this.budgets.add(log);
-    const routeKey = routeKeyOf(log.def.table, log.def.orgId);
+    const routeKey = this.routeKeyOfLog(log);
     let route = this.routes.get(routeKey);
     if (!route) {
       route = new Set();
       this.routes.set(routeKey, route);
     }
     route.add(log);
+  }
+
+  private routeKeyOfLog(log: ShapeLog): string {
+    return routeKeyOf(log.relation, log.table.partitionColumn === undefined ? '' : log.def.orgId);
+  }
+
+  private readonly partitionColumnOf = (table: string) => this.deps.scope.partitionColumn?.(table);
+
+  /** Drops the logs `which` selects (their clients get 409 at their next request); how many. */
+  dropLogs(which: (log: ShapeLog) => boolean): number {
+    const chosen = [...this.logs.values()].filter(which);
+    for (const log of chosen) this.dropLog(log, 'reset');
+    return chosen.length;
   }
 
   /** Drops every log (their clients get 409 at their next request). */
@@ -191,7 +207,7 @@ export class ShapeRegistry {
     if (log.dropped) return;
     if (reason !== 'snapshot failed') this.deps.metrics.evicted.inc({ reason });
     if (this.logs.get(log.key) === log) this.logs.delete(log.key);
-    const routeKey = routeKeyOf(log.def.table, log.def.orgId);
+    const routeKey = this.routeKeyOfLog(log);
     const route = this.routes.get(routeKey);
     route?.delete(log);
     if (route && route.size === 0) this.routes.delete(routeKey);
@@ -232,7 +248,7 @@ export class ShapeRegistry {
     // Schema changes and truncates reset the logs of those tables.
     for (const table of [...tx.truncated, ...tx.relationsChanged]) {
       if (tx.relationsChanged.includes(table)) this.tables.delete(table);
-      for (const log of [...this.logs.values()]) if (log.def.table === table) this.dropLog(log, 'reset');
+      for (const log of [...this.logs.values()]) if (log.relation === table) this.dropLog(log, 'reset');
     }
     this.recent.push({ at: now, tx });
     while (
@@ -241,7 +257,7 @@ export class ShapeRegistry {
     ) {
       this.recent.shift();
     }
-    const touched = touchedLogs(tx, this.routes);
+    const touched = touchedLogs(tx, this.routes, this.partitionColumnOf);
     if (touched.size === 0) return;
     const started = performance.now();
     const stats = await routeTransaction(tx, touched, this.deps.options.routeSliceMs, (log) =>
@@ -281,12 +297,17 @@ export class ShapeRegistry {
     }
   }
 
-  tableInfo(table: string): Promise<TableInfo> {
-    let info = this.tables.get(table);
+  /** A table's columns and key (cached until its relation changes), with its partition column. */
+  tableInfo(table: string, schema: string | undefined): Promise<TableInfo> {
+    const name = relationKey(schema, table);
+    let info = this.tables.get(name);
     if (!info) {
-      info = loadTableInfo(this.deps.db, table);
-      info.catch(() => this.tables.delete(table));
-      this.tables.set(table, info);
+      info = loadTableInfo(this.deps.db, table, schema).then((loaded) => ({
+        ...loaded,
+        partitionColumn: this.partitionColumnOf(name),
+      }));
+      info.catch(() => this.tables.delete(name));
+      this.tables.set(name, info);
     }
     return info;
   }
@@ -297,7 +318,7 @@ export class ShapeRegistry {
    */
   async logFor(def: ShapeDefinition, replica: Replica, userId?: string): Promise<ShapeLog> {
     const key = `${def.key}\u0000${replica}`;
-    const table = await this.tableInfo(def.table);
+    const table = await this.tableInfo(def.table, def.schema);
     // From here on nothing awaits: the budgets are checked and taken in one step.
     const now = Date.now();
     if (userId !== undefined) this.budgets.admitUser(userId, key, now);
@@ -355,7 +376,7 @@ export class ShapeRegistry {
     const { def } = log;
     const { chunkBytes } = this.deps.options;
     return this.withinBudget(def.orgId, (timeoutMs) =>
-      readSnapshot(this.deps.db, def, log.table.primaryKey, timeoutMs, {
+      readSnapshot(this.deps.scope.runSnapshot, def, log.table.primaryKey, timeoutMs, {
         begin: (snapshot) => log.beginSnapshot(parsePgSnapshot(snapshot)),
         rows: (batch) => {
           if (log.dropped) return false; // evicted meanwhile: the rest is not read

@@ -1,5 +1,5 @@
-// Owns the logical replication stream of one engine instance, START_REPLICATION over publication
-// sertantai_sync, and the assembly of pgoutput messages into whole committed transactions, in
+// Owns the logical replication stream of one engine instance, START_REPLICATION over the
+// publication its caller names (engine/scope.ts), and the assembly of pgoutput messages into whole committed transactions, in
 // commit order, with every value kept as PostgreSQL's text output (the pg type parsers are
 // bypassed). Two kinds of slot: a TEMPORARY one made on the replication connection itself
 // (PostgreSQL drops it when that connection ends, so a dead process never leaves a slot pinning
@@ -9,12 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
+import { relationKey } from './log-types.ts';
 
-export const PUBLICATION = 'sertantai_sync';
 export const SLOT_PREFIX = 'sertantai_engine_';
 
 export type TextRow = Record<string, string | null>;
 
+/** `table` is the engine's name of the changed table: relationKey(schema, name). */
 export type RowChange =
   | { op: 'insert'; table: string; new: TextRow }
   | { op: 'update'; table: string; new: TextRow; old: TextRow | null }
@@ -30,7 +31,7 @@ export type Transaction = {
   /** Commit time, ms since the epoch. */
   commitTime: number;
   changes: RowChange[];
-  /** Tables truncated in this transaction. */
+  /** Tables truncated in this transaction (relationKey). */
   truncated: string[];
   /** Tables whose relation (column list) changed since first seen. */
   relationsChanged: string[];
@@ -131,6 +132,7 @@ export class ReplicationStream {
 
   constructor(
     private readonly connectionString: string,
+    private readonly publication: string,
     private readonly events: ReplicationEvents,
     /** The permanent slot to stream from, and its confirmed position; else a temporary slot. */
     private readonly permanent?: { slotName: string; confirmedLsn: number },
@@ -154,7 +156,7 @@ export class ReplicationStream {
       },
     );
     this.service = service;
-    const plugin = new TemporarySlotPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] });
+    const plugin = new TemporarySlotPlugin({ protoVersion: 1, publicationNames: [this.publication] });
     plugin.permanentFrom = this.permanent?.confirmedLsn;
     this.plugin = plugin;
     service.on('data', (_lsn: string, message: Pgoutput.Message) => this.onMessage(message));
@@ -239,19 +241,23 @@ export class ReplicationStream {
         return;
       case 'relation': {
         const signature = message.columns.map((c) => `${c.name}:${c.typeOid}`).join(',');
-        const previous = this.relationColumns.get(message.name);
-        this.relationColumns.set(message.name, signature);
-        if (previous !== undefined && previous !== signature)
-          this.current?.relationsChanged.push(message.name);
+        const name = relationKey(message.schema, message.name);
+        const previous = this.relationColumns.get(name);
+        this.relationColumns.set(name, signature);
+        if (previous !== undefined && previous !== signature) this.current?.relationsChanged.push(name);
         return;
       }
       case 'insert':
-        this.current?.changes.push({ op: 'insert', table: message.relation.name, new: message.new });
+        this.current?.changes.push({
+          op: 'insert',
+          table: relationKey(message.relation.schema, message.relation.name),
+          new: message.new,
+        });
         return;
       case 'update':
         this.current?.changes.push({
           op: 'update',
-          table: message.relation.name,
+          table: relationKey(message.relation.schema, message.relation.name),
           new: message.new,
           old: message.old ?? null,
         });
@@ -259,12 +265,13 @@ export class ReplicationStream {
       case 'delete':
         this.current?.changes.push({
           op: 'delete',
-          table: message.relation.name,
+          table: relationKey(message.relation.schema, message.relation.name),
           old: (message.old ?? message.key ?? {}) as TextRow,
         });
         return;
       case 'truncate':
-        for (const relation of message.relations) this.current?.truncated.push(relation.name);
+        for (const relation of message.relations)
+          this.current?.truncated.push(relationKey(relation.schema, relation.name));
         return;
       case 'commit': {
         const tx = this.current;

@@ -1,5 +1,6 @@
 // Owns the routing of one committed transaction into the shape logs it concerns, without holding
-// the event loop: each change goes only to the logs of its table and organisation(s), each log's
+// the event loop: each change goes only to the logs of its table and partition(s) (the
+// caller's partition column, engine/scope.ts: the tenant gate's organisation), each log's
 // entries are computed change by change, and whenever routing has run for `sliceMs` it yields
 // (setImmediate) so requests waiting on the loop are served in between. A log receives a
 // transaction's entries all at once, after they are all computed, so clients never see part of
@@ -8,27 +9,35 @@
 import type { Entry } from './log-types.ts';
 import type { Transaction } from './replication.ts';
 import type { ShapeLog } from './shape-log.ts';
-import { tenantColumnOf } from './shape-messages.ts';
 
 /** The logs a transaction may concern, with the indexes of its changes for each. */
 export type TouchedLogs = Map<ShapeLog, number[]>;
 
-export const routeKeyOf = (table: string, orgId: string) => `${table}\u0000${orgId}`;
+/** `table` is the engine's name of it (relationKey); `partition` '' when the table has none. */
+export const routeKeyOf = (table: string, partition: string) => `${table}\u0001${partition}`;
+
+/** The partition column of a table (the engine's name of it), or undefined. */
+export type PartitionColumnOf = (table: string) => string | undefined;
 
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Each change to the logs of its table and organisation(s), keeping its index (op position). */
-export function touchedLogs(tx: Transaction, routes: Map<string, Set<ShapeLog>>): TouchedLogs {
+/** Each change to the logs of its table and partition(s), keeping its index (op position). */
+export function touchedLogs(
+  tx: Transaction,
+  routes: Map<string, Set<ShapeLog>>,
+  partitionColumnOf: PartitionColumnOf,
+): TouchedLogs {
   const touched: TouchedLogs = new Map();
   const changes = tx.changes;
   for (let i = 0; i < changes.length; i++) {
     const change = changes[i] as Transaction['changes'][number];
-    const tenantColumn = tenantColumnOf(change.table);
-    const after = change.op === 'delete' ? undefined : change.new[tenantColumn];
-    const before = change.op === 'insert' ? undefined : change.old?.[tenantColumn];
-    for (const org of before && before !== after ? [after, before] : [after ?? before]) {
-      if (!org) continue;
-      const route = routes.get(routeKeyOf(change.table, org));
+    const column = partitionColumnOf(change.table);
+    const after = column === undefined ? '' : change.op === 'delete' ? undefined : change.new[column];
+    const before = column === undefined ? '' : change.op === 'insert' ? undefined : change.old?.[column];
+    for (const partition of before && before !== after ? [after, before] : [after ?? before]) {
+      if (partition === undefined || partition === null || (column !== undefined && partition === ''))
+        continue;
+      const route = routes.get(routeKeyOf(change.table, partition));
       if (!route) continue;
       for (const log of route) {
         const list = touched.get(log);

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ShapeDefinition } from '../upstream.ts';
 import { compactEntries } from './compaction.ts';
-import type { ColumnInfo, Entry, Replica, TableInfo } from './log-types.ts';
+import { type ColumnInfo, type Entry, type Replica, relationKey, type TableInfo } from './log-types.ts';
 import type { RowChange, Transaction } from './replication.ts';
 import { ShapeMessages } from './shape-messages.ts';
 
@@ -74,6 +74,8 @@ export class ShapeLog {
   /** The electric-schema header value, computed once. */
   schemaJson: string | undefined;
   private readonly messages: ShapeMessages;
+  /** The engine's name of the shape's table (as replicated changes carry it). */
+  readonly relation: string;
 
   constructor(
     readonly key: string,
@@ -85,6 +87,7 @@ export class ShapeLog {
   ) {
     this.handle = handle ?? newHandle(key);
     this.messages = new ShapeMessages(def, replica, table);
+    this.relation = relationKey(def.schema, def.table);
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -272,7 +275,7 @@ export class ShapeLog {
   /** The entry for change `i` of the transaction, or undefined when it does not concern this shape. */
   entryAt(tx: Transaction, i: number): Entry | undefined {
     const change = tx.changes[i] as RowChange;
-    if (change.table !== this.def.table) return undefined;
+    if (change.table !== this.relation) return undefined;
     const op = i + 1;
     const json = this.messages.entryJson(change, tx, op);
     return json === undefined ? undefined : { lsn: tx.commitLsn, op, json };

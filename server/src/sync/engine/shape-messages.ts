@@ -1,14 +1,11 @@
 // Owns the Electric message format of one shape's rows: the row key, whether a row belongs to
-// the shape (its filter, plus an organisation check of the engine's own), and each replicated
+// the shape (its filter, plus a check of the partition column the caller named, if any), and each replicated
 // change as the insert, update or delete the shape's clients see (moves in and out included,
 // replica=default or full). snapshotMessageSql builds the same messages inside PostgreSQL for
 // snapshot rows, so both halves of a log share one key format.
 import type { ShapeDefinition } from '../upstream.ts';
 import type { Replica, TableInfo } from './log-types.ts';
 import type { RowChange, TextRow, Transaction } from './replication.ts';
-
-/** The column that names a row's organisation. */
-export const tenantColumnOf = (table: string) => (table === 'organizations' ? 'id' : 'organization_id');
 
 const quotePart = (value: string) => `"${value.replaceAll('"', '""')}"`;
 
@@ -17,16 +14,15 @@ type Message = { operation: string; key: string; value: TextRow; old?: TextRow }
 export class ShapeMessages {
   private readonly keyPrefix: string;
   private readonly relation: string;
-  private readonly tenantColumn: string;
 
   constructor(
     private readonly def: ShapeDefinition,
     private readonly replica: Replica,
     private readonly table: TableInfo,
   ) {
-    this.keyPrefix = `${quotePart('public')}.${quotePart(def.table)}/`;
-    this.relation = JSON.stringify(['public', def.table]);
-    this.tenantColumn = tenantColumnOf(def.table);
+    const schema = def.schema ?? 'public';
+    this.keyPrefix = `${quotePart(schema)}.${quotePart(def.table)}/`;
+    this.relation = JSON.stringify([schema, def.table]);
   }
 
   rowKey(row: TextRow): string {
@@ -57,8 +53,10 @@ export class ShapeMessages {
   }
 
   private matches(row: TextRow): boolean {
-    // The organisation is checked here too, whatever the filter says: a second lock.
-    if (row[this.tenantColumn] !== this.def.orgId) return false;
+    // The partition (the tenant gate's organisation) is checked here too, whatever the filter
+    // says: a second lock.
+    const partition = this.table.partitionColumn;
+    if (partition !== undefined && row[partition] !== this.def.orgId) return false;
     try {
       return this.def.filter.matches(row);
     } catch {
@@ -122,10 +120,11 @@ export function snapshotMessageSql(
   columns: string[],
   primaryKey: string[],
   snapshotMark?: number,
+  schema = 'public',
 ): string {
   const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  const prefix = `${quotePart('public')}.${quotePart(table)}/`;
+  const prefix = `${quotePart(schema)}.${quotePart(table)}/`;
   const keyParts = primaryKey
     .map((column) => `'"' || replace(${ident(column)}::text, '"', '""') || '"'`)
     .join(` || '/' || `);
@@ -135,7 +134,7 @@ export function snapshotMessageSql(
   const values = `ARRAY[${columns.map((column) => `${ident(column)}::text`).join(', ')}]`;
   // A subset snapshot marks its rows (an integer the engine chose), as Electric does.
   const mark = snapshotMark === undefined ? '' : `,"snapshot_mark":${Math.trunc(snapshotMark)}`;
-  const headers = `,"headers":{"operation":"insert","relation":${JSON.stringify(['public', table])}${mark}}}`;
+  const headers = `,"headers":{"operation":"insert","relation":${JSON.stringify([schema, table])}${mark}}}`;
   return (
     `'{"key":' || to_json(${literal(prefix)} || ${keyParts})::text || ',"value":' || ` +
     `json_object(${names}, ${values})::text || ${literal(headers)}`

@@ -1,15 +1,22 @@
 // Owns what the engine reads from PostgreSQL outside replication: a table's columns and primary
 // key (for electric-schema and row keys), and a shape's snapshot with the transaction snapshot
-// that marks its visibility boundary. Reads run as the runtime role, so RLS binds them too.
+// that marks its visibility boundary. Snapshot transactions are opened by the caller's runner
+// (engine/scope.ts): the tenant gate's runs them as the runtime role, so RLS binds them too.
 import type { Database } from '../../db/database.ts';
 import { boundedQuery } from '../../db/overload.ts';
 import { quoteIdent } from '../../db/quote-ident.ts';
-import { tenantTransaction } from '../../db/tenant.ts';
 import type { ShapeDefinition, SubsetDefinition } from '../upstream.ts';
 import type { ColumnInfo, TableInfo } from './log-types.ts';
+import type { EngineScope } from './scope.ts';
 import { snapshotMessageSql } from './shape-messages.ts';
 
-export async function loadTableInfo(db: Database, table: string): Promise<TableInfo> {
+const SNAPSHOT_SETTINGS = `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`;
+
+/** `"schema"."table"` of a shape, for SQL text. */
+export const tableSql = (def: Pick<ShapeDefinition, 'schema' | 'table'>) =>
+  `${quoteIdent(def.schema ?? 'public')}.${quoteIdent(def.table)}`;
+
+export async function loadTableInfo(db: Database, table: string, schema = 'public'): Promise<TableInfo> {
   const { rows } = await boundedQuery<{
     name: string;
     type: string;
@@ -21,13 +28,13 @@ export async function loadTableInfo(db: Database, table: string): Promise<TableI
     `SELECT a.attname AS name, t.typname AS type, a.attnotnull AS not_null, a.attndims AS dims,
             array_position(i.indkey::int2[], a.attnum) AS pk_index
        FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = $2
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        JOIN pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
       WHERE c.relname = $1 AND c.relkind = 'r'
       ORDER BY a.attnum`,
-    [table],
+    [table, schema],
   );
   if (rows.length === 0) throw new Error(`unknown table ${table}`);
   const columns = new Map<string, ColumnInfo>();
@@ -75,18 +82,17 @@ function snapshotTimedOut(): Error {
  * Resolves false when the sink stopped the read.
  */
 export async function readSnapshot(
-  db: Database,
+  run: EngineScope['runSnapshot'],
   def: ShapeDefinition,
   primaryKey: string[],
   timeoutMs: number,
   sink: SnapshotSink,
 ): Promise<boolean> {
-  const message = snapshotMessageSql(def.table, def.columns, primaryKey);
+  const message = snapshotMessageSql(def.table, def.columns, primaryKey, undefined, def.schema);
   const where = def.filter.sql.trim() === '' ? '' : ` WHERE (${def.filter.sql})`;
   const deadline = performance.now() + timeoutMs;
-  return tenantTransaction(
-    db.appPool,
-    { orgId: def.orgId },
+  return run(
+    def,
     async (tx) => {
       // The planner plans the cursor for all its rows, as for the plain query it replaces.
       const settings = tx.query(
@@ -97,7 +103,7 @@ export async function readSnapshot(
       const declared = def.changesOnly
         ? undefined
         : tx.query({
-            text: `DECLARE shape_snapshot NO SCROLL CURSOR FOR SELECT ${message} FROM public.${quoteIdent(def.table)}${where}`,
+            text: `DECLARE shape_snapshot NO SCROLL CURSOR FOR SELECT ${message} FROM ${tableSql(def)}${where}`,
             values: def.filter.params,
           });
       const fetch = () => {
@@ -130,7 +136,7 @@ export async function readSnapshot(
       return true;
     },
     // A snapshot past its timeout is canceled and its connection freed; the client gets 503.
-    { isolation: 'repeatable read', readOnly: true, operation: 'snapshot', statementTimeoutMs: timeoutMs },
+    { isolation: 'repeatable read', readOnly: true, statementTimeoutMs: timeoutMs },
   );
 }
 
@@ -142,35 +148,32 @@ export type SubsetSnapshot = {
 /**
  * A subset snapshot: the shape's rows that also match the subset, ordered and paged, as insert
  * messages marked with `snapshotMark`, with the transaction snapshot and WAL position they were
- * read at (the client drops later changes already contained in them). Same tenant transaction,
- * role and settings as a shape snapshot: RLS binds it, the shape filter forces the organisation.
+ * read at (the client drops later changes already contained in them). Same runner and settings
+ * as a shape snapshot (the tenant gate's: RLS binds it, the shape filter forces the organisation).
  */
 export async function readSubset(
-  db: Database,
+  run: EngineScope['runSnapshot'],
   def: ShapeDefinition,
   primaryKey: string[],
   subset: SubsetDefinition,
   snapshotMark: number,
   timeoutMs: number,
 ): Promise<SubsetSnapshot> {
-  const message = snapshotMessageSql(def.table, def.columns, primaryKey, snapshotMark);
+  const message = snapshotMessageSql(def.table, def.columns, primaryKey, snapshotMark, def.schema);
   const conditions = [def.filter.sql, subset.sql].filter((sql) => sql !== undefined && sql.trim() !== '');
   const where = conditions.length === 0 ? '' : ` WHERE ${conditions.map((sql) => `(${sql})`).join(' AND ')}`;
   const order = subset.orderBy ? ` ORDER BY ${subset.orderBy}` : '';
   const limit = subset.limit === undefined ? '' : ` LIMIT ${Math.trunc(subset.limit)}`;
   const offset = subset.offset === undefined ? '' : ` OFFSET ${Math.trunc(subset.offset)}`;
-  return tenantTransaction(
-    db.appPool,
-    { orgId: def.orgId },
+  return run(
+    def,
     async (tx) => {
-      await tx.query(
-        `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`,
-      );
+      await tx.query(SNAPSHOT_SETTINGS);
       const snap = await tx.query<{ snapshot: string; lsn: string }>(
         `SELECT pg_current_snapshot()::text AS snapshot, (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS lsn`,
       );
       const result = await tx.query<[string]>({
-        text: `SELECT ${message} FROM public.${quoteIdent(def.table)}${where}${order}${limit}${offset}`,
+        text: `SELECT ${message} FROM ${tableSql(def)}${where}${order}${limit}${offset}`,
         values: [...def.filter.params, ...subset.params],
         rowMode: 'array',
       });
@@ -186,6 +189,6 @@ export async function readSubset(
         rows: result.rows.map((row) => row[0]),
       };
     },
-    { isolation: 'repeatable read', readOnly: true, operation: 'snapshot', statementTimeoutMs: timeoutMs },
+    { isolation: 'repeatable read', readOnly: true, statementTimeoutMs: timeoutMs },
   );
 }
