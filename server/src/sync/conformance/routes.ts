@@ -77,7 +77,7 @@ export function registerConformanceRoutes(
     }
     if (handle === null && relation === undefined)
       return reply.send(invalid({ table: ['table or handle is required'] }));
-    engine.dropLogs(
+    engine.registry.dropLogs(
       (log) =>
         (handle === null || log.handle === handle) && (relation === undefined || log.relation === relation),
     );
@@ -97,7 +97,7 @@ export function registerConformanceRoutes(
         await tables.add(where).catch((error: Error) => {
           throw new BadShapeRequest('table', `Table ${rawTable} cannot be synced: ${error.message}`);
         });
-        const info = await engine.tableInfo(where.table, where.schema);
+        const info = await engine.registry.tableInfo(where.table, where.schema);
         const def = readShape(query, where, info);
         let subset: SubsetDefinition | undefined;
         const asked = post ? readSubsetBody(request.body ?? {}) : readSubsetQuery(query);

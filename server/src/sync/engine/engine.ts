@@ -20,7 +20,7 @@ import {
 } from '../upstream.ts';
 import { ReplicationLag } from './lag.ts';
 import { LiveSubscribers } from './live.ts';
-import type { Replica, TableInfo } from './log-types.ts';
+import type { Replica } from './log-types.ts';
 import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
 import { LogPersistence } from './persistence.ts';
 import {
@@ -83,7 +83,8 @@ export class ShapeEngine implements ShapeUpstream {
   private generation = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly metrics: EngineMetrics;
-  private readonly registry: ShapeRegistry;
+  /** The shape logs (the conformance mode reads table columns and drops shapes through it). */
+  readonly registry: ShapeRegistry;
   private readonly live: LiveSubscribers;
   private readonly lag = new ReplicationLag();
   private readonly walStatus: WalStatusReader;
@@ -264,16 +265,6 @@ export class ShapeEngine implements ShapeUpstream {
     this.metrics.changes.inc(tx.changes.length);
     this.changesProcessed += tx.changes.length;
     this.registry.receive(tx, now);
-  }
-
-  /** A table's columns (name → type…) and primary key, in order (for requests that name none). */
-  tableInfo(table: string, schema?: string): Promise<TableInfo> {
-    return this.registry.tableInfo(table, schema);
-  }
-
-  /** Drops the logs `which` selects (Electric's DELETE of a shape); how many. */
-  dropLogs(which: (log: ShapeLog) => boolean): number {
-    return this.registry.dropLogs(which);
   }
 
   async fetchShape(

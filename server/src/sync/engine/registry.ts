@@ -1,13 +1,12 @@
 // Owns the engine's shape logs: finding or creating the log of a shape (one per shape and replica
 // mode, shared by all its clients) and starting its snapshot, the (table, partition) index that
-// routes each replicated change only to the logs it may concern, the queue of received
+// routes each replicated change only to the logs it may concern (RouteIndex), the queue of received
 // transactions routed one after another (routing.ts), the transactions of the last few seconds
 // replayed into new logs, the shape budgets (budgets.ts), and eviction (idle, over the change
 // cap, too many shapes, over a byte budget, reset) or compaction over the change cap.
 // Snapshots are admitted through the fair SnapshotQueue (snapshot-queue.ts): a shape whose
-// snapshot cannot even queue is refused before its log exists. With a ShapeLogStore, every
-// ready log, append, compaction and eviction is reported to it, and restore() takes the logs
-// it kept back in after a restart.
+// snapshot cannot even queue is refused before its log exists. With a ShapeLogStore, every ready
+// log, append, compaction and eviction is reported to it; restore() takes them back after a restart.
 import type { Database } from '../../db/database.ts';
 import { isPoolAcquireTimeout, isStatementTimeout } from '../../db/overload.ts';
 import type { Logger } from '../../ops/logger.ts';
@@ -19,7 +18,7 @@ import type { ShapeLogStore, StoredLog } from './log-store.ts';
 import { type Replica, relationKey, type TableInfo } from './log-types.ts';
 import type { EngineMetrics, EvictionReason } from './metrics.ts';
 import type { Transaction } from './replication.ts';
-import { replayPending, routeKeyOf, routeTransaction, touchedLogs } from './routing.ts';
+import { RouteIndex, replayPending, routeTransaction } from './routing.ts';
 import type { EngineScope } from './scope.ts';
 import { parsePgSnapshot, ShapeLog } from './shape-log.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
@@ -45,8 +44,7 @@ type RegistryDeps = {
 export class ShapeRegistry {
   /** Every log by key, least recently used first. */
   private readonly logs = new Map<string, ShapeLog>();
-  /** (table, partition) → logs, for routing changes. */
-  private readonly routes = new Map<string, Set<ShapeLog>>();
+  private readonly routes: RouteIndex;
   private readonly tables = new Map<string, Promise<TableInfo>>();
   /** Transactions of the last few seconds, replayed into new logs against their snapshot. */
   private recent: Array<{ at: number; tx: Transaction }> = [];
@@ -62,6 +60,7 @@ export class ShapeRegistry {
   private readonly snapshotBudget: SnapshotTimeBudget;
 
   constructor(private readonly deps: RegistryDeps) {
+    this.routes = new RouteIndex((table) => deps.scope.partitionColumn?.(table));
     this.budgets = new ShapeBudgets(
       deps.options,
       () => this.logs.values(),
@@ -165,26 +164,12 @@ export class ShapeRegistry {
   private register(log: ShapeLog) {
     this.logs.set(log.key, log);
     this.budgets.add(log);
-    const routeKey = this.routeKeyOfLog(log);
-    let route = this.routes.get(routeKey);
-    if (!route) {
-      route = new Set();
-      this.routes.set(routeKey, route);
-    }
-    route.add(log);
+    this.routes.add(log);
   }
 
-  private routeKeyOfLog(log: ShapeLog): string {
-    return routeKeyOf(log.relation, log.table.partitionColumn === undefined ? '' : log.def.orgId);
-  }
-
-  private readonly partitionColumnOf = (table: string) => this.deps.scope.partitionColumn?.(table);
-
-  /** Drops the logs `which` selects (their clients get 409 at their next request); how many. */
-  dropLogs(which: (log: ShapeLog) => boolean): number {
-    const chosen = [...this.logs.values()].filter(which);
-    for (const log of chosen) this.dropLog(log, 'reset');
-    return chosen.length;
+  /** Drops the logs `which` selects (their clients get 409 at their next request). */
+  dropLogs(which: (log: ShapeLog) => boolean) {
+    for (const log of [...this.logs.values()]) if (which(log)) this.dropLog(log, 'reset');
   }
 
   /** Drops every log (their clients get 409 at their next request). */
@@ -207,10 +192,7 @@ export class ShapeRegistry {
     if (log.dropped) return;
     if (reason !== 'snapshot failed') this.deps.metrics.evicted.inc({ reason });
     if (this.logs.get(log.key) === log) this.logs.delete(log.key);
-    const routeKey = this.routeKeyOfLog(log);
-    const route = this.routes.get(routeKey);
-    route?.delete(log);
-    if (route && route.size === 0) this.routes.delete(routeKey);
+    this.routes.delete(log);
     log.drop();
     this.budgets.remove(log);
     this.deps.store?.dropped(log);
@@ -257,7 +239,7 @@ export class ShapeRegistry {
     ) {
       this.recent.shift();
     }
-    const touched = touchedLogs(tx, this.routes, this.partitionColumnOf);
+    const touched = this.routes.touched(tx);
     if (touched.size === 0) return;
     const started = performance.now();
     const stats = await routeTransaction(tx, touched, this.deps.options.routeSliceMs, (log) =>
@@ -302,10 +284,8 @@ export class ShapeRegistry {
     const name = relationKey(schema, table);
     let info = this.tables.get(name);
     if (!info) {
-      info = loadTableInfo(this.deps.db, table, schema).then((loaded) => ({
-        ...loaded,
-        partitionColumn: this.partitionColumnOf(name),
-      }));
+      const partitionColumn = this.deps.scope.partitionColumn?.(name);
+      info = loadTableInfo(this.deps.db, table, schema).then((loaded) => ({ ...loaded, partitionColumn }));
       info.catch(() => this.tables.delete(name));
       this.tables.set(name, info);
     }

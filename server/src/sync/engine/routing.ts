@@ -49,6 +49,42 @@ export function touchedLogs(
   return touched;
 }
 
+/** (table, partition) → logs: the logs each change may concern. */
+export class RouteIndex {
+  private readonly routes = new Map<string, Set<ShapeLog>>();
+
+  constructor(private readonly partitionColumnOf: PartitionColumnOf) {}
+
+  private keyOf(log: ShapeLog): string {
+    return routeKeyOf(log.relation, log.table.partitionColumn === undefined ? '' : log.def.orgId);
+  }
+
+  add(log: ShapeLog) {
+    const key = this.keyOf(log);
+    let route = this.routes.get(key);
+    if (!route) {
+      route = new Set();
+      this.routes.set(key, route);
+    }
+    route.add(log);
+  }
+
+  delete(log: ShapeLog) {
+    const key = this.keyOf(log);
+    const route = this.routes.get(key);
+    route?.delete(log);
+    if (route && route.size === 0) this.routes.delete(key);
+  }
+
+  clear() {
+    this.routes.clear();
+  }
+
+  touched(tx: Transaction): TouchedLogs {
+    return touchedLogs(tx, this.routes, this.partitionColumnOf);
+  }
+}
+
 export type RouteStats = { slices: number; longestSliceMs: number };
 
 /** Counts time on the event loop and yields once a slice of `sliceMs` is used. */
