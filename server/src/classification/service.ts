@@ -13,6 +13,7 @@ import {
   quadrantOf,
   type Thresholds,
 } from '@sertantai/core';
+import { LOCK_NAMESPACE } from '../db/advisory-locks.ts';
 import type { Tx } from '../db/tenant.ts';
 import type { EventPublisher } from '../events/bus.ts';
 import type { ClassificationReason } from '../events/domain-events.ts';
@@ -35,12 +36,9 @@ export type ClassifiableControl = {
  */
 export async function lockNetwork(tx: Tx): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext(current_setting('app.current_org_id', true)))`, [
-    NETWORK_LOCK_KEY,
+    LOCK_NAMESPACE.network,
   ]);
 }
-
-/** Advisory lock namespace (first int4) for per-organisation network changes. */
-const NETWORK_LOCK_KEY = 0x5e47b;
 
 /** The organisation's thresholds (RLS shows the caller only its own organisation). */
 export async function loadThresholds(tx: Tx): Promise<Thresholds> {

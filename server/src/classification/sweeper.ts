@@ -5,6 +5,7 @@
 // (session state does not survive a pooler in transaction mode); the work goes through `pool`. The clock is injected so tests move time.
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
+import { LOCK_NAMESPACE } from '../db/advisory-locks.ts';
 import { tenantTransaction } from '../db/tenant.ts';
 import type { EventPublisher } from '../events/bus.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -17,10 +18,10 @@ import { sweepOrganization } from './service.ts';
  * a round because another test file is sweeping.
  */
 export function sweepLockKey(group = 'default'): [number, number] {
-  if (group === 'default') return [0x5e47a, 1];
+  if (group === 'default') return [LOCK_NAMESPACE.sweep, 1];
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(group)) hash = Math.imul(hash ^ byte, 0x01000193);
-  return [0x5e47a, hash | 0];
+  return [LOCK_NAMESPACE.sweep, hash | 0];
 }
 
 export type SweepResult =

@@ -9,10 +9,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { PROJECT_ROOT } from '../paths.ts';
+import { MIGRATION_LOCK } from './advisory-locks.ts';
 import { quoteIdent } from './quote-ident.ts';
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'server', 'migrations');
-const MIGRATION_LOCK = 72_160_301; // arbitrary, fixed: pg_advisory_lock key for migrations
 
 export type Migration = { version: number; name: string; sql: string; checksum: string };
 export type MigrationStatus = Migration & { appliedAt: Date | null };

@@ -10,14 +10,13 @@
 // secret never touches the database.
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { RUNTIME_ROLE_LOCK } from './advisory-locks.ts';
 import { DatabaseStartupError } from './errors.ts';
 import { quoteIdent } from './quote-ident.ts';
 
 export type RuntimeCredentials = { role: string; password: string };
 /** The login role and password, and the role holding the grants (`<database>_app`). */
 export type RuntimeRole = RuntimeCredentials & { grantsRole: string };
-
-const ROLE_LOCK = 72_160_302; // arbitrary, fixed: pg_advisory_lock key for runtime-role changes
 
 /** Role names are cluster-wide; one per database keeps test databases and apps apart. */
 export function runtimeRoleName(databaseName: string): string {
@@ -43,7 +42,7 @@ export async function ensureRuntimeRole(
 ): Promise<RuntimeRole> {
   const grantsRole = runtimeRoleName(databaseName);
   // Several processes may boot at once: ALTER ROLE concurrently fails ("tuple concurrently updated").
-  await owner.query('SELECT pg_advisory_lock($1)', [ROLE_LOCK]);
+  await owner.query('SELECT pg_advisory_lock($1)', [RUNTIME_ROLE_LOCK]);
   try {
     const login = fromUrl ?? (await storedCredentials(owner, grantsRole));
     await refuseUnsafeRole(owner, login.role);
@@ -58,7 +57,7 @@ export async function ensureRuntimeRole(
     await owner.query(`GRANT CONNECT ON DATABASE ${quoteIdent(databaseName)} TO ${quoteIdent(login.role)}`);
     return { ...login, grantsRole };
   } finally {
-    await owner.query('SELECT pg_advisory_unlock($1)', [ROLE_LOCK]);
+    await owner.query('SELECT pg_advisory_unlock($1)', [RUNTIME_ROLE_LOCK]);
   }
 }
 

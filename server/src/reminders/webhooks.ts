@@ -2,6 +2,7 @@
 // the SSRF guard before anything is stored; a fresh secret returned once), removing one, and the
 // delivery log. At most MAX_WEBHOOKS per organisation, so one tenant cannot fan the server out.
 import { randomBytes } from 'node:crypto';
+import { LOCK_NAMESPACE } from '../db/advisory-locks.ts';
 import type { Tx } from '../db/tenant.ts';
 import { conflict, notFound, validationError } from '../http/errors.ts';
 import { AddressRefused, checkWebhookUrl } from './address-policy.ts';
@@ -9,7 +10,6 @@ import type { Delivery, Webhook, WebhookCreate } from './schema.ts';
 
 export const MAX_WEBHOOKS = 10;
 /** Advisory lock namespace (first int4) for adding an organisation's webhooks. */
-const WEBHOOKS_LOCK_KEY = 0x5e47d;
 const COLUMNS = 'id, url, description, created_by_user_id, created_at';
 
 /** Checks the URL (DNS included) before the transaction opens: no connection waits on a resolver. */
@@ -37,7 +37,7 @@ export async function createWebhook(
   // Concurrent adds of one organisation queue here, so each counts the ones before it (without
   // the lock, 25 parallel requests all counted 9 and stored 14).
   await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext(current_setting('app.current_org_id', true)))`, [
-    WEBHOOKS_LOCK_KEY,
+    LOCK_NAMESPACE.webhooks,
   ]);
   const { rows: count } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM webhooks');
   if (Number(count[0]!.n) >= MAX_WEBHOOKS) {

@@ -10,6 +10,7 @@ import { hashPassword } from '../auth/passwords.ts';
 import { sweepOrganization } from '../classification/service.ts';
 import type { Clock } from '../clock.ts';
 import { createControl, touchControl } from '../controls/service.ts';
+import { LOCK_NAMESPACE } from '../db/advisory-locks.ts';
 import type { Database } from '../db/database.ts';
 import { type Tx, tenantTransaction } from '../db/tenant.ts';
 import { createEventBus } from '../events/bus.ts';
@@ -25,7 +26,7 @@ import {
 
 export type DemoLogin = { organization: string; role: string; email: string; password: string };
 
-const SEED_LOCK = [0x5e47a, 2] as const;
+const SEED_LOCK = [LOCK_NAMESPACE.seed, 0] as const;
 const DAY_MS = 86_400_000;
 
 export async function seedDemoData(

@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import client from 'prom-client';
+import { LOCK_NAMESPACE } from '../../db/advisory-locks.ts';
 import type { Logger } from '../../ops/logger.ts';
 
-/** Advisory lock namespace (first int4): "sertantai", engine election. */
-export const ELECTION_LOCK_CLASS = 0x5e47b;
+export const ELECTION_LOCK_CLASS = LOCK_NAMESPACE.election;
 const CHANNEL = 'sertantai_engine_leader';
 
 export type ElectionRole = 'electing' | 'leader' | 'follower';
