@@ -81,6 +81,20 @@ describe('streamed snapshot', () => {
     await expect(read).rejects.toMatchObject({ code: '57014' });
   });
 
+  it('answers 400 for a where PostgreSQL refuses, when declaring the cursor or at its first FETCH', async () => {
+    const org = await buildOrganization(e.db);
+    await fill(org.id, 3);
+    for (const extra of [' AND no_such_column > 0', ' AND name::int > 0']) {
+      const response = await e.engine.engine.fetchShape(
+        shape(org.id, extra),
+        new URLSearchParams({ offset: '-1' }),
+        new AbortController().signal,
+      );
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(await response.json())).toContain('the shape could not be read');
+    }
+  });
+
   it('serves the first chunk while the rest of the snapshot is still being read', async () => {
     const org = await buildOrganization(e.db);
     await fill(org.id, 2_500);

@@ -118,7 +118,9 @@ export async function readSnapshot(
       };
       // Issued together: with the app pool's pipelining, one round trip to the first rows.
       let next = declared ? fetch() : undefined;
-      next?.catch(() => {}); // awaited below; a failure of an earlier statement is the one reported
+      // All awaited below, in order (the first failure is the one reported); meanwhile a later one
+      // failing too (an aborted transaction fails every statement after) is not left unhandled.
+      for (const pending of [settings, snap, declared, next]) pending?.catch(() => {});
       await settings;
       sink.begin((await snap).rows[0]?.snapshot ?? '0:0:');
       await declared;
