@@ -2,17 +2,31 @@
 // (a listening server, keep-alive connections, a valid token) beside the same reads issued
 // straight through the pg driver, step by step: the bare tenant transaction (BEGIN, set_config,
 // SELECT, COMMIT, four round trips: the issue's baseline), tenantTransaction (two), the API's
-// own read (one), and a single plain query (the physical limit). Printed as throughput ratios
-// with p50/p99; no pass/fail on time.
+// own read (one), a single plain query (the physical limit), and the API's read answered by a
+// bare node:http server (no framework, no auth: what HTTP itself adds). Printed as throughput
+// ratios with p50/p99, and the CPU per request of each step; no pass/fail on time.
+// Method, so both sides are measured alike:
+// - The same closed loop on both sides: BENCH_CONCURRENCY (16) requests in flight, each issuing
+//   its next as soon as its previous answered; the app pool (20) is larger, so neither side waits
+//   for a connection.
+// - The HTTP load generator runs in a child process (lib/http-load.ts), never on the server's
+//   event loop nor in its process: this process's CPU over an HTTP case is the server's alone,
+//   comparable to the driver cases' CPU (the driver and its loop). Until 2026-11-30 it ran in a
+//   worker thread of this process with node's http client, whose CPU (~0.7 ms a request on the
+//   loaded 2-core machine, a third of the server's) was counted in the CPU figure and taken from
+//   the server's two cores; the lean client (prebuilt request text, answers read by their
+//   Content-Length) takes about half of that.
+// - Each case warms up before its timed loop, and its CPU is measured over the timed loop only.
 // Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
 import { randomInt } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import http from 'node:http';
 import { readControlList } from '../server/src/controls/list.ts';
 import { listControlsQuery } from '../server/src/controls/schema.ts';
 import { readControl } from '../server/src/controls/service.ts';
 import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
+import { httpLoad } from './lib/http-load.ts';
 import { benchSeconds, type LoopResult, printTable, timeLoop } from './lib/measure.ts';
 import { startBenchServer, stopBenchServer } from './lib/server.ts';
 
@@ -43,59 +57,6 @@ console.log(
   `server at ${address}; ${CONTROLS} controls; ${concurrency} concurrent clients; ${seconds} s per case`,
 );
 
-/** Where the current case's CPU measurement starts (moved past warm-ups). */
-let cpuFrom = process.cpuUsage();
-
-/** Drives HTTP load from a worker thread, so the client does not share the server's event loop. */
-function httpLoad(urls: string[]): Promise<LoopResult> {
-  const source = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const http = require('node:http');
-    const { urls, token, seconds, concurrency } = workerData;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-    const get = (url) => new Promise((resolve, reject) => {
-      const req = http.get(url, { agent, headers: { authorization: 'Bearer ' + token } }, (res) => {
-        if (res.statusCode !== 200) reject(new Error('status ' + res.statusCode + ' for ' + url));
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-    });
-    const pick = () => urls[Math.floor(Math.random() * urls.length)];
-    (async () => {
-      for (let i = 0; i < 200; i++) await get(pick());
-      parentPort.postMessage({ ready: true });
-      const latencies = [];
-      const started = performance.now();
-      const deadline = started + seconds * 1000;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (performance.now() < deadline) {
-          const t0 = performance.now();
-          await get(pick());
-          latencies.push(performance.now() - t0);
-        }
-      }));
-      const elapsed = (performance.now() - started) / 1000;
-      latencies.sort((a, b) => a - b);
-      const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p / 100 * latencies.length))];
-      agent.destroy();
-      parentPort.postMessage({ ops: latencies.length, opsPerSec: latencies.length / elapsed, p50Ms: pct(50), p99Ms: pct(99) });
-    })().catch((error) => { throw error; });
-  `;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(source, {
-      eval: true,
-      workerData: { urls, token: user.token, seconds, concurrency },
-    });
-    worker.on('message', (message) => {
-      if (message.ready)
-        cpuFrom = process.cpuUsage(); // measure after the worker's warm-up
-      else resolve(message);
-    });
-    worker.once('error', reject);
-  });
-}
-
 const POINT = 'SELECT * FROM controls WHERE id = $1';
 const POINT_PLAIN = 'SELECT * FROM controls WHERE id = $1 AND organization_id = $2';
 const LIST = `SELECT * FROM controls ORDER BY lower(name), id LIMIT 50`;
@@ -105,16 +66,33 @@ const pickId = () => ids[randomInt(ids.length)]!;
 const loop = { seconds, concurrency };
 
 const results: Array<LoopResult & { name: string }> = [];
-const cpu: Array<[string, number]> = [];
-/** Also records this process's CPU per operation (server, driver and the load worker alike): */
-/** on a shared, busy machine it says where the time goes better than throughput does. */
-const run = async (name: string, result: Promise<LoopResult>) => {
-  cpuFrom = process.cpuUsage();
-  const measured = await result;
-  const used = process.cpuUsage(cpuFrom);
-  cpu.push([name, (used.user + used.system) / 1000 / measured.ops]);
+/** CPU per operation (ms) of this process over each timed loop, and of the load generator's. */
+const cpu: Array<{ name: string; ms: number; clientMs?: number }> = [];
+
+/** A driver case: warmed up, then timed; this process's CPU is the driver's and its loop's. */
+async function run(name: string, operation: () => Promise<unknown>) {
+  for (let i = 0; i < 50; i++) await operation();
+  const from = process.cpuUsage();
+  const measured = await timeLoop(operation, { ...loop, warmupOps: 0 });
+  const used = process.cpuUsage(from);
+  cpu.push({ name, ms: (used.user + used.system) / 1000 / measured.ops });
   results.push({ name, ...measured });
-};
+}
+
+/** An HTTP case: load from the child process; this process's CPU is the server's alone. */
+async function runHttp(name: string, base: string, paths: string[]) {
+  let from = process.cpuUsage();
+  const measured = await httpLoad({ address: base, paths, token: user.token, seconds, concurrency }, () => {
+    from = process.cpuUsage(); // the timed loop starts: measure past the warm-up
+  });
+  const used = process.cpuUsage(from);
+  cpu.push({
+    name,
+    ms: (used.user + used.system) / 1000 / measured.ops,
+    clientMs: measured.clientCpuMsPerOp,
+  });
+  results.push({ name, ...measured });
+}
 
 /**
  * The issue's baseline, "the driver's bare tenant transaction": BEGIN, the settings, the
@@ -137,67 +115,114 @@ async function bareTenantTransaction(sql: string, params: unknown[]) {
   }
 }
 
-// Each step of an API read, measured: the bare four-round-trip transaction; tenantTransaction
-// (BEGIN and settings pipelined with the first statement, COMMIT its own: two round trips);
-// the API's own read (tenantRead: rows and attention in one statement, one round trip); HTTP.
-await run('point: API over HTTP', httpLoad(ids.slice(0, 200).map((id) => `${address}/api/controls/${id}`)));
-await run(
-  'point: driver, bare tenant transaction',
-  timeLoop(() => bareTenantTransaction(POINT, [pickId()]), loop),
-);
-await run(
-  'point: driver, tenantTransaction',
-  timeLoop(
-    () => tenantTransaction(db.appPool, context, (tx) => tx.query(POINT, [pickId()]), { readOnly: true }),
-    loop,
-  ),
-);
-await run(
-  'point: driver, the API read (readControl)',
-  timeLoop(() => readControl(db.appPool, context, pickId(), new Date()), loop),
-);
-await run(
-  'point: driver, plain query',
-  timeLoop(() => db.ownerPool.query(POINT_PLAIN, [pickId(), org.id]), loop),
-);
 const listQuery = listControlsQuery.parse({ limit: '50' });
-await run('list 50: API over HTTP', httpLoad([`${address}/api/controls?limit=50`]));
-await run(
-  'list 50: driver, bare tenant transaction',
-  timeLoop(() => bareTenantTransaction(LIST, []), loop),
+
+/**
+ * What HTTP itself adds: the API's own reads answered by a bare node:http server, no framework,
+ * no token, no hooks, JSON.stringify of the same answer (a floor for the app's HTTP path).
+ */
+const bareHttp = http.createServer((request, response) => {
+  const url = request.url ?? '';
+  const answer = url.startsWith('/api/controls/')
+    ? readControl(db.appPool, context, url.slice('/api/controls/'.length), new Date()).then((data) => ({
+        data,
+      }))
+    : readControlList(db.appPool, context, listQuery, new Date()).then((page) => ({
+        data: page.rows,
+        next_cursor: page.nextCursor,
+      }));
+  answer.then(
+    (body) => {
+      const json = JSON.stringify(body);
+      response.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(json),
+      });
+      response.end(json);
+    },
+    () => {
+      response.writeHead(500);
+      response.end();
+    },
+  );
+});
+await new Promise<void>((resolve) => bareHttp.listen(0, '127.0.0.1', resolve));
+const bareAddress = `http://127.0.0.1:${(bareHttp.address() as { port: number }).port}`;
+
+// Each step of an API read: the bare four-round-trip transaction; tenantTransaction (BEGIN and
+// settings pipelined with the first statement, COMMIT its own: two round trips); the API's own
+// read (tenantRead: rows and attention in one statement, one round trip); that read behind a
+// bare node:http server; the app over HTTP.
+const pointPaths = ids.slice(0, 200).map((id) => `/api/controls/${id}`);
+await runHttp('point: API over HTTP', address, pointPaths);
+await run('point: driver, bare tenant transaction', () => bareTenantTransaction(POINT, [pickId()]));
+await run('point: driver, tenantTransaction', () =>
+  tenantTransaction(db.appPool, context, (tx) => tx.query(POINT, [pickId()]), { readOnly: true }),
 );
-await run(
-  'list 50: driver, tenantTransaction',
-  timeLoop(() => tenantTransaction(db.appPool, context, (tx) => tx.query(LIST), { readOnly: true }), loop),
+await run('point: driver, the API read (readControl)', () =>
+  readControl(db.appPool, context, pickId(), new Date()),
 );
-await run(
-  'list 50: driver, the API read (readControlList)',
-  timeLoop(() => readControlList(db.appPool, context, listQuery, new Date()), loop),
+await runHttp('point: node:http + the API read', bareAddress, pointPaths);
+await run('point: driver, plain query', () => db.ownerPool.query(POINT_PLAIN, [pickId(), org.id]));
+await runHttp('list 50: API over HTTP', address, ['/api/controls?limit=50']);
+await run('list 50: driver, bare tenant transaction', () => bareTenantTransaction(LIST, []));
+await run('list 50: driver, tenantTransaction', () =>
+  tenantTransaction(db.appPool, context, (tx) => tx.query(LIST), { readOnly: true }),
 );
-await run(
-  'list 50: driver, plain query',
-  timeLoop(() => db.ownerPool.query(LIST_PLAIN, [org.id]), loop),
+await run('list 50: driver, the API read (readControlList)', () =>
+  readControlList(db.appPool, context, listQuery, new Date()),
 );
+await runHttp('list 50: node:http + the API read', bareAddress, ['/api/controls?limit=50']);
+await run('list 50: driver, plain query', () => db.ownerPool.query(LIST_PLAIN, [org.id]));
 
 printTable(results, [
   ['point: API over HTTP', 'point: driver, bare tenant transaction', { atLeast: 0.5 }],
   ['point: API over HTTP', 'point: driver, the API read (readControl)'],
+  ['point: API over HTTP', 'point: node:http + the API read'],
+  ['point: node:http + the API read', 'point: driver, the API read (readControl)'],
   ['point: driver, the API read (readControl)', 'point: driver, bare tenant transaction'],
   ['point: driver, tenantTransaction', 'point: driver, bare tenant transaction'],
   ['point: API over HTTP', 'point: driver, plain query'],
   ['list 50: API over HTTP', 'list 50: driver, bare tenant transaction', { atLeast: 0.6 }],
   ['list 50: API over HTTP', 'list 50: driver, the API read (readControlList)'],
+  ['list 50: API over HTTP', 'list 50: node:http + the API read'],
+  ['list 50: node:http + the API read', 'list 50: driver, the API read (readControlList)'],
   ['list 50: driver, the API read (readControlList)', 'list 50: driver, bare tenant transaction'],
   ['list 50: driver, tenantTransaction', 'list 50: driver, bare tenant transaction'],
   ['list 50: API over HTTP', 'list 50: driver, plain query'],
 ]);
-console.log('\nCPU of this process per operation (ms, including the HTTP load worker):');
-for (const [name, ms] of cpu) console.log(`  ${name.padEnd(40)} ${ms.toFixed(3)}`);
+
+const width = Math.max(...cpu.map((c) => c.name.length));
+console.log(
+  '\nCPU per operation, ms (this process: the server, or the driver and its loop; and the load generator):',
+);
+for (const c of cpu) {
+  const client = c.clientMs === undefined ? '' : `   load generator ${c.clientMs.toFixed(3)}`;
+  console.log(`  ${c.name.padEnd(width)}  ${c.ms.toFixed(3)}${client}`);
+}
+const cpuOf = (name: string) => cpu.find((c) => c.name === name)?.ms ?? Number.NaN;
+console.log('\nStep by step, CPU of the serving process per request (ms):');
+for (const [kind, read] of [
+  ['point', 'point: driver, the API read (readControl)'],
+  ['list 50', 'list 50: driver, the API read (readControlList)'],
+] as const) {
+  const driver = cpuOf(read);
+  const node = cpuOf(`${kind}: node:http + the API read`);
+  const app = cpuOf(`${kind}: API over HTTP`);
+  console.log(
+    `  ${kind.padEnd(7)}  the API read ${driver.toFixed(3)}  + node:http ${(node - driver).toFixed(3)}` +
+      `  + the app's HTTP path (Fastify, hooks, auth, validation, serialization) ${(app - node).toFixed(3)}` +
+      `  = ${app.toFixed(3)}`,
+  );
+}
 console.log(
   '\nThe "plain query" driver uses the owner pool (max 4 connections, a superuser: no RLS, one round trip);' +
     '\n"bare tenant transaction": BEGIN, settings, the statement, COMMIT, each awaited (app pool, RLS, 4 round trips);' +
     '\n"tenantTransaction": the same statements, BEGIN and settings pipelined with the statement (2 round trips);' +
-    '\n"the API read": what the route runs, rows and their attention in one statement, all in 1 round trip.',
+    '\n"the API read": what the route runs, rows and their attention in one statement, all in 1 round trip;' +
+    '\n"node:http + the API read": that read answered by a bare node:http server (no framework, no token).',
 );
 
+bareHttp.closeAllConnections();
+await new Promise<void>((resolve) => bareHttp.close(() => resolve()));
 await stopBenchServer(bench);
