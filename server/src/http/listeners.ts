@@ -4,13 +4,14 @@
 // one listener. Unset ports keep everything on the app's own listener, as in development.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { requestIdOf } from './request-id.ts';
 import { installSecurityHeaders } from './security-headers.ts';
+import { serializerCompiler } from './serializer.ts';
 
 export type ListenerRole = 'internal' | 'metrics';
 
