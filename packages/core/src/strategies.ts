@@ -43,7 +43,10 @@ export type StrategyRuleRow = {
 
 /** The rules from an organisation's strategies, with the default for any quadrant that has none. */
 export function strategyRules(rows: Iterable<StrategyRuleRow>): StrategyRules {
-  const rules = structuredClone(DEFAULT_RULES) as StrategyRules;
+  // A copy of each default rule (not structuredClone: this runs for every API read with attention).
+  const rules = {} as StrategyRules;
+  for (const quadrant of Object.keys(DEFAULT_RULES) as Quadrant[])
+    rules[quadrant] = { ...DEFAULT_RULES[quadrant] };
   for (const row of rows) {
     if (!isQuadrant(row.quadrant)) continue;
     rules[row.quadrant] = {

@@ -137,7 +137,7 @@ function pageOf(
       : null;
   const reasons = withAttention ? attentionOfRows(rows, now) : undefined;
   for (const row of rows) {
-    delete row._sort_key;
+    delete row._sort_key; // after the attention columns that followed it: the row stays fast (attentionOfRows)
     if (reasons) row.attention = reasons.get(row.id as string) ?? [];
   }
   return { rows, nextCursor };

@@ -30,11 +30,12 @@ type AttentionInputs = {
   }> | null;
 };
 
+/** The input columns, in the order attentionInputs selects them (last of a row's columns). */
 const INPUT_COLUMNS = [
+  '_attention_strategies',
   '_attention_last_audit_at',
   '_attention_competencies',
   '_attention_slas',
-  '_attention_strategies',
 ] as const;
 
 /**
@@ -92,7 +93,10 @@ export function attentionOfRows(
         now,
       ),
     );
-    for (const column of INPUT_COLUMNS) delete raw[column];
+    // Last column first: removing an object's last-added properties keeps V8's fast layout of
+    // the row; any other order turns it into a slow dictionary, which every later read of the
+    // row (the response serializer's) pays for.
+    for (let i = INPUT_COLUMNS.length - 1; i >= 0; i--) delete raw[INPUT_COLUMNS[i]!];
   }
   return result;
 }
