@@ -5,7 +5,13 @@
 // is read and before any schema validation, so a caller without a valid token (or with too low
 // a role) learns nothing about a route's body, query or parameters (401/403, never 400).
 import { type Role, roleAtLeast } from '@sertantai/core';
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestAsyncHookHandler,
+  onRequestHookHandler,
+} from 'fastify';
 import { forbidden, unauthorized } from '../http/errors.ts';
 import { bearerToken } from '../http/request-auth.ts';
 import { type AccessClaims, TokenRejected, type TokenSettings, verifyAccessToken } from './tokens.ts';
@@ -51,13 +57,17 @@ export function createAuthenticate(
   };
 }
 
-/** Hook that refuses callers below `minimum` with 403 FORBIDDEN. Put it after authenticate, in onRequest. */
-export function requireRole(minimum: Role): onRequestAsyncHookHandler {
-  return async function checkRole(request: FastifyRequest) {
+/**
+ * Hook that refuses callers below `minimum` with 403 FORBIDDEN. Put it after authenticate, in
+ * onRequest. A callback, not async: it runs on nearly every request (no promise, no microtask).
+ */
+export function requireRole(minimum: Role): onRequestHookHandler {
+  return function checkRole(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const auth = request.auth;
-    if (!auth) throw unauthorized('MISSING_TOKEN', 'Sign in first.');
+    if (!auth) return done(unauthorized('MISSING_TOKEN', 'Sign in first.'));
     if (!roleAtLeast(auth.role, minimum)) {
-      throw forbidden(`This action needs the ${minimum} role or higher; you are ${auth.role}.`);
+      return done(forbidden(`This action needs the ${minimum} role or higher; you are ${auth.role}.`));
     }
+    done();
   };
 }

@@ -51,16 +51,21 @@ export function inlineScriptHashes(html: string): string[] {
 
 const HSTS = 'max-age=31536000; includeSubDomains';
 
+/** The page policy without inline script hashes (the same text on every answer). */
+const PAGE_POLICY = pagePolicy();
+
 export function installSecurityHeaders(app: FastifyInstance) {
-  app.addHook('onSend', async (request, reply) => {
+  // A callback, not async: this runs on every answer (no promise, no microtask).
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (!reply.hasHeader('content-security-policy')) {
       const type = String(reply.getHeader('content-type') ?? '');
       const page = /text\/html|javascript/.test(type);
-      reply.header('content-security-policy', page ? pagePolicy() : API_POLICY);
+      reply.header('content-security-policy', page ? PAGE_POLICY : API_POLICY);
     }
     reply.header('x-frame-options', 'DENY');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
     if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
+    done(null, payload);
   });
 }
