@@ -26,6 +26,7 @@ import type { Session } from '../api/session';
 import type { Profile } from '../api/session-types';
 import { notify } from '../ui/toast.svelte';
 import { indexedDbCache, type ShapeCache } from './cache';
+import { matrixRows } from './matrix-rows';
 import { type ShapeWiring, syncedCollection } from './shape';
 import { activity } from './status.svelte';
 
@@ -148,6 +149,9 @@ export function createData(
         txids(await Promise.all(transaction.mutations.map((m) => write(`/api/controls/${m.key}`, 'DELETE')))),
     },
   );
+
+  // What the dashboard draws: these rows, or a narrow live shape of them when on demand.
+  const matrix = matrixRows(controls, onDemand, wiring);
 
   const providers = syncedCollection<Provider>('control_providers', wiring, {
     eager: true,
@@ -304,12 +308,15 @@ export function createData(
   }
 
   const all = [controls, providers, interactions, classifications, competencies, traces, users];
+  if (onDemand) all.push(matrix as unknown as typeof controls);
 
   return {
     profile,
     /** The register syncs on demand: screens ask for the rows they show (see SyncPlan). */
     onDemand,
     controls,
+    /** Every control's id and matrix columns, live (the dashboard's rows). */
+    matrix,
     providers,
     interactions,
     classifications,

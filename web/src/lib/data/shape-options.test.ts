@@ -100,6 +100,27 @@ describe('shape wiring', () => {
     expect(server.seen[1]!.authorization).toBe('Bearer fresh');
   });
 
+  it('asks for only the listed columns of a narrow shape (the dashboard on a large register)', async () => {
+    const server = fakeServer();
+    const controller = new AbortController();
+    const wiring = {
+      url: 'http://app.test/api/electric/sync',
+      authorization: async () => 'Bearer t',
+      unauthorized: async () => 'retry' as const,
+      fetchClient: server.fetchClient,
+    };
+    const stream = new ShapeStream({
+      ...shapeOptions('controls', wiring, ['id', 'current_quadrant']),
+      signal: controller.signal,
+    });
+    stream.subscribe(() => {});
+    await expect.poll(() => server.seen.length, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+    controller.abort();
+    expect(server.seen[0]!.url.searchParams.get('columns')).toBe('"id","current_quadrant"');
+    // Without a list, the whole row.
+    expect(shapeOptions('controls', wiring).params).toEqual({ table: 'controls' });
+  });
+
   it('stops the stream when the session has ended', async () => {
     const server = fakeServer(() => 401);
     const options = shapeOptions('controls', {

@@ -38,8 +38,15 @@ const parser = {
   timestamp: (value: string) => toIso(value),
 };
 
-/** The ShapeStream options for one table: URL, params, per-request header, 401 handling. */
-export function shapeOptions(table: SyncedTable, wiring: ShapeWiring): ShapeStreamOptions {
+/**
+ * The ShapeStream options for one table: URL, params, per-request header, 401 handling.
+ * `columns` narrows the shape to those columns (the primary key among them); all when absent.
+ */
+export function shapeOptions(
+  table: SyncedTable,
+  wiring: ShapeWiring,
+  columns?: readonly string[],
+): ShapeStreamOptions {
   const activityFetch: typeof fetch = async (input, init) => {
     wiring.onActivity?.(table, 'request');
     try {
@@ -55,7 +62,7 @@ export function shapeOptions(table: SyncedTable, wiring: ShapeWiring): ShapeStre
   };
   return {
     url: wiring.url,
-    params: { table },
+    params: columns ? { table, columns: [...columns] } : { table },
     headers: { Authorization: () => wiring.authorization() },
     parser,
     fetchClient: activityFetch,

@@ -36,6 +36,10 @@ export type SyncedCollectionOptions = Handlers & {
   gcTime?: number;
   /** `on-demand`: a changes-only stream plus subset snapshots of what live queries ask for. */
   syncMode?: 'eager' | 'on-demand';
+  /** Only these columns (the primary key among them): a narrow shape of the table. */
+  columns?: readonly string[];
+  /** The collection's id and offline-copy name, when it is not the table's (a narrow shape). */
+  name?: string;
 };
 
 /**
@@ -48,9 +52,9 @@ export function syncedCollection<T extends Row>(
 ): SyncedCollection<T> {
   // biome-ignore lint/suspicious/noExplicitAny: the library's generics do not fit plain row types
   const base = electricCollectionOptions<any>({
-    id: table,
+    id: options.name ?? table,
     getKey: (row: T) => row.id,
-    shapeOptions: shapeOptions(table, wiring),
+    shapeOptions: shapeOptions(table, wiring, options.columns),
     syncMode: options.syncMode ?? 'eager',
     onInsert: options.onInsert,
     onUpdate: options.onUpdate,
@@ -73,7 +77,7 @@ export function syncedCollection<T extends Row>(
   }
 
   const cache = wiring.cache;
-  const key = `${wiring.cacheKey ?? 'anonymous'}:${table}`;
+  const key = `${wiring.cacheKey ?? 'anonymous'}:${options.name ?? table}`;
   const originalSync = base.sync.sync;
 
   // biome-ignore lint/suspicious/noExplicitAny: sync params are passed through unchanged

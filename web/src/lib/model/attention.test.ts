@@ -1,6 +1,6 @@
 import { type Control, DEFAULT_RULES, strategyRules } from '@sertantai/core';
 import { describe, expect, it } from 'vitest';
-import { attentionList, controlOverdue } from './attention';
+import { attentionList, attentionTop, controlOverdue } from './attention';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
@@ -70,5 +70,27 @@ describe('attention on the client', () => {
     expect(list.map((item) => item.control.id)).toEqual(['b', 'c']);
     expect(list[0]!.reasons.map((r) => r.code)).toEqual(['overdue', 'sla_breached']);
     expect(list[0]!.reasons[0]!.message).not.toContain('stale');
+  });
+
+  it("attentionTop counts them all and keeps the most urgent in attentionList's order, without sorting them all", () => {
+    const quadrants = ['self', 'specialist', 'service', 'strange'] as const;
+    const controls = Array.from({ length: 400 }, (_, i) =>
+      control(
+        `c${(i * 7919) % 400}`,
+        quadrants[i % 4]!,
+        i % 3 === 0 ? null : daysAgo((i * 13) % 200),
+        [0.1, 0.5, 0.9][i % 3]!,
+      ),
+    );
+    const server = new Map([
+      ['c5', [{ code: 'sla', message: 'SLA missed' }]],
+      ['c17', [{ code: 'audit', message: 'Audit due' }]],
+    ]);
+    const all = attentionList(controls, DEFAULT_RULES, server, NOW);
+    for (const limit of [1, 50, 1000]) {
+      const { count, top } = attentionTop(controls, DEFAULT_RULES, server, NOW, limit);
+      expect(count).toBe(all.length);
+      expect(top.map((item) => item.control.id)).toEqual(all.slice(0, limit).map((item) => item.control.id));
+    }
   });
 });

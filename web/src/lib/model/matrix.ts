@@ -140,7 +140,13 @@ export type MatrixPoint = {
   probability: number | null;
 };
 
-export function placeControl(control: Control, thresholds: Thresholds, now: number): MatrixPoint {
+/** What the matrix reads of a control. */
+export type PlacedControl = Pick<
+  Control,
+  'id' | 'name' | 'current_quadrant' | 'last_touched_at' | 'provider_distance' | 'failure_probability'
+>;
+
+export function placeControl(control: PlacedControl, thresholds: Thresholds, now: number): MatrixPoint {
   const days = daysSinceTouched(control.last_touched_at, now);
   const distance =
     control.provider_distance === null || control.provider_distance === undefined

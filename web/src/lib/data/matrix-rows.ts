@@ -1,0 +1,43 @@
+// Owns what the dashboard reads of each control: its id and the columns the 2x2 matrix, the
+// quadrant counts and the attention list use. With the register synced whole (eager) these
+// are the register's own rows. Synced on demand (large registers, see SyncPlan in db.ts), the
+// dashboard follows a narrow shape of `controls` instead (`columns=` these only): every
+// control, live, at a fraction of the bytes, while the register's own collection keeps only the
+// pages its screens ask for.
+import type { Control } from '@sertantai/core';
+import { type ShapeWiring, type SyncedCollection, syncedCollection } from './shape';
+
+export const MATRIX_COLUMNS = [
+  'id',
+  'name',
+  'current_quadrant',
+  'last_touched_at',
+  'provider_distance',
+  'failure_probability',
+] as const satisfies readonly (keyof Control)[];
+
+export type MatrixRow = Pick<Control, (typeof MATRIX_COLUMNS)[number]>;
+
+/**
+ * How long the narrow shape outlives the dashboard: long enough to come back from a control's
+ * page without loading every control again, short enough to free its connection (the browser's
+ * six per origin) for the screens that follow.
+ */
+export const MATRIX_GC_MS = 5_000;
+
+/**
+ * The dashboard's rows: the register's collection itself when it syncs whole, else a narrow
+ * shape that syncs while the dashboard is open (no offline copy, like the on-demand register).
+ */
+export function matrixRows(
+  controls: SyncedCollection<Control>,
+  onDemand: boolean,
+  wiring: ShapeWiring,
+): SyncedCollection<MatrixRow> {
+  if (!onDemand) return controls as unknown as SyncedCollection<MatrixRow>;
+  return syncedCollection<MatrixRow>(
+    'controls',
+    { ...wiring, cache: undefined },
+    { eager: false, name: 'controls-matrix', columns: MATRIX_COLUMNS, gcTime: MATRIX_GC_MS },
+  );
+}
