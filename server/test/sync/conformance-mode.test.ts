@@ -85,6 +85,37 @@ describe('conformance mode: the engine without the gate', () => {
     expect(seen).toEqual([['insert', '"other"."odd table"/"4"']]);
   });
 
+  it('sends nothing on a live SSE stream until a change comes, then the change and an up-to-date', async () => {
+    const first = await shape({ offset: 'now' }); // caught up: the log's head
+    await first.arrayBuffer();
+    const handle = first.headers.get('electric-handle') as string;
+    const abort = new AbortController();
+    const sse = await fetch(
+      `${server.url}/v1/shape?${new URLSearchParams({
+        table: TABLE,
+        where: 'n >= $1',
+        'params[1]': '2',
+        offset: first.headers.get('electric-offset') as string,
+        handle,
+        live: 'true',
+        live_sse: 'true',
+      })}`,
+      { signal: abort.signal },
+    );
+    expect(sse.headers.get('content-type')).toBe('text/event-stream');
+    await client.query(`INSERT INTO other."odd table" VALUES (6, 'six', 6)`);
+    const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('up-to-date')) text += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    const events = text
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: '))
+      .map((event) => JSON.parse(event.slice(6)) as { key?: string; headers: { control?: string } });
+    // The first event is the change: no up-to-date was sent before it (Electric sends none).
+    expect(events.map((e) => e.key ?? e.headers.control)).toEqual(['"other"."odd table"/"6"', 'up-to-date']);
+  });
+
   it('drops a shape on DELETE: its handle must refetch', async () => {
     const first = await shape({ offset: '-1' });
     const handle = first.headers.get('electric-handle') as string;

@@ -72,10 +72,10 @@ export class LiveSubscribers {
         const send = (text: string) => {
           if (!closed) controller.enqueue(encoder.encode(text));
         };
-        const flush = (force: boolean) => {
+        const flush = () => {
           if (log.dropped) return close();
           let position = log.positionAfter(sent.lsn, sent.op);
-          if (position >= log.entries.length && !force) return;
+          if (position >= log.entries.length) return;
           let text = '';
           for (; position < log.entries.length; position++) {
             const entry = log.entries[position] as Entry;
@@ -92,7 +92,7 @@ export class LiveSubscribers {
         };
         const keepAlive = setInterval(() => send(': keep-alive\n\n'), this.options.sseKeepAliveMs);
         const maxTimer = setTimeout(() => close(), this.options.sseMaxMs);
-        const wake = () => flush(false);
+        const wake = () => flush();
         const close = () => {
           if (closed) return;
           closed = true;
@@ -117,7 +117,9 @@ export class LiveSubscribers {
         this.open.add(close);
         signal.addEventListener('abort', close, { once: true });
         if (signal.aborted) return close();
-        flush(true);
+        // What is logged already goes at once; with nothing new, nothing is sent (not even an
+        // up-to-date: the client is up to date already) until a change comes, as Electric does.
+        flush();
       },
       cancel: () => cleanup(),
     });
