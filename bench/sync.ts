@@ -7,12 +7,12 @@
 //   (b) write-to-client latency p50/p99, 1,000 live subscribers across 100 organisations, 50 writes/s
 //   (c) change processing rate with 10,000 registered shapes
 //   (d) memory per shape and per live subscriber
-// The replay baseline of (a) is the official client's own limit on this machine (it parses every
-// row in one Node process): no server can make that client sync faster here, so Electric's
-// ~140,000 rows/s (its server on 4 vCPU) is printed for orientation only; the engine / replay
-// ratios are what the engine controls. Cold = the shape's first request (snapshot query, JSON,
-// chunking) with replication already running; each cold run is a fresh log (the server drops its
-// logs between runs), interleaved with warm and replay runs, best of BENCH_ROUNDS (2) each.
+// The replay baseline of (a) is the official client's own limit on this machine (it parses every row
+// in one Node process): no server can make that client sync faster here, so Electric's ~140,000
+// rows/s (its server on 4 vCPU) is printed for orientation only; the engine / replay ratios are what
+// the engine controls. Cold = the shape's first request (snapshot query, JSON, chunking) with
+// replication running; each cold run is a fresh log (the server drops its logs between runs),
+// interleaved with warm and replay runs, best of BENCH_ROUNDS (2) each.
 // Run: npx tsx --expose-gc bench/sync.ts        (a few minutes; BENCH_SECONDS shortens (b))
 //      BENCH_ONLY=initial npx tsx --expose-gc bench/sync.ts   (only (a): about a minute)
 import { fork } from 'node:child_process';
@@ -40,8 +40,7 @@ const WRITES_PER_SECOND = 50;
 const WRITE_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SHAPES = Number(process.env.BENCH_SHAPES ?? 10_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-/** `initial`: only (a), the initial sync (to iterate on the snapshot path). */
-const ONLY = process.env.BENCH_ONLY;
+const ONLY = process.env.BENCH_ONLY; // `initial`: only (a), to iterate on the snapshot path
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 
 const now = () => performance.timeOrigin + performance.now();

@@ -25,18 +25,15 @@ import { createEngineMetrics, type EngineMetrics } from './metrics.ts';
 import { LogPersistence } from './persistence.ts';
 import {
   badRequest,
-  CACHE_LIVE,
-  CACHE_NON_LIVE,
-  etagOf,
+  changesChunk,
   mustRefetch,
-  nextCursor,
   parseProtocol,
   respond,
   snapshotChunk,
   snapshotError,
   snapshotQueueFull,
-  UP_TO_DATE,
   unavailable,
+  upToDateNow,
 } from './protocol.ts';
 import { ShapeRegistry } from './registry.ts';
 import { ReplicationStream, type Transaction } from './replication.ts';
@@ -335,16 +332,7 @@ export class ShapeEngine implements ShapeUpstream {
     // (a start is always answered above, once the snapshot is read at the latest)
     if (protocol.offset.kind === 'start')
       return snapshotChunk(log, 0, log.chunkEndFrom(0) ?? log.rows.length, schema, '-1');
-    if (protocol.offset.kind === 'now') {
-      return respond(200, `[${UP_TO_DATE}]`, {
-        'electric-handle': log.handle,
-        'electric-offset': log.headOffset(),
-        'electric-schema': schema,
-        'electric-up-to-date': '',
-        'cache-control': 'no-store',
-        ...(protocol.live ? { 'electric-cursor': nextCursor(protocol.cursor) } : {}),
-      });
-    }
+    if (protocol.offset.kind === 'now') return upToDateNow(log, schema, protocol);
     const { lsn, op } = protocol.offset;
     const requested = `${lsn}_${op}`;
     if (protocol.live && protocol.sse) {
@@ -357,24 +345,7 @@ export class ShapeEngine implements ShapeUpstream {
       if (log.dropped) return this.refetchFor(def, protocol.replica);
       start = lsn === 0 ? 0 : log.positionAfter(lsn, op);
     }
-    const slice = log.sliceFrom(start, this.options.chunkBytes);
-    const complete = slice.end >= log.entries.length;
-    const parts = complete ? [...slice.parts, UP_TO_DATE] : slice.parts;
-    const offset = slice.offset ?? requested;
-    const headers: Record<string, string> = {
-      'electric-handle': log.handle,
-      'electric-offset': offset,
-      etag: etagOf(log.handle, requested, offset, protocol.live && slice.parts.length === 0),
-    };
-    if (complete) headers['electric-up-to-date'] = '';
-    if (protocol.live) {
-      headers['electric-cursor'] = nextCursor(protocol.cursor);
-      headers['cache-control'] = CACHE_LIVE;
-    } else {
-      headers['electric-schema'] = schema;
-      headers['cache-control'] = CACHE_NON_LIVE;
-    }
-    return respond(200, `[${parts.join(',')}]`, headers);
+    return changesChunk(log, start, this.options.chunkBytes, { schema, requested, protocol });
   }
 
   /**

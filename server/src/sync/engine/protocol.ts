@@ -216,3 +216,46 @@ export function snapshotChunk(
     etag: etagOf(log.handle, requested, offset),
   });
 }
+
+/** `offset=now`: an up-to-date at the log's head, no rows (never cached). */
+export function upToDateNow(log: ShapeLog, schema: string, protocol: Protocol): Response {
+  return respond(200, `[${UP_TO_DATE}]`, {
+    'electric-handle': log.handle,
+    'electric-offset': log.headOffset(),
+    'electric-schema': schema,
+    'electric-up-to-date': '',
+    'cache-control': 'no-store',
+    ...(protocol.live ? { 'electric-cursor': nextCursor(protocol.cursor) } : {}),
+  });
+}
+
+/**
+ * The log's changes from entry `start`, at most `chunkBytes` of them, ending with an up-to-date
+ * when they reach the head; `requested` is the offset the client asked from.
+ */
+export function changesChunk(
+  log: ShapeLog,
+  start: number,
+  chunkBytes: number,
+  asked: { schema: string; requested: string; protocol: Protocol },
+): Response {
+  const { schema, requested, protocol } = asked;
+  const slice = log.sliceFrom(start, chunkBytes);
+  const complete = slice.end >= log.entries.length;
+  const parts = complete ? [...slice.parts, UP_TO_DATE] : slice.parts;
+  const offset = slice.offset ?? requested;
+  const headers: Record<string, string> = {
+    'electric-handle': log.handle,
+    'electric-offset': offset,
+    etag: etagOf(log.handle, requested, offset, protocol.live && slice.parts.length === 0),
+  };
+  if (complete) headers['electric-up-to-date'] = '';
+  if (protocol.live) {
+    headers['electric-cursor'] = nextCursor(protocol.cursor);
+    headers['cache-control'] = CACHE_LIVE;
+  } else {
+    headers['electric-schema'] = schema;
+    headers['cache-control'] = CACHE_NON_LIVE;
+  }
+  return respond(200, `[${parts.join(',')}]`, headers);
+}

@@ -4,8 +4,8 @@
 // transactions routed one after another (routing.ts), the transactions of the last few seconds
 // replayed into new logs, the shape budgets (budgets.ts), and eviction (idle, over the change
 // cap, too many shapes, over a byte budget, reset) or compaction over the change cap.
-// Snapshots are admitted through the fair SnapshotQueue (snapshot-queue.ts): a shape whose
-// snapshot cannot even queue is refused before its log exists. With a ShapeLogStore, every ready
+// Snapshots are admitted through snapshot-admission.ts (the fair queue and each organisation's
+// share of snapshot time): a shape whose snapshot cannot even queue is refused before its log exists. With a ShapeLogStore, every ready
 // log, append, compaction and eviction is reported to it; restore() takes them back after a restart.
 import type { Database } from '../../db/database.ts';
 import { isPoolAcquireTimeout, isStatementTimeout } from '../../db/overload.ts';
@@ -22,11 +22,7 @@ import { RouteIndex, replayPending, routeTransaction } from './routing.ts';
 import type { EngineScope } from './scope.ts';
 import { parsePgSnapshot, ShapeLog } from './shape-log.ts';
 import { loadTableInfo, readSnapshot } from './snapshot.ts';
-import { SnapshotTimeBudget } from './snapshot-budget.ts';
-import { SnapshotQueue, SnapshotQueueFull } from './snapshot-queue.ts';
-
-/** Below this share of time left, an organisation's snapshot is refused rather than started. */
-const MIN_SNAPSHOT_TIMEOUT_MS = 250;
+import { SnapshotAdmission } from './snapshot-admission.ts';
 
 type RegistryDeps = {
   db: Database;
@@ -56,8 +52,7 @@ export class ShapeRegistry {
   /** End LSN of the last transaction routed: every change up to it is in the logs. */
   routedLsn = 0;
   readonly budgets: ShapeBudgets;
-  private readonly snapshots: SnapshotQueue;
-  private readonly snapshotBudget: SnapshotTimeBudget;
+  private readonly snapshots: SnapshotAdmission;
 
   constructor(private readonly deps: RegistryDeps) {
     this.routes = new RouteIndex((table) => deps.scope.partitionColumn?.(table));
@@ -67,23 +62,7 @@ export class ShapeRegistry {
       (key) => this.logs.has(key),
       (log, reason) => this.dropLog(log, reason),
     );
-    const { options } = deps;
-    // Always leave API requests connections of their own, however the share is configured.
-    const poolSize = deps.db.appPool.options.max ?? 10;
-    this.snapshots = new SnapshotQueue(
-      {
-        connections: Math.max(1, Math.min(options.snapshotConnections, poolSize - 1)),
-        perOrgQueued: options.snapshotQueuePerOrg,
-        maxQueued: options.snapshotQueueMax,
-        maxWaitMs: options.snapshotTimeoutMs,
-      },
-      { waited: (seconds) => deps.metrics.snapshotQueueWait.observe(seconds) },
-    );
-    this.snapshotBudget = new SnapshotTimeBudget({
-      perMinuteMs: options.snapshotMsPerOrgPerMinute,
-      maxTimeoutMs: options.snapshotTimeoutMs,
-      minTimeoutMs: MIN_SNAPSHOT_TIMEOUT_MS,
-    });
+    this.snapshots = new SnapshotAdmission(deps.options, deps.db.appPool.options.max ?? 10, deps.metrics);
   }
 
   /** Snapshots waiting for their turn. */
@@ -309,16 +288,7 @@ export class ShapeRegistry {
       this.budgets.touch(existing);
       return existing;
     }
-    const refused = this.snapshots.refusal(def.orgId);
-    if (refused) {
-      this.deps.metrics.snapshotsRefused.inc();
-      throw refused;
-    }
-    const spent = this.snapshotBudget.retryAfterSeconds(def.orgId);
-    if (spent > 0) {
-      this.deps.metrics.snapshotsOverBudget.inc();
-      throw new SnapshotQueueFull('budget', spent);
-    }
+    this.snapshots.check(def.orgId);
     this.budgets.admitNewLog(def.orgId, now);
     const log = new ShapeLog(key, def, replica, table);
     this.register(log);
@@ -333,61 +303,35 @@ export class ShapeRegistry {
 
   /**
    * Runs a one-off read (a subset snapshot) through the same fair admission and the same share
-   * of snapshot time as shape snapshots: refused at once when the organisation's queue is full
-   * or its share spent (SnapshotQueueFull), else queued; `read` gets its statement_timeout.
+   * of snapshot time as shape snapshots (snapshot-admission.ts); `read` gets its statement_timeout.
    */
   admitRead<T>(orgId: string, read: (timeoutMs: number) => Promise<T>): Promise<T> {
-    const refused = this.snapshots.refusal(orgId);
-    if (refused) {
-      this.deps.metrics.snapshotsRefused.inc();
-      return Promise.reject(refused);
-    }
-    const spent = this.snapshotBudget.retryAfterSeconds(orgId);
-    if (spent > 0) {
-      this.deps.metrics.snapshotsOverBudget.inc();
-      return Promise.reject(new SnapshotQueueFull('budget', spent));
-    }
-    return this.snapshots.run(orgId, () => this.withinBudget(orgId, read));
+    return this.snapshots.admit(orgId, read);
   }
 
-  /** The snapshot read with the statement_timeout its organisation's share allows now. */
-  private async readWithinBudget(log: ShapeLog) {
-    if (log.dropped) return undefined; // evicted while it waited: do not spend a connection on it
-    const { def } = log;
+  /** The snapshot read, its chunks served as they come (ShapeLog.chunkEndFrom). */
+  private readSnapshotInto(log: ShapeLog, timeoutMs: number) {
     const { chunkBytes } = this.deps.options;
-    return this.withinBudget(def.orgId, (timeoutMs) =>
-      readSnapshot(this.deps.scope.runSnapshot, def, log.table.primaryKey, timeoutMs, {
-        begin: (snapshot) => log.beginSnapshot(parsePgSnapshot(snapshot)),
-        rows: (batch) => {
-          if (log.dropped) return false; // evicted meanwhile: the rest is not read
-          log.addSnapshotRows(batch, chunkBytes);
-          return true;
-        },
-      }),
-    );
-  }
-
-  /** Runs `read` with a timeout taken from the organisation's share; what it did not use goes back. */
-  private async withinBudget<T>(orgId: string, read: (timeoutMs: number) => Promise<T>): Promise<T> {
-    const timeoutMs = this.snapshotBudget.reserve(orgId);
-    if (timeoutMs === undefined) {
-      this.deps.metrics.snapshotsOverBudget.inc();
-      throw new SnapshotQueueFull('budget', this.snapshotBudget.retryAfterSeconds(orgId));
-    }
-    const started = performance.now();
-    try {
-      return await read(timeoutMs);
-    } finally {
-      this.snapshotBudget.settle(orgId, timeoutMs, performance.now() - started);
-    }
+    return readSnapshot(this.deps.scope.runSnapshot, log.def, log.table.primaryKey, timeoutMs, {
+      begin: (snapshot) => log.beginSnapshot(parsePgSnapshot(snapshot)),
+      rows: (batch) => {
+        if (log.dropped) return false; // evicted meanwhile: the rest is not read
+        log.addSnapshotRows(batch, chunkBytes);
+        return true;
+      },
+    });
   }
 
   private async takeSnapshot(log: ShapeLog) {
     const started = performance.now();
     const { def } = log;
     try {
-      // Its chunks are served as they are read (ShapeLog.chunkEndFrom).
-      const read = await this.snapshots.run(def.orgId, () => this.readWithinBudget(log));
+      // Evicted while it waited: no connection is spent on it.
+      const read = await this.snapshots.queued(
+        def.orgId,
+        (timeoutMs) => this.readSnapshotInto(log, timeoutMs),
+        () => !log.dropped,
+      );
       if (!read || log.dropped) return;
       log.endSnapshotRows();
       await replayPending(log, this.deps.options.routeSliceMs);
