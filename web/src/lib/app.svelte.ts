@@ -3,6 +3,7 @@ import { type Role, roleAtLeast } from '@sertantai/core';
 import { onSignedOut, session } from './api/client';
 import type { SessionState } from './api/session-types';
 import { createData, type Data } from './data/db';
+import { type SyncPlan, syncPlanFor } from './data/sync-plan';
 
 let sessionState = $state.raw<SessionState>({ status: 'loading' });
 let data = $state.raw<Data | undefined>(undefined);
@@ -10,13 +11,15 @@ let started = false;
 /** The user whose local database is being created (waiting for the sync plan). */
 let creatingFor: string | undefined;
 
-async function syncPlan(): Promise<'eager' | 'on-demand'> {
-  try {
-    const answer = await session.json<{ data: { controls: 'eager' | 'on_demand' } }>('/api/sync/plan');
-    return answer.data.controls === 'on_demand' ? 'on-demand' : 'eager';
-  } catch {
-    return 'eager';
-  }
+function syncPlan(userId: string): Promise<SyncPlan> {
+  return syncPlanFor(userId, {
+    fetchPlan: async () => {
+      const answer = await session.json<{ data: { controls: 'eager' | 'on_demand' } }>('/api/sync/plan');
+      return answer.data.controls === 'on_demand' ? 'on-demand' : 'eager';
+    },
+    storage: typeof localStorage === 'undefined' ? undefined : localStorage,
+    wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
 }
 
 export const app = {
@@ -54,8 +57,8 @@ export function startApp() {
       if (!data && creatingFor !== next.profile.user.id) {
         const profile = next.profile;
         creatingFor = profile.user.id;
-        // The plan decides how the register syncs; offline or on any failure, whole (as before).
-        void syncPlan().then((plan) => {
+        // The plan decides how the register syncs (data/sync-plan.ts: asked again on failure).
+        void syncPlan(profile.user.id).then((plan) => {
           if (creatingFor !== profile.user.id) return;
           creatingFor = undefined;
           if (
