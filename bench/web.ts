@@ -8,9 +8,11 @@
 //      another client, until the matrix has drawn it in Self (median of 7; goal 100 ms),
 //      beside the API round trip of the write itself as a ratio.
 // Prints only. Run: npx tsx bench/web.ts
-//   (BENCH_CONTROLS=10000,50000 a comma list of sizes; CHROMIUM_PATH overrides /usr/bin/chromium)
+//   (BENCH_CONTROLS=10000,50000 a comma list of sizes; CHROMIUM_PATH overrides /usr/bin/chromium;
+//   BENCH_PROFILE=<dir> writes Chromium's CPU profiles of the load and of the repaints there,
+//   <dir>/<count>-load.cpuprofile and <count>-repaint.cpuprofile, for DevTools or bench/profile-top.ts)
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { existsSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -156,6 +158,19 @@ async function measure(browser: Browser, base: string, count: number, account: A
       if (url.includes('live=true')) lastLive = at;
       else if (!loaded && 'electric-up-to-date' in ((await request.response())?.headers() ?? {})) loaded = at;
     });
+    const profileDir = process.env.BENCH_PROFILE;
+    const cdp = profileDir ? await context.newCDPSession(page) : undefined;
+    const profile = async (name: string) => {
+      if (!cdp || !profileDir) return;
+      const { profile } = await cdp.send('Profiler.stop');
+      mkdirSync(profileDir, { recursive: true });
+      writeFileSync(path.join(profileDir, `${count}-${name}.cpuprofile`), JSON.stringify(profile));
+    };
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const start = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
     // Predicates are anonymous arrows (a string would be eval'd, which the app's CSP refuses).
@@ -165,6 +180,8 @@ async function measure(browser: Browser, base: string, count: number, account: A
     });
     const marks = (await page.evaluate('window.__marks')) as Marks;
     const rendering = await page.getByTestId('matrix').getAttribute('data-rendering');
+    await profile('load');
+    if (cdp) await cdp.send('Profiler.start');
 
     // Writes elsewhere: controls with the self provider that were never touched (Specialist).
     const list = (await (
@@ -194,6 +211,7 @@ async function measure(browser: Browser, base: string, count: number, account: A
       repaint.push(((await page.evaluate('window.__moved')) as number) - t0);
       delivered.push(lastLive - t0);
     }
+    await profile('repaint');
     return {
       rendering,
       login: signedIn - start,

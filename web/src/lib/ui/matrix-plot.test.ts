@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MatrixPoint } from '$lib/model/matrix';
-import { drawMarks, pointAtPosition, px, py, type Sprites } from './matrix-plot';
+import { drawChanges, drawMarks, pointAtPosition, px, py, type Sprites } from './matrix-plot';
 
 const point = (id: string, x: number, y: number, partial: Partial<MatrixPoint> = {}): MatrixPoint => ({
   id,
@@ -21,6 +21,11 @@ function recordingContext() {
   const ctx = {
     setTransform() {},
     clearRect() {},
+    save() {},
+    restore() {},
+    beginPath() {},
+    rect() {},
+    clip() {},
     drawImage(image: { band: string }, x: number, y: number) {
       copies.push({ image: image.band, x, y });
     },
@@ -68,5 +73,34 @@ describe('the matrix canvas', () => {
     expect(pointAtPosition(points, px(0.26) + 1, py(0.25))?.id).toBe('b');
     expect(pointAtPosition(points, px(0.75) + 5, py(0.75) - 5)?.id).toBe('c');
     expect(pointAtPosition(points, px(0.5), py(0.5))).toBeUndefined();
+  });
+
+  it('after a write redraws only the marks overlapping the moved one, old and new place', () => {
+    const before = [
+      point('a', 0.1, 0.1, { band: 'high' }),
+      point('b', 0.101, 0.1, { band: 'low' }),
+      point('c', 0.9, 0.9, { band: 'medium', quadrant: 'strange' }),
+      point('d', 0.5, 0.5),
+    ];
+    const shown = new Map(before.map((p) => [p.id, p]));
+    const moved = point('c', 0.1, 0.1, { band: 'medium', quadrant: 'self' });
+    const after = [before[0]!, before[1]!, moved, before[3]!];
+    const { ctx, copies } = recordingContext();
+    const result = drawChanges(ctx, after, shown, sprites, size);
+    expect(result?.counts).toEqual({ self: 4, specialist: 0, service: 0, strange: 0, total: 4 });
+    expect(result?.changed).toEqual([moved]);
+    // a, b and the moved c overlap its new square (band order); d is far from both squares
+    expect(copies.map((c) => c.image)).toEqual(['low', 'medium', 'high']);
+    expect(drawChanges(ctx, after, new Map([...shown, ['c', moved]]), sprites, size)?.changed).toEqual([]);
+  });
+
+  it('answers undefined (draw everything) when a mark is gone or too many changed', () => {
+    const points = [point('a', 0.1, 0.1), point('b', 0.2, 0.2)];
+    const shown = new Map(points.map((p) => [p.id, p]));
+    const { ctx, copies } = recordingContext();
+    expect(drawChanges(ctx, [points[0]!], shown, sprites, size)).toBeUndefined();
+    const all = points.map((p) => ({ ...p }));
+    expect(drawChanges(ctx, all, shown, sprites, size, 1)).toBeUndefined();
+    expect(copies).toEqual([]);
   });
 });
