@@ -144,8 +144,19 @@ async function measure(browser: Browser, base: string, count: number, account: A
     let signedIn = 0;
     let loaded = 0;
     let lastLive = 0;
+    let start = 0;
+    const profileDir = process.env.BENCH_PROFILE;
+    // With BENCH_PROFILE: each request's start and end from the click, <count>-requests.txt.
+    const requests: string[] = [];
     page.on('requestfinished', async (request) => {
       const url = request.url();
+      if (profileDir && start) {
+        const t = request.timing();
+        const from = t.startTime - start;
+        requests.push(
+          `${(from / 1000).toFixed(3)} → ${((from + t.responseEnd) / 1000).toFixed(3)} s  ${url.replace(base, '').slice(0, 140)}`,
+        );
+      }
       if (!signedIn && url.endsWith('/auth/login')) signedIn = Date.now();
       // The dashboard's rows: the whole controls shape (log=full), not the changes-only log.
       if (
@@ -158,7 +169,6 @@ async function measure(browser: Browser, base: string, count: number, account: A
       if (url.includes('live=true')) lastLive = at;
       else if (!loaded && 'electric-up-to-date' in ((await request.response())?.headers() ?? {})) loaded = at;
     });
-    const profileDir = process.env.BENCH_PROFILE;
     const cdp = profileDir ? await context.newCDPSession(page) : undefined;
     const profile = async (name: string) => {
       if (!cdp || !profileDir) return;
@@ -171,7 +181,7 @@ async function measure(browser: Browser, base: string, count: number, account: A
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
-    const start = Date.now();
+    start = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
     // Predicates are anonymous arrows (a string would be eval'd, which the app's CSP refuses).
     await page.waitForFunction(() => (window as unknown as { __marks: Marks }).__marks.all > 0, null, {
@@ -181,6 +191,7 @@ async function measure(browser: Browser, base: string, count: number, account: A
     const marks = (await page.evaluate('window.__marks')) as Marks;
     const rendering = await page.getByTestId('matrix').getAttribute('data-rendering');
     await profile('load');
+    if (profileDir) writeFileSync(path.join(profileDir, `${count}-requests.txt`), `${requests.join('\n')}\n`);
     if (cdp) await cdp.send('Profiler.start');
 
     // Writes elsewhere: controls with the self provider that were never touched (Specialist).

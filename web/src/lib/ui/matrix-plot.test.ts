@@ -61,6 +61,14 @@ describe('the matrix canvas', () => {
     expect(d).toEqual({ image: 'unscored', x: Math.round(px(0.7)) - 10, y: Math.round(py(0.8)) - 10 });
   });
 
+  it('copies a marker once per pixel: marks piled on one spot (the edges) cost one copy', () => {
+    const pile = Array.from({ length: 1000 }, (_, i) => point(`p${i}`, 0.985, 0.985));
+    const { ctx, copies } = recordingContext();
+    const counts = drawMarks(ctx, [...pile, point('q', 0.985, 0.985, { band: 'high' })], sprites, size);
+    expect(counts.total).toBe(1001);
+    expect(copies.map((c) => c.image)).toEqual(['low', 'high']);
+  });
+
   it('draws nothing for an empty matrix', () => {
     const { ctx, copies } = recordingContext();
     expect(drawMarks(ctx, [], sprites, size).total).toBe(0);

@@ -85,6 +85,18 @@ export function markerSprites(
 }
 
 /**
+ * True the first time a band's marker is asked for at this pixel: the same marker copied again
+ * on the same pixel changes nothing visible (never-touched or unreachable controls pile up at
+ * the matrix's edges, thousands on one spot), so each is copied once.
+ */
+function once(at: Set<number>, left: number, top: number): boolean {
+  const key = (left + 4096) * 65536 + (top + 4096);
+  if (at.has(key)) return false;
+  at.add(key);
+  return true;
+}
+
+/**
  * Draws every point's marker (shape and colour by risk band, as the SVG's markerPath) on a
  * canvas of `width` × `height` pixels, `scaleX`/`scaleY` pixels per view box unit, the riskiest
  * bands last. Answers how many it drew in each quadrant.
@@ -107,12 +119,11 @@ export function drawMarks(
   const { half } = sprites;
   for (const band of ORDER) {
     const image = sprites.images[band];
+    const at = new Set<number>();
     for (const p of byBand[band]) {
-      ctx.drawImage(
-        image,
-        Math.round(px(p.x) * size.scaleX) - half,
-        Math.round(py(p.y) * size.scaleY) - half,
-      );
+      const left = Math.round(px(p.x) * size.scaleX) - half;
+      const top = Math.round(py(p.y) * size.scaleY) - half;
+      if (once(at, left, top)) ctx.drawImage(image, left, top);
     }
   }
   return counts;
@@ -161,20 +172,31 @@ export function drawChanges(
   }
   if (kept !== previous.size) return undefined; // a mark is gone: its square is unknown here
   if (dirty.length === 0) return { counts, changed };
-  const overlaps = (b: Box) => dirty.some((d) => b[0] < d[2] && d[0] < b[2] && b[1] < d[3] && d[1] < b[3]);
-  const byBand: Record<RiskBand, Box[]> = { unscored: [], low: [], medium: [], high: [] };
+  // Each changed square on its own: clipped to it (a rectangle clip is the rasteriser's fast
+  // path), cleared, and every mark overlapping it copied again in band order.
+  const inSquare = dirty.map(
+    () => ({ unscored: [], low: [], medium: [], high: [] }) as Record<RiskBand, Box[]>,
+  );
   for (const p of points) {
     const b = box(p);
-    if (overlaps(b)) byBand[p.band].push(b);
+    dirty.forEach((d, i) => {
+      if (b[0] < d[2] && d[0] < b[2] && b[1] < d[3] && d[1] < b[3]) inSquare[i]![p.band].push(b);
+    });
   }
-  ctx.save();
   ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.beginPath();
-  for (const d of dirty) ctx.rect(d[0], d[1], d[2] - d[0], d[3] - d[1]);
-  ctx.clip();
-  for (const d of dirty) ctx.clearRect(d[0], d[1], d[2] - d[0], d[3] - d[1]);
-  for (const band of ORDER) for (const b of byBand[band]) ctx.drawImage(sprites.images[band], b[0], b[1]);
-  ctx.restore();
+  dirty.forEach((d, i) => {
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(d[0], d[1], d[2] - d[0], d[3] - d[1]);
+    ctx.clip();
+    ctx.clearRect(d[0], d[1], d[2] - d[0], d[3] - d[1]);
+    for (const band of ORDER) {
+      const at = new Set<number>();
+      for (const b of inSquare[i]![band])
+        if (once(at, b[0], b[1])) ctx.drawImage(sprites.images[band], b[0], b[1]);
+    }
+    ctx.restore();
+  });
   return { counts, changed };
 }
 
