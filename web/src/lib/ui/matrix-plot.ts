@@ -177,11 +177,17 @@ export function drawChanges(
   const inSquare = dirty.map(
     () => ({ unscored: [], low: [], medium: [], high: [] }) as Record<RiskBand, Box[]>,
   );
+  const side = 2 * half;
   for (const p of points) {
-    const b = box(p);
-    dirty.forEach((d, i) => {
-      if (b[0] < d[2] && d[0] < b[2] && b[1] < d[3] && d[1] < b[3]) inSquare[i]![p.band].push(b);
-    });
+    // No array per point here: this loop runs over every control on each write.
+    const left = Math.round(px(p.x) * size.scaleX) - half;
+    const top = Math.round(py(p.y) * size.scaleY) - half;
+    for (let i = 0; i < dirty.length; i++) {
+      const d = dirty[i]!;
+      if (left < d[2] && d[0] < left + side && top < d[3] && d[1] < top + side) {
+        inSquare[i]![p.band].push([left, top, left + side, top + side]);
+      }
+    }
   }
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   dirty.forEach((d, i) => {
