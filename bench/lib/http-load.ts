@@ -8,7 +8,7 @@
 // as little CPU from the server as it can. Every answer's status must be 200, else it fails.
 import { fork } from 'node:child_process';
 import net from 'node:net';
-import { type LoopResult, percentile } from './measure.ts';
+import { type LoopResult, loopResult } from './measure.ts';
 
 export type HttpLoadOptions = {
   /** http://host:port of the server. */
@@ -124,17 +124,10 @@ async function runLoad(options: HttpLoadOptions): Promise<HttpLoadResult> {
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
+  const result = loopResult(latencies, started);
   const cpu = process.cpuUsage(cpuFrom);
   for (const c of connections) c.close();
-  latencies.sort((a, b) => a - b);
-  return {
-    ops: latencies.length,
-    opsPerSec: latencies.length / elapsed,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    clientCpuMsPerOp: (cpu.user + cpu.system) / 1000 / latencies.length,
-  };
+  return { ...result, clientCpuMsPerOp: (cpu.user + cpu.system) / 1000 / latencies.length };
 }
 
 if (process.env.HTTP_LOAD_CHILD === '1') {

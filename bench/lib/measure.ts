@@ -33,7 +33,12 @@ export async function timeLoop(
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
+  return loopResult(latencies, started);
+}
+
+/** Throughput and p50/p99 of the latencies of a loop that began at `startedMs` (performance.now()). */
+export function loopResult(latencies: number[], startedMs: number): LoopResult {
+  const elapsed = (performance.now() - startedMs) / 1000;
   latencies.sort((a, b) => a - b);
   return {
     ops: latencies.length,
