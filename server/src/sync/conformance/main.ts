@@ -30,7 +30,9 @@ export async function startConformanceEngine(env: NodeJS.ProcessEnv) {
   const refusal = conformanceRefusal(env);
   if (refusal) throw new Error(refusal);
   const url = env.CONFORMANCE_DATABASE_URL as string;
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Pipeline mode, as the app pool (db/database.ts): the snapshot reader issues its settings,
+  // cursor and first FETCH together, which a plain pg client would queue with a deprecation.
+  const pool = new pg.Pool({ connectionString: url, max: 10, pipeline: true } as pg.PoolConfig);
   const db: Database = {
     appPool: pool,
     ownerPool: pool,

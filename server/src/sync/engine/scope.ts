@@ -33,7 +33,8 @@ export type EngineScope = {
 
 /**
  * A runner of plain transactions on `pool`, as the pool's own role: for callers with no tenant
- * (the conformance mode, benchmarks of the engine alone).
+ * (the conformance mode, benchmarks of the engine alone). The pool must be in pg's pipeline
+ * mode, as the app pool is: the snapshot reader issues statements without awaiting each.
  */
 export function plainSnapshots(pool: pg.Pool): EngineScope['runSnapshot'] {
   return async (_def, work, options) => {
