@@ -126,7 +126,11 @@ async function main() {
     LOG_LEVEL: 'warn',
   };
   const pooled = tool('pgbouncer') !== undefined;
-  if (pooled) env.APP_DATABASE_URL = await startPgBouncer(databaseUrl, randomBytes(24).toString('hex'));
+  if (pooled) {
+    env.APP_DATABASE_URL = await startPgBouncer(databaseUrl, randomBytes(24).toString('hex'));
+    // PgBouncer 1.18 in transaction mode cannot keep protocol-level prepared statements.
+    env.DB_PREPARED_STATEMENTS = 'false';
+  }
   console.log(
     pooled
       ? 'request traffic through PgBouncer (transaction mode, APP_DATABASE_URL)'

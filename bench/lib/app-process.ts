@@ -65,6 +65,7 @@ if (process.env.BENCH_APP_CHILD === '1') {
     requireLogicalWal: true,
     statementTimeoutMs: config.limits.statementTimeoutMs,
     acquireTimeoutMs: config.limits.acquireTimeoutMs,
+    preparedStatements: config.preparedStatements,
   });
   const log = createLogger('silent');
   const app = await buildApp({ config, db, log, metrics: createMetrics(), clock: systemClock }, allFeatures);

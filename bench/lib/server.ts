@@ -50,6 +50,7 @@ export async function startBenchServer(
     requireLogicalWal: options.requireLogicalWal ?? false,
     statementTimeoutMs: config.limits.statementTimeoutMs,
     acquireTimeoutMs: config.limits.acquireTimeoutMs,
+    preparedStatements: config.preparedStatements,
   });
   const log = createLogger('silent');
   const app = await buildApp(

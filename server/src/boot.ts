@@ -40,6 +40,7 @@ async function start<Prepared>(spec: ServerSpec<Prepared>) {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     appDatabaseUrl: config.appDatabaseUrl,
+    preparedStatements: config.preparedStatements,
     requireLogicalWal: spec.requireLogicalWal(config),
     statementTimeoutMs: config.limits.statementTimeoutMs,
     acquireTimeoutMs: config.limits.acquireTimeoutMs,

@@ -59,6 +59,22 @@ describe('APP_DATABASE_URL', () => {
   });
 });
 
+describe('DB_PREPARED_STATEMENTS', () => {
+  const direct = { ...production, DATABASE_URL: 'postgres://owner:pw@db:5432/app' };
+  const pooled = { ...direct, APP_DATABASE_URL: 'postgres://app_rt:secret@pgbouncer:6432/app' };
+  it('defaults on for a direct connection and off behind APP_DATABASE_URL (maybe a transaction pooler)', () => {
+    expect(loadConfig(direct).preparedStatements).toBe(true);
+    expect(loadConfig(pooled).preparedStatements).toBe(false);
+  });
+  it('is set either way explicitly', () => {
+    expect(loadConfig({ ...direct, DB_PREPARED_STATEMENTS: 'false' }).preparedStatements).toBe(false);
+    expect(loadConfig({ ...pooled, DB_PREPARED_STATEMENTS: 'true' }).preparedStatements).toBe(true);
+    expect(problemsOf({ ...direct, DB_PREPARED_STATEMENTS: 'maybe' })[0]).toMatch(
+      /^DB_PREPARED_STATEMENTS: /,
+    );
+  });
+});
+
 describe('e-mail and webhooks for reminders', () => {
   const base = { ...production, EMBEDDED_DB: 'true' };
   it('takes smtp:// and smtps:// with MAIL_FROM, and defaults to no e-mail', () => {

@@ -46,6 +46,7 @@ const envSchema = z.object({
       },
     )
     .optional(),
+  DB_PREPARED_STATEMENTS: booleanFlag.optional(),
   EMBEDDED_DB: booleanFlag.optional(),
   REDIS_URL: z
     .string()
@@ -122,6 +123,11 @@ export type Config = {
   databaseUrl: string | undefined;
   /** Request traffic as the runtime role, possibly through a pooler; undefined → direct. */
   appDatabaseUrl: string | undefined;
+  /**
+   * The hot reads as named prepared statements (db/prepared.ts). Default: on for a direct
+   * connection, off with APP_DATABASE_URL (a transaction-mode pooler cannot keep them).
+   */
+  preparedStatements: boolean;
   dataDir: string;
   /** Rate limits and lock-outs in this Redis; undefined → in PostgreSQL. */
   redisUrl: string | undefined;
@@ -280,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: values.HOST,
     databaseUrl: values.DATABASE_URL,
     appDatabaseUrl: values.APP_DATABASE_URL,
+    preparedStatements: values.DB_PREPARED_STATEMENTS ?? values.APP_DATABASE_URL === undefined,
     dataDir,
     redisUrl: values.REDIS_URL,
     tokenSecret,

@@ -62,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     appDatabaseUrl: config.appDatabaseUrl,
+    preparedStatements: config.preparedStatements,
     dataDir: config.dataDir,
     requireLogicalWal: false,
   });

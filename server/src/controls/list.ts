@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { type TenantContext, type Tx, tenantRead, tenantTransaction } from '../db/tenant.ts';
 import { validationError } from '../http/errors.ts';
 import { attentionForIds, attentionInputs, attentionOfRows } from '../strategies/attention.ts';
+import { CONTROL_COLUMNS } from './columns.ts';
 import type { ControlSort, ListControlsQuery } from './schema.ts';
 
 type SortSpec = { expr: string; type: 'text' | 'timestamptz' | 'numeric' };
@@ -116,7 +117,7 @@ function controlPageStatement(
   }
   const direction = descending ? 'DESC' : 'ASC';
   const attention = options.attention ? `, ${attentionInputs(param(now))}` : '';
-  const sql = `SELECT c.*, (${key.expr})::text AS "_sort_key"${attention} FROM controls c
+  const sql = `SELECT ${CONTROL_COLUMNS}, (${key.expr})::text AS "_sort_key"${attention} FROM controls c
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${key.expr} ${direction}, id ${direction}
     LIMIT ${param(query.limit)} ${query.offset ? `OFFSET ${param(query.offset)}` : ''}`;

@@ -18,6 +18,7 @@ import { updateColumns } from '../db/update-columns.ts';
 import type { EventPublisher } from '../events/bus.ts';
 import { conflict, notFound, validationError } from '../http/errors.ts';
 import { attentionInputs, attentionOfRows } from '../strategies/attention.ts';
+import { CONTROL_COLUMNS } from './columns.ts';
 import type { CreateControlInput, HistoryQuery, InteractionInput, UpdateControlInput } from './schema.ts';
 
 export type Row = Record<string, unknown> & { id: string };
@@ -32,6 +33,9 @@ const FUTURE_SKEW_MS = 5 * 60_000;
  */
 const MAX_BACKDATE_DAYS = RISK_WINDOW_DAYS;
 
+/** A prepared statement where the pool prepares them (db/prepared.ts): one text, columns by name. */
+const READ_CONTROL = `SELECT ${CONTROL_COLUMNS}, ${attentionInputs('$2')} FROM controls c WHERE c.id = $1`;
+
 /** One control with its attention reasons, in one round trip with its read-only transaction. */
 export async function readControl(
   pool: pg.Pool,
@@ -39,12 +43,7 @@ export async function readControl(
   id: string,
   now: Date,
 ): Promise<Row> {
-  const rows = await tenantRead(
-    pool,
-    context,
-    `SELECT c.*, ${attentionInputs('$2')} FROM controls c WHERE c.id = $1`,
-    [id, now],
-  );
+  const rows = await tenantRead(pool, context, READ_CONTROL, [id, now]);
   if (!rows[0]) throw notFound('Control');
   const reasons = attentionOfRows(rows, now);
   const row = rows[0] as Row;

@@ -37,6 +37,7 @@ async function main() {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     appDatabaseUrl: config.appDatabaseUrl,
+    preparedStatements: config.preparedStatements,
     requireLogicalWal: false,
     // openDatabase migrates; `status` reports what that left.
     log: command === 'migrate' ? (line) => console.log(line) : undefined,

@@ -3,12 +3,14 @@
 // replication, health, and anything that needs session state (advisory locks, LISTEN). Every
 // request runs as the runtime role through tenantTransaction on appPool, which goes through
 // APP_DATABASE_URL when it is set (a pooler such as PgBouncer in transaction mode is fine:
-// only transaction-local settings and unnamed statements reach it).
+// only transaction-local settings reach it, and unnamed statements unless DB_PREPARED_STATEMENTS
+// is on, which it is not by default with APP_DATABASE_URL).
 import pg from 'pg';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.ts';
 import { DatabaseStartupError } from './errors.ts';
 import { migrate } from './migrate.ts';
 import { setStatementTimeout } from './overload.ts';
+import { setPreparedStatements } from './prepared.ts';
 import { credentialsFromUrl, ensureRuntimeRole } from './runtime-role.ts';
 
 export { DatabaseStartupError } from './errors.ts';
@@ -49,6 +51,11 @@ export type DatabaseOptions = {
   statementTimeoutMs?: number;
   /** Longest wait for an app-pool connection before the request is refused (default 5 s). */
   acquireTimeoutMs?: number;
+  /**
+   * Hot reads as named prepared statements on the app pool (db/prepared.ts). Default: on without
+   * appDatabaseUrl; off with it, since a transaction-mode pooler cannot keep them (config.ts).
+   */
+  preparedStatements?: boolean;
   log?: (line: string) => void;
 };
 
@@ -109,6 +116,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
   const appPool = new pg.Pool(appPoolConfig);
   if (options.statementTimeoutMs !== undefined) setStatementTimeout(appPool, options.statementTimeoutMs);
+  setPreparedStatements(appPool, options.preparedStatements ?? options.appDatabaseUrl === undefined);
   // An idle client that errors (server restart) must not crash the process.
   appPool.on('error', (error) => options.log?.(`idle app connection error: ${error.message}`));
   ownerPool.on('error', (error) => options.log?.(`idle owner connection error: ${error.message}`));

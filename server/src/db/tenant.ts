@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { statementTimeoutOf } from './overload.ts';
+import { isStalePreparedStatement, preparesStatements, statementName } from './prepared.ts';
 import { type DbOperation, timed } from './query-timing.ts';
 
 export type TenantContext = {
@@ -47,7 +48,11 @@ export async function tenantTransaction<T>(
  * One read-only statement in the organisation's transaction, in ONE round trip: BEGIN, the
  * settings, the statement and COMMIT are written together (pipeline mode) and answered
  * together. The organisation is a parameter of the settings statement, never SQL text. For
- * reads whose whole answer is one statement (GET /api/controls/:id, the list).
+ * reads whose whole answer is one statement (GET /api/controls/:id, the list). On a pool that
+ * prepares statements (db/prepared.ts) the statement is named, so each connection parses and
+ * plans it once; name explicit columns rather than `*` in `sql`, so a column added by a rolling
+ * migration does not change its result. If its result changed anyway (SQLSTATE 0A000), the
+ * connection is discarded and the read runs once more, unnamed.
  */
 export async function tenantRead<R extends pg.QueryResultRow = pg.QueryResultRow>(
   pool: pg.Pool,
@@ -56,16 +61,33 @@ export async function tenantRead<R extends pg.QueryResultRow = pg.QueryResultRow
   params: readonly unknown[],
   options: Omit<TransactionOptions, 'readOnly'> = {},
 ): Promise<R[]> {
+  const values = params as unknown[];
+  const name = preparesStatements(pool) ? statementName(sql) : undefined;
+  if (name === undefined) return readOnce<R>(pool, context, { text: sql, values }, options);
+  try {
+    return await readOnce<R>(pool, context, { name, text: sql, values }, options);
+  } catch (error) {
+    if (!isStalePreparedStatement(error)) throw error;
+    return readOnce<R>(pool, context, { text: sql, values }, options);
+  }
+}
+
+async function readOnce<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  context: TenantContext,
+  statement: pg.QueryConfig,
+  options: Omit<TransactionOptions, 'readOnly'>,
+): Promise<R[]> {
   return onTenantConnection(pool, context, { ...options, readOnly: true }, async (client, opened) => {
     if (!isPipelined(client)) {
-      const { rows } = await client.query<R>(sql, params as unknown[]);
+      const { rows } = await client.query<R>(statement);
       await client.query('COMMIT');
       return rows;
     }
-    const statement = client.query<R>(sql, params as unknown[]);
+    const read = client.query<R>(statement);
     const commit = client.query('COMMIT');
     // A failed step aborts the transaction, so COMMIT then only rolls back; the first failure is the answer.
-    const [, result] = await Promise.all([opened, statement, commit]);
+    const [, result] = await Promise.all([opened, read, commit]);
     return result.rows;
   });
 }
@@ -88,7 +110,7 @@ async function onTenantConnection<T>(
       if (!isPipelined(client)) {
         // A pool without pipeline mode (the owner's, a test's): one statement at a time.
         await client.query(`BEGIN ${transactionMode(options)}`);
-        await client.query(SETTINGS, settingsOf(pool, context, options));
+        await client.query(settingsStatement(pool, context, options));
         return use(client, Promise.resolve());
       }
       // Corked, the statements issued in this tick leave in one write (pg corks each query on
@@ -97,7 +119,7 @@ async function onTenantConnection<T>(
       socket?.cork();
       const opened = Promise.all([
         client.query(`BEGIN ${transactionMode(options)}`),
-        client.query(SETTINGS, settingsOf(pool, context, options)),
+        client.query(settingsStatement(pool, context, options)),
       ]);
       opened.catch(() => {}); // awaited by `use`; this only keeps an early failure from being unhandled
       try {
@@ -112,6 +134,8 @@ async function onTenantConnection<T>(
     } catch {
       broken = true; // the connection is unusable: destroy it rather than return it to the pool
     }
+    // A prepared statement whose result changed stays broken on this connection: drop it with it.
+    if (isStalePreparedStatement(error)) broken = true;
     throw error;
   } finally {
     client.release(broken);
@@ -123,13 +147,21 @@ const SETTINGS = `SELECT set_config('app.current_org_id', $1, true),
                           set_config('app.request_id', $3, true),
                           set_config('statement_timeout', $4, true)`;
 
-function settingsOf(pool: pg.Pool, context: TenantContext, options: TransactionOptions): string[] {
-  return [
+/** The settings with their values; named (parsed once per connection) where the pool prepares statements. */
+function settingsStatement(
+  pool: pg.Pool,
+  context: TenantContext,
+  options: TransactionOptions,
+): pg.QueryConfig {
+  const values = [
     context.orgId,
     context.userId ?? '',
     context.requestId ?? '',
     String(options.statementTimeoutMs ?? statementTimeoutOf(pool)),
   ];
+  return preparesStatements(pool)
+    ? { name: 'sertantai_settings', text: SETTINGS, values }
+    : { text: SETTINGS, values };
 }
 
 /** Whether the client was made with pg's `pipeline: true` (db/database.ts, the app pool). */

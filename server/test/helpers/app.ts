@@ -49,6 +49,7 @@ export async function openTestDatabase(config = testConfig()): Promise<Database>
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     appDatabaseUrl: config.appDatabaseUrl,
+    preparedStatements: config.preparedStatements,
     requireLogicalWal: false,
     appPoolSize: 5,
     statementTimeoutMs: config.limits.statementTimeoutMs,
