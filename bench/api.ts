@@ -3,8 +3,12 @@
 // straight through the pg driver, step by step: the bare tenant transaction (BEGIN, set_config,
 // SELECT, COMMIT, four round trips: the issue's baseline), tenantTransaction (two), the API's
 // own read (one), a single plain query (the physical limit), and the API's read answered by a
-// bare node:http server (no framework, no auth: what HTTP itself adds). Printed as throughput
-// ratios with p50/p99, and the CPU per request of each step; no pass/fail on time.
+// bare node:http server (no framework, no auth: what HTTP itself adds). The API's read and the
+// app over HTTP run twice: with their statements named and prepared once per connection (the
+// default on a direct connection, DB_PREPARED_STATEMENTS) and ", unprepared" (parsed and planned
+// on every read, as behind a transaction pooler), so that step's before/after is in one run.
+// Printed as throughput ratios with p50/p99, and the CPU per request of each step; no pass/fail
+// on time. Where the server's CPU goes: bench/api-profile.ts under node --cpu-prof.
 // Method, so both sides are measured alike:
 // - The same closed loop on both sides: BENCH_CONCURRENCY (16) requests in flight, each issuing
 //   its next as soon as its previous answered; the app pool (20) is larger, so neither side waits
@@ -23,6 +27,7 @@ import http from 'node:http';
 import { readControlList } from '../server/src/controls/list.ts';
 import { listControlsQuery } from '../server/src/controls/schema.ts';
 import { readControl } from '../server/src/controls/service.ts';
+import { preparesStatements, setPreparedStatements } from '../server/src/db/prepared.ts';
 import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
@@ -66,6 +71,18 @@ const pickId = () => ids[randomInt(ids.length)]!;
 const loop = { seconds, concurrency };
 
 const results: Array<LoopResult & { name: string }> = [];
+/** Whether the app pool prepares its reads (DB_PREPARED_STATEMENTS: on here, a direct connection). */
+const prepared = preparesStatements(db.appPool);
+
+/** Runs `measure` with the app pool's reads unnamed (DB_PREPARED_STATEMENTS=false), for the step's before/after. */
+async function unprepared(measure: () => Promise<void>) {
+  setPreparedStatements(db.appPool, false);
+  try {
+    await measure();
+  } finally {
+    setPreparedStatements(db.appPool, prepared);
+  }
+}
 /** CPU per operation (ms) of this process over each timed loop, and of the load generator's. */
 const cpu: Array<{ name: string; ms: number; clientMs?: number }> = [];
 
@@ -162,6 +179,12 @@ await run('point: driver, tenantTransaction', () =>
 await run('point: driver, the API read (readControl)', () =>
   readControl(db.appPool, context, pickId(), new Date()),
 );
+await unprepared(() =>
+  run('point: driver, the API read, unprepared', () =>
+    readControl(db.appPool, context, pickId(), new Date()),
+  ),
+);
+await unprepared(() => runHttp('point: API over HTTP, unprepared', address, pointPaths));
 await runHttp('point: node:http + the API read', bareAddress, pointPaths);
 await run('point: driver, plain query', () => db.ownerPool.query(POINT_PLAIN, [pickId(), org.id]));
 await runHttp('list 50: API over HTTP', address, ['/api/controls?limit=50']);
@@ -172,11 +195,19 @@ await run('list 50: driver, tenantTransaction', () =>
 await run('list 50: driver, the API read (readControlList)', () =>
   readControlList(db.appPool, context, listQuery, new Date()),
 );
+await unprepared(() =>
+  run('list 50: driver, the API read, unprepared', () =>
+    readControlList(db.appPool, context, listQuery, new Date()),
+  ),
+);
+await unprepared(() => runHttp('list 50: API over HTTP, unprepared', address, ['/api/controls?limit=50']));
 await runHttp('list 50: node:http + the API read', bareAddress, ['/api/controls?limit=50']);
 await run('list 50: driver, plain query', () => db.ownerPool.query(LIST_PLAIN, [org.id]));
 
 printTable(results, [
   ['point: API over HTTP', 'point: driver, bare tenant transaction', { atLeast: 0.5 }],
+  ['point: API over HTTP, unprepared', 'point: driver, bare tenant transaction'],
+  ['point: driver, the API read (readControl)', 'point: driver, the API read, unprepared'],
   ['point: API over HTTP', 'point: driver, the API read (readControl)'],
   ['point: API over HTTP', 'point: node:http + the API read'],
   ['point: node:http + the API read', 'point: driver, the API read (readControl)'],
@@ -184,6 +215,8 @@ printTable(results, [
   ['point: driver, tenantTransaction', 'point: driver, bare tenant transaction'],
   ['point: API over HTTP', 'point: driver, plain query'],
   ['list 50: API over HTTP', 'list 50: driver, bare tenant transaction', { atLeast: 0.6 }],
+  ['list 50: API over HTTP, unprepared', 'list 50: driver, bare tenant transaction'],
+  ['list 50: driver, the API read (readControlList)', 'list 50: driver, the API read, unprepared'],
   ['list 50: API over HTTP', 'list 50: driver, the API read (readControlList)'],
   ['list 50: API over HTTP', 'list 50: node:http + the API read'],
   ['list 50: node:http + the API read', 'list 50: driver, the API read (readControlList)'],
@@ -220,6 +253,8 @@ console.log(
     '\n"bare tenant transaction": BEGIN, settings, the statement, COMMIT, each awaited (app pool, RLS, 4 round trips);' +
     '\n"tenantTransaction": the same statements, BEGIN and settings pipelined with the statement (2 round trips);' +
     '\n"the API read": what the route runs, rows and their attention in one statement, all in 1 round trip;' +
+    `\n  its statements named and prepared once per connection (DB_PREPARED_STATEMENTS, ${prepared ? 'on' : 'OFF'} here);` +
+    '\n  ", unprepared": the same with DB_PREPARED_STATEMENTS=false (parsed and planned on every read);' +
     '\n"node:http + the API read": that read answered by a bare node:http server (no framework, no token).',
 );
 
