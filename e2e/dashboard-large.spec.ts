@@ -100,3 +100,47 @@ test('a large organisation’s matrix draws every control and repaints live on a
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(new RegExp(`/controls/${opened}$`));
 });
+
+test('signing in to a large organisation asks for the dashboard’s rows before the dashboard’s code has loaded', async ({
+  page,
+  request,
+}) => {
+  const account = await registerAccount(request, 'Early');
+  const csv = [
+    'name,control_type,functional_range,provider',
+    ...Array.from({ length: 400 }, (_, i) => `Valve ${String(i).padStart(3, '0')},physical,narrow,`),
+  ].join('\n');
+  const imported = await request.post('/api/controls/import', {
+    headers: { authorization: `Bearer ${account.token}`, 'content-type': 'text/csv' },
+    data: csv,
+  });
+  expect(imported.status()).toBe(201);
+
+  await page.goto('/sign-in');
+  await page.getByLabel('E-mail').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  // The route modules the app loads after signing in (the dashboard's among them) are held back
+  // until the narrow shape's request has been made, or 10 s have passed.
+  let narrowAsked: () => void = () => {};
+  const narrow = new Promise<void>((resolve) => {
+    narrowAsked = resolve;
+  });
+  let askedWhileHeld = false;
+  let held = 0;
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === '/api/electric/sync' && url.searchParams.has('columns')) {
+      askedWhileHeld ||= held > 0;
+      narrowAsked();
+    }
+  });
+  await page.route('**/_app/immutable/nodes/**', async (route) => {
+    held++;
+    await Promise.race([narrow, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    held--;
+    await route.continue();
+  });
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('point')).toHaveCount(400, { timeout: 60_000 });
+  expect(askedWhileHeld).toBe(true);
+});

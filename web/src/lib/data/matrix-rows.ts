@@ -5,6 +5,7 @@
 // control, live, at a fraction of the bytes, while the register's own collection keeps only the
 // pages its screens ask for.
 import type { Control } from '@sertantai/core';
+import { nextPath } from '../next-path';
 import { type ShapeWiring, type SyncedCollection, syncedCollection } from './shape';
 
 export const MATRIX_COLUMNS = [
@@ -40,4 +41,13 @@ export function matrixRows(
     { ...wiring, cache: undefined },
     { eager: false, name: 'controls-matrix', columns: MATRIX_COLUMNS, gcTime: MATRIX_GC_MS },
   );
+}
+
+/**
+ * Whether the app is opening on the dashboard: at `/`, or on the sign-in or sign-up page, which
+ * go to `nextPath` (the dashboard unless `?next=` says otherwise) once signed in.
+ */
+export function opensDashboard(url: URL): boolean {
+  if (url.pathname === '/') return true;
+  return (url.pathname === '/sign-in' || url.pathname === '/sign-up') && nextPath(url) === '/';
 }

@@ -4,8 +4,10 @@ import { syncedCollection } from './shape';
 
 type Row = { id: string; name: string };
 
+type Message = { value: Partial<Row> & { id: string }; operation: 'insert' | 'update' | 'delete' };
+
 /** An Electric-protocol server that answers the first (snapshot) request only when released. */
-function gatedServer(rows: Row[]) {
+function gatedServer(rows: Row[], messages?: Message[]) {
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => {
     release = resolve;
@@ -22,10 +24,10 @@ function gatedServer(rows: Row[]) {
     };
     if (n === 1) {
       await gate;
-      const body = rows.map((row) => ({
-        key: `"public"."controls"/"${row.id}"`,
-        value: row,
-        headers: { operation: 'insert', relation: ['public', 'controls'] },
+      const body = (messages ?? rows.map((row) => ({ value: row, operation: 'insert' }))).map((m) => ({
+        key: `"public"."controls"/"${m.value.id}"`,
+        value: m.value,
+        headers: { operation: m.operation, relation: ['public', 'controls'] },
       }));
       return new Response(JSON.stringify(body), { status: 200, headers });
     }
@@ -107,6 +109,46 @@ describe('synced collection with an offline copy', () => {
     server.release();
     await expect.poll(() => collection.isReady()).toBe(true);
     expect(collection.get('a')?.name).toBe('A');
+    await collection.cleanup();
+  });
+});
+
+describe('synced collection without an offline copy', () => {
+  it('applies a batch in key order, each row’s own changes in the order they came', async () => {
+    const server = gatedServer(
+      [],
+      [
+        { operation: 'insert', value: { id: 'c', name: 'C' } },
+        { operation: 'insert', value: { id: 'a', name: 'A' } },
+        { operation: 'insert', value: { id: 'd', name: 'D' } },
+        { operation: 'update', value: { id: 'a', name: 'A renamed' } },
+        { operation: 'insert', value: { id: 'b', name: 'B' } },
+        { operation: 'delete', value: { id: 'd' } },
+      ],
+    );
+    const collection = syncedCollection<Row>(
+      'controls',
+      {
+        url: 'http://app.test/api/electric/sync',
+        authorization: async () => 'Bearer t',
+        unauthorized: async () => 'stop',
+        fetchClient: server.fetchClient,
+      },
+      { eager: true, name: 'controls-narrow' },
+    );
+    const seen: string[] = [];
+    const subscription = collection.subscribeChanges((changes) => {
+      for (const change of changes) seen.push(`${change.type} ${change.key}`);
+    });
+    server.release();
+    await expect.poll(() => collection.isReady()).toBe(true);
+    // One transaction: the rows reach TanStack DB's sorted store in key order (each appended,
+    // not spliced in), so the change events come in that order too.
+    expect(seen).toEqual(['insert a', 'insert b', 'insert c']);
+    expect(collection.get('a')?.name).toBe('A renamed');
+    expect(collection.has('d')).toBe(false);
+    expect(collection.toArray.map((row) => row.id)).toEqual(['a', 'b', 'c']);
+    subscription.unsubscribe();
     await collection.cleanup();
   });
 });

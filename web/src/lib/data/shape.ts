@@ -8,11 +8,14 @@
 //   before the stream starts, so data is readable offline and at once after a reload. When the
 //   stream delivers its first batch, that batch replaces the cached rows in one transaction
 //   (truncate + snapshot), so nothing stale survives.
+// - Each synced transaction's writes reach the store in key order (write-order.ts: a 50,000-row
+//   snapshot in arrival order spent ~0.4 s splicing keys into TanStack DB's sorted key array).
 
 import type { SyncedTable } from '@sertantai/core';
 import { BTreeIndex, type Collection, createCollection } from '@tanstack/db';
 import { type ElectricCollectionUtils, electricCollectionOptions } from '@tanstack/electric-db-collection';
 import { type ShapeWiring, shapeOptions } from './shape-options';
+import { orderPendingWrites } from './write-order';
 
 export type { ShapeWiring };
 export { shapeOptions };
@@ -82,6 +85,14 @@ export function syncedCollection<T extends Row>(
 
   // biome-ignore lint/suspicious/noExplicitAny: sync params are passed through unchanged
   const sync = (params: any) => {
+    const commitInKeyOrder = (...args: unknown[]) => {
+      orderPendingWrites(params.collection);
+      return params.commit(...args);
+    };
+    // Without an offline copy (the dashboard's narrow shape) nothing else is kept: no mirror of
+    // the rows, which only exists to be saved.
+    if (!cache) return originalSync({ ...params, commit: commitInKeyOrder });
+
     const mirror = new Map<string, Record<string, unknown>>();
     let replaceCached = false;
     let stopped = false;
@@ -89,7 +100,6 @@ export function syncedCollection<T extends Row>(
     let cleanup: unknown;
 
     const persist = () => {
-      if (!cache) return;
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = setTimeout(() => {
         saveTimer = undefined;
@@ -120,8 +130,8 @@ export function syncedCollection<T extends Row>(
         mirror.clear();
         params.truncate();
       },
-      commit: () => {
-        const receipt = params.commit();
+      commit: (...args: unknown[]) => {
+        const receipt = commitInKeyOrder(...args);
         persist();
         return receipt;
       },
@@ -133,31 +143,27 @@ export function syncedCollection<T extends Row>(
       cleanup = result;
     };
 
-    if (!cache) {
-      start();
-    } else {
-      void cache.load(key).then((cached) => {
-        if (stopped) return;
-        if (cached && cached.rows.length > 0) {
-          params.begin();
-          for (const value of cached.rows) {
-            mirror.set(String(value.id), value);
-            params.write({ type: 'insert', value });
-          }
-          params.commit();
-          params.markReady();
-          replaceCached = true;
+    void cache.load(key).then((cached) => {
+      if (stopped) return;
+      if (cached && cached.rows.length > 0) {
+        params.begin();
+        for (const value of cached.rows) {
+          mirror.set(String(value.id), value);
+          params.write({ type: 'insert', value });
         }
-        start();
-      });
-    }
+        commitInKeyOrder();
+        params.markReady();
+        replaceCached = true;
+      }
+      start();
+    });
 
     return () => {
       stopped = true;
       if (saveTimer) {
         clearTimeout(saveTimer);
         saveTimer = undefined;
-        if (cache) void cache.save(key, { rows: [...mirror.values()], savedAt: Date.now() });
+        void cache.save(key, { rows: [...mirror.values()], savedAt: Date.now() });
       }
       if (typeof cleanup === 'function') cleanup();
       else if (cleanup && typeof (cleanup as { cleanup?: () => void }).cleanup === 'function') {
