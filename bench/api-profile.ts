@@ -3,6 +3,7 @@
 // server's CPU per request goes. Run:
 //   DATABASE_URL=… npx tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/api-profile.ts [point|list]
 //   npx tsx bench/profile-top.ts /tmp/prof/<file>.cpuprofile 40
+import { insertDefaultStrategies } from '../server/src/auth/default-strategies.ts';
 import { tenantTransaction } from '../server/src/db/tenant.ts';
 import { allFeatures } from '../server/src/features.ts';
 import { buildOrganization, buildUser } from '../server/test/helpers/factories.ts';
@@ -16,6 +17,7 @@ const { config, db, app } = bench;
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 const org = await buildOrganization(db, 'Profile org');
 const user = await buildUser(db, config, org, 'viewer');
+await tenantTransaction(db.appPool, { orgId: org.id }, (tx) => insertDefaultStrategies(tx, org.id));
 const ids: string[] = (
   await tenantTransaction(db.appPool, { orgId: org.id }, (tx) =>
     tx.query(

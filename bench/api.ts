@@ -24,6 +24,7 @@
 // Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
 import { randomInt } from 'node:crypto';
 import http from 'node:http';
+import { insertDefaultStrategies } from '../server/src/auth/default-strategies.ts';
 import { readControlList } from '../server/src/controls/list.ts';
 import { listControlsQuery } from '../server/src/controls/schema.ts';
 import { readControl } from '../server/src/controls/service.ts';
@@ -45,6 +46,8 @@ const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
 const org = await buildOrganization(db, 'Bench org');
 const user = await buildUser(db, config, org, 'viewer');
+// As every registered organisation: the four default strategies, which each read's attention reads.
+await tenantTransaction(db.appPool, { orgId: org.id }, (tx) => insertDefaultStrategies(tx, org.id));
 await tenantTransaction(db.appPool, { orgId: org.id }, (tx) =>
   tx.query(
     `INSERT INTO controls (organization_id, name, control_type, functional_range, current_quadrant, last_touched_at)

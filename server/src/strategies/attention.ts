@@ -10,6 +10,7 @@ import {
   type CompetencyDates,
   type Quadrant,
   type SlaPerformance,
+  type StrategyRuleRow,
   strategyRules,
 } from '@sertantai/core';
 import type { Tx } from '../db/tenant.ts';
@@ -22,12 +23,12 @@ type AttentionInputs = {
   _attention_last_audit_at: Date | null;
   _attention_competencies: CompetencyDates[] | null;
   _attention_slas: SlaPerformance[] | null;
-  /** The organisation's strategies, the same on every row (one uncorrelated sub-select). */
-  _attention_strategies: Array<{
-    quadrant: Quadrant;
-    frequency_days: number;
-    notification_days_before: number;
-  }> | null;
+  /**
+   * The organisation's strategies, the same on every row (one uncorrelated sub-select), as
+   * plain text 'quadrant frequency notice,…' (strategiesOf) rather than JSON: the driver would
+   * otherwise JSON.parse the same array once per row of a page, and only the first is read.
+   */
+  _attention_strategies: string | null;
 };
 
 /** The input columns, in the order attentionInputs selects them (last of a row's columns). */
@@ -45,8 +46,7 @@ const INPUT_COLUMNS = [
  * (after ORDER BY … LIMIT), and each only for the quadrant whose rule reads it.
  */
 export function attentionInputs(now: string): string {
-  return `(SELECT json_agg(json_build_object('quadrant', v.quadrant, 'frequency_days', v.frequency_days,
-                                            'notification_days_before', v.notification_days_before))
+  return `(SELECT string_agg(v.quadrant || ' ' || v.frequency_days || ' ' || v.notification_days_before, ',')
              FROM verification_strategies v) AS _attention_strategies,
           CASE WHEN c.current_quadrant = 'strange' THEN
             (SELECT max(i.occurred_at) FROM control_interactions i
@@ -76,7 +76,7 @@ export function attentionOfRows(
 ): Map<string, AttentionReason[]> {
   const result = new Map<string, AttentionReason[]>();
   const first = rows[0] as AttentionInputs | undefined;
-  const rules = strategyRules(first?._attention_strategies ?? []);
+  const rules = strategyRules(strategiesOf(first?._attention_strategies ?? null));
   for (const raw of rows) {
     const row = raw as AttentionInputs;
     result.set(
@@ -99,6 +99,15 @@ export function attentionOfRows(
     for (let i = INPUT_COLUMNS.length - 1; i >= 0; i--) delete raw[INPUT_COLUMNS[i]!];
   }
   return result;
+}
+
+/** The strategy rows from attentionInputs' text: 'quadrant frequency_days notification_days_before,…'. */
+export function strategiesOf(text: string | null): StrategyRuleRow[] {
+  if (!text) return [];
+  return text.split(',').map((strategy) => {
+    const [quadrant = '', frequency_days = '', notification_days_before = ''] = strategy.split(' ');
+    return { quadrant, frequency_days, notification_days_before };
+  });
 }
 
 /**
