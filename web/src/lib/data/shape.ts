@@ -14,6 +14,7 @@
 import type { SyncedTable } from '@sertantai/core';
 import { BTreeIndex, type Collection, createCollection } from '@tanstack/db';
 import { type ElectricCollectionUtils, electricCollectionOptions } from '@tanstack/electric-db-collection';
+import { answerProvenTiesLocally } from './proven-ties';
 import { type ShapeWiring, shapeOptions } from './shape-options';
 import { orderPendingWrites } from './write-order';
 
@@ -68,10 +69,20 @@ export function syncedCollection<T extends Row>(
     // The library's own sync as it is: it hands TanStack DB the loadSubset handler that turns
     // live queries into subset snapshots. No offline copy (it would be a few pages at most).
     // Indexes on what pages sort by (created as live queries ask): an ordered, limited query
-    // then loads exactly its page; without one TanStack DB asks the server for a second page
-    // after the first (one more round trip before the first screen).
+    // then loads exactly its page (and one row more, proven-ties.ts); without one TanStack DB
+    // asks the server for a second page after the first (one more round trip before the first
+    // screen).
+    // The page's tie request is answered locally when the page proves it (proven-ties.ts).
+    const originalSync = base.sync.sync;
+    // biome-ignore lint/suspicious/noExplicitAny: sync params and result are passed through
+    const sync = (params: any) => {
+      const result = originalSync(params);
+      if (!result || typeof result !== 'object' || typeof result.loadSubset !== 'function') return result;
+      return { ...result, loadSubset: answerProvenTiesLocally(result.loadSubset, params.collection) };
+    };
     return createCollection({
       ...base,
+      sync: { ...base.sync, sync },
       autoIndex: 'eager',
       defaultIndexType: BTreeIndex,
       startSync: options.eager,
