@@ -66,6 +66,15 @@ test('a large organisation’s matrix draws every control and repaints live on a
     ).toBe(false);
   }
 
+  // Another organisation's new control never reaches this dashboard: it is written before the
+  // touch below, so on this stream it would have come first.
+  const other = await registerAccount(request, 'Elsewhere');
+  await api(request, other, 'post', '/api/controls', {
+    name: 'Not yours',
+    control_type: 'physical',
+    functional_range: 'narrow',
+  });
+
   // A touch logged elsewhere (the API) moves one control to Self on the open dashboard.
   const specialists = await api<{ data: { id: string }[] }>(
     request,

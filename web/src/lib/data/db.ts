@@ -155,7 +155,7 @@ export function createData(
   // Its rows are the dashboard's first paint: when the app opens there, their request starts now
   // rather than once the page's code has loaded and mounted (0.3-0.4 s later in bench/web.ts).
   // If nothing subscribes, the stream stops after MATRIX_GC_MS, as when the dashboard is left.
-  if (onDemand && opensDashboard(new URL(location.href))) matrix.startSyncImmediate();
+  if (matrix.kind === 'shape' && opensDashboard(new URL(location.href))) matrix.feed.start();
 
   const providers = syncedCollection<Provider>('control_providers', wiring, {
     eager: true,
@@ -312,7 +312,6 @@ export function createData(
   }
 
   const all = [controls, providers, interactions, classifications, competencies, traces, users];
-  if (onDemand) all.push(matrix as unknown as typeof controls);
 
   return {
     profile,
@@ -320,7 +319,7 @@ export function createData(
     onDemand,
     controls,
     /** Every control's id and matrix columns, live (the dashboard's rows). */
-    matrix,
+    matrix: matrix.feed,
     providers,
     interactions,
     classifications,
@@ -334,6 +333,7 @@ export function createData(
     write,
     async close(wipe: boolean) {
       executor?.dispose();
+      if (matrix.kind === 'shape') matrix.feed.close();
       await Promise.all(all.map((collection) => collection.cleanup().catch(() => undefined)));
       if (wipe) {
         await cache.clear();

@@ -1,44 +1,23 @@
-// A whole collection as a live, *raw* array (no deep reactive proxies): the rows are the
-// collection's own objects, so an unchanged row keeps its identity across updates and keyed
-// blocks only touch what changed. Used for the 10,000-row screens (dashboard, register);
-// filtered views use useLiveQuery. The rows are kept by key from the changes themselves: the
-// collection's toArray walks its virtual state row by row (~85 ms for 50,000 rows, on every
-// live write), a Map's values take a millisecond.
+// A live list of rows as *raw* reactive state (no deep reactive proxies): the rows are the
+// source's own objects, so an unchanged row keeps its identity across updates and keyed blocks
+// only touch what changed. Used for the 10,000-row screens (dashboard, register); filtered views
+// use useLiveQuery. The source is a RowFeed (row-feed.ts): a collection's, or a shape's read
+// straight from the Electric client.
 import type { Collection } from '@tanstack/svelte-db';
+import { collectionFeed, type RowFeed } from './row-feed';
 
-export function liveRows<T extends object>(collection: Collection<T, string>) {
-  let rows = $state.raw<T[]>(collection.toArray as T[]);
-  let ready = $state(collection.isReady());
+export function liveFeed<T>(feed: RowFeed<T>) {
+  let rows = $state.raw<readonly T[]>(feed.rows);
+  let ready = $state(feed.ready);
 
   $effect(() => {
-    let scheduled = false;
-    const byKey = new Map<string | number, T>();
-    const flush = () => {
-      scheduled = false;
-      rows = Array.from(byKey.values());
+    const update = () => {
+      rows = feed.rows;
+      ready = feed.ready;
     };
-    const subscription = collection.subscribeChanges(
-      (changes) => {
-        for (const change of changes) {
-          if (change.type === 'delete') byKey.delete(change.key);
-          else byKey.set(change.key, change.value);
-        }
-        // Coalesce the changes of one tick into one update.
-        if (!scheduled) {
-          scheduled = true;
-          queueMicrotask(flush);
-        }
-      },
-      { includeInitialState: true },
-    );
-    const offReady = collection.onFirstReady(() => {
-      ready = true;
-      flush();
-    });
-    return () => {
-      subscription.unsubscribe();
-      offReady();
-    };
+    const unsubscribe = feed.subscribe(update);
+    update();
+    return unsubscribe;
   });
 
   return {
@@ -49,4 +28,9 @@ export function liveRows<T extends object>(collection: Collection<T, string>) {
       return ready;
     },
   };
+}
+
+/** A whole collection, live (its rows kept by key from its change events). */
+export function liveRows<T extends object>(collection: Collection<T, string>) {
+  return liveFeed(collectionFeed(collection));
 }

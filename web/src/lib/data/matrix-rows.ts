@@ -3,10 +3,12 @@
 // are the register's own rows. Synced on demand (large registers, see SyncPlan in db.ts), the
 // dashboard follows a narrow shape of `controls` instead (`columns=` these only): every
 // control, live, at a fraction of the bytes, while the register's own collection keeps only the
-// pages its screens ask for.
+// pages its screens ask for. That narrow shape is read-only and is read straight from the
+// Electric client into a plain list, not through TanStack DB: row-feed.ts says why.
 import type { Control } from '@sertantai/core';
 import { nextPath } from '../next-path';
-import { type ShapeWiring, type SyncedCollection, syncedCollection } from './shape';
+import { collectionFeed, type RowFeed, type ShapeFeed, shapeFeed } from './row-feed';
+import { type ShapeWiring, type SyncedCollection, shapeOptions } from './shape';
 
 export const MATRIX_COLUMNS = [
   'id',
@@ -34,13 +36,13 @@ export function matrixRows(
   controls: SyncedCollection<Control>,
   onDemand: boolean,
   wiring: ShapeWiring,
-): SyncedCollection<MatrixRow> {
-  if (!onDemand) return controls as unknown as SyncedCollection<MatrixRow>;
-  return syncedCollection<MatrixRow>(
-    'controls',
-    { ...wiring, cache: undefined },
-    { eager: false, name: 'controls-matrix', columns: MATRIX_COLUMNS, gcTime: MATRIX_GC_MS },
-  );
+): { kind: 'collection'; feed: RowFeed<MatrixRow> } | { kind: 'shape'; feed: ShapeFeed<MatrixRow> } {
+  // A control is a MatrixRow and more: the feed hands its rows over as MatrixRows.
+  if (!onDemand) return { kind: 'collection', feed: collectionFeed<Control>(controls) };
+  return {
+    kind: 'shape',
+    feed: shapeFeed<MatrixRow>(shapeOptions('controls', wiring, MATRIX_COLUMNS), MATRIX_GC_MS),
+  };
 }
 
 /**
