@@ -12,6 +12,7 @@ import { migrate } from './migrate.ts';
 import { setStatementTimeout } from './overload.ts';
 import { setPreparedStatements } from './prepared.ts';
 import { credentialsFromUrl, ensureRuntimeRole } from './runtime-role.ts';
+import { parseTimestamptz } from './timestamptz.ts';
 
 export { DatabaseStartupError } from './errors.ts';
 export { runtimeRoleName } from './runtime-role.ts';
@@ -20,6 +21,8 @@ export { runtimeRoleName } from './runtime-role.ts';
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number.parseFloat(value));
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+// timestamptz → the same Date as pg's parser, read by position when the session is in UTC.
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, parseTimestamptz);
 
 export type Database = {
   /** Runtime role: not superuser, not BYPASSRLS, not owner. Reach tenant tables only via tenantTransaction. */
