@@ -9,6 +9,8 @@
 // on every read, as behind a transaction pooler), so that step's before/after is in one run.
 // Printed as throughput ratios with p50/p99, and the CPU per request of each step; no pass/fail
 // on time. Where the server's CPU goes: bench/api-profile.ts under node --cpu-prof.
+// The organisation has 500 controls and the four default strategies, as every registered one:
+// the attention inputs of each read include them.
 // Method, so both sides are measured alike:
 // - The same closed loop on both sides: BENCH_CONCURRENCY (16) requests in flight, each issuing
 //   its next as soon as its previous answered; the app pool (20) is larger, so neither side waits
@@ -21,6 +23,8 @@
 //   the server's two cores; the lean client (prebuilt request text, answers read by their
 //   Content-Length) takes about half of that.
 // - Each case warms up before its timed loop, and its CPU is measured over the timed loop only.
+// Figures before and after the prepared statements (three back-to-back pairs, with their load):
+// docs/architecture.md, "API read figures".
 // Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
 import { randomInt } from 'node:crypto';
 import http from 'node:http';
