@@ -18,10 +18,12 @@ export function preparesStatements(pool: pg.Pool): boolean {
 
 /**
  * Most distinct statement texts named per process: past it a text runs unnamed (parsed each
- * time), so a caller building many variants (the list's filters and sorts) cannot grow every
- * connection's statement cache without bound.
+ * time), so a caller building many variants (the list's filters and sorts: hundreds) cannot
+ * grow every connection's statement cache without bound. A prepared list statement holds
+ * ~130 KB of the backend's memory (its cached plan and source, pg_backend_memory_contexts), so
+ * 64 of them are ~8 MB per connection at worst; everyday use names a handful.
  */
-const MAX_NAMED = 500;
+const MAX_NAMED = 64;
 const names = new Map<string, string>();
 
 /** The statement's name for `text` (the same text always gets the same name), or undefined past the cap. */
