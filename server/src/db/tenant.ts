@@ -3,11 +3,13 @@
 // id) set transaction-locally. The settings vanish at COMMIT/ROLLBACK, so nothing leaks into
 // the next request that borrows the connection. Every transaction has a statement timeout, so
 // no statement holds its connection forever (57014 → 503 OVERLOADED in the error handler).
-import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { statementTimeoutOf } from './overload.ts';
+import { isPipelined, socketOf } from './pipeline.ts';
 import { isStalePreparedStatement, preparesStatements, statementName } from './prepared.ts';
 import { type DbOperation, timed } from './query-timing.ts';
+
+export { isPipelined } from './pipeline.ts';
 
 export type TenantContext = {
   orgId: string;
@@ -180,19 +182,6 @@ function issue<R extends pg.QueryResultRow = pg.QueryResultRow>(
     (query as unknown as { name: string }).name = statement.name!;
     client.query(query);
   });
-}
-
-/** Whether the client was made with pg's `pipeline: true` (db/database.ts, the app pool). */
-export function isPipelined(client: pg.ClientBase): boolean {
-  return (client as unknown as { pipeline?: unknown }).pipeline === true;
-}
-
-/** The connection's socket (pg's own `connection.stream`, which its queries cork the same way). */
-function socketOf(client: pg.PoolClient): Pick<Writable, 'cork' | 'uncork'> | undefined {
-  const stream = (client as unknown as { connection?: { stream?: Partial<Writable> } }).connection?.stream;
-  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function'
-    ? (stream as Writable)
-    : undefined;
 }
 
 function transactionMode(options: TransactionOptions): string {
