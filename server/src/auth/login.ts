@@ -124,17 +124,23 @@ export async function login(
     );
     throw invalidCredentials();
   }
-  await limits.loginSucceeded(email, meta.ip);
   const { password_hash: _hash, ...user } = found;
-  const issued = await tenantTransaction(
-    deps.db.appPool,
-    { orgId: user.organization_id, userId: user.id, requestId: meta.requestId },
-    async (tx) => ({
-      user,
-      organization: await loadOrganization(tx),
-      ...(await openSession(deps, tx, user, meta)),
-    }),
-  );
+  // The failure count is cleared while the session is opened (independent writes, one round
+  // trip less); the answer waits for both.
+  const [, issued] = await Promise.all([
+    limits.loginSucceeded(email, meta.ip),
+    tenantTransaction(
+      deps.db.appPool,
+      { orgId: user.organization_id, userId: user.id, requestId: meta.requestId },
+      async (tx) => {
+        const [organization, session] = await Promise.all([
+          loadOrganization(tx),
+          openSession(deps, tx, user, meta),
+        ]);
+        return { user, organization, ...session };
+      },
+    ),
+  ]);
   deps.metrics.logins.inc({ result: 'ok' });
   meta.log.info(
     {
