@@ -73,6 +73,46 @@ test('a large register shows its first page from subset snapshots and stays live
   await expect(rows.first()).toContainText('Alarm panel');
 });
 
+test('a reload starts the register with the sync plan remembered, without waiting for the server', async ({
+  page,
+  request,
+}) => {
+  const account = await registerAccount(request, 'Remembered plan');
+  const csv = [
+    'name,control_type,functional_range',
+    ...Array.from({ length: COUNT }, (_, i) => `Item ${String(i).padStart(4, '0')},physical,narrow`),
+  ].join('\n');
+  const imported = await request.post('/api/controls/import', {
+    headers: { authorization: `Bearer ${account.token}`, 'content-type': 'text/csv' },
+    data: csv,
+  });
+  expect(imported.status()).toBe(201);
+  await page.goto('/sign-in?next=/controls');
+  await page.getByLabel('E-mail').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const rows = page.getByTestId('register-row');
+  await expect(rows).toHaveCount(200); // the plan was asked and is now remembered
+
+  // The server's plan answer is held back: the reloaded register draws its page anyway, on
+  // demand (the remembered plan), and the plan is still asked (to notice a change).
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let planAsked = false;
+  await page.route('**/api/sync/plan', async (route) => {
+    planAsked = true;
+    await held;
+    await route.continue();
+  });
+  await page.reload();
+  await expect(rows).toHaveCount(200);
+  await expect(rows.first()).toContainText('Item 0000');
+  expect(planAsked).toBe(true);
+  release();
+});
+
 test('on demand, the providers and movement screens load only what they show, and stay live', async ({
   page,
   request,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type SyncPlan, syncPlanFor } from './sync-plan';
+import { followSyncPlan, type SyncPlan, syncPlanFor } from './sync-plan';
 
 function memoryStorage() {
   const items = new Map<string, string>();
@@ -51,5 +51,58 @@ describe('syncPlanFor', () => {
     await syncPlanFor('u1', source(['on-demand'], storage));
     expect(await syncPlanFor('u2', source([failure(0)], storage))).toBe('eager');
     expect(await syncPlanFor('u3', source([failure(500)]))).toBe('eager');
+  });
+});
+
+describe('followSyncPlan', () => {
+  it('with nothing remembered, waits for the server and uses its plan once', async () => {
+    const server = source(['on-demand']);
+    const used: SyncPlan[] = [];
+    const pending = followSyncPlan('u1', server, (plan) => used.push(plan));
+    expect(used).toEqual([]); // nothing to start with before the answer
+    await pending;
+    expect(used).toEqual(['on-demand']);
+  });
+
+  it('starts at once with the remembered plan and does not restart when the server agrees', async () => {
+    const storage = memoryStorage();
+    await syncPlanFor('u1', source(['on-demand'], storage));
+    const server = source(['on-demand'], storage);
+    const used: SyncPlan[] = [];
+    const pending = followSyncPlan('u1', server, (plan) => used.push(plan));
+    expect(used).toEqual(['on-demand']); // before the server answered
+    await pending;
+    expect(used).toEqual(['on-demand']);
+    expect(server.calls()).toBe(1); // still asked, to notice a change
+  });
+
+  it('switches to the server plan when the register changed since it was remembered', async () => {
+    const storage = memoryStorage();
+    await syncPlanFor('u1', source(['eager'], storage));
+    const used: SyncPlan[] = [];
+    await followSyncPlan('u1', source(['on-demand'], storage), (plan) => used.push(plan));
+    expect(used).toEqual(['eager', 'on-demand']);
+    // …and the next start begins with the new one.
+    const next: SyncPlan[] = [];
+    followSyncPlan('u1', source(['on-demand'], storage), (plan) => next.push(plan));
+    expect(next).toEqual(['on-demand']);
+  });
+
+  it('keeps the remembered plan when the server cannot be reached', async () => {
+    const storage = memoryStorage();
+    await syncPlanFor('u1', source(['on-demand'], storage));
+    const used: SyncPlan[] = [];
+    await followSyncPlan('u1', source([failure(0)], storage), (plan) => used.push(plan));
+    expect(used).toEqual(['on-demand']);
+  });
+
+  it('remembers per user: another user of the browser waits for the server', async () => {
+    const storage = memoryStorage();
+    await syncPlanFor('u1', source(['on-demand'], storage));
+    const used: SyncPlan[] = [];
+    const pending = followSyncPlan('u2', source(['eager'], storage), (plan) => used.push(plan));
+    expect(used).toEqual([]);
+    await pending;
+    expect(used).toEqual(['eager']);
   });
 });

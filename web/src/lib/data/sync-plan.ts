@@ -3,7 +3,9 @@
 // failed answer is asked again a few times before anything is assumed: falling back to `eager`
 // at once made one refused or slow plan request load a 100,000-control register whole, which
 // never finished under its organisation's share of snapshot time. The last plan the server gave
-// is remembered per user, so a reload while offline (or a server that keeps failing) keeps it.
+// is remembered per user, so a reload while offline (or a server that keeps failing) keeps it,
+// and a later sign-in or reload starts with it at once (followSyncPlan): the server's answer
+// then only confirms it, or replaces it when the register crossed the threshold meanwhile.
 
 export type SyncPlan = 'eager' | 'on-demand';
 
@@ -32,6 +34,28 @@ export async function syncPlanFor(userId: string, source: PlanSource): Promise<S
       await source.wait(delay);
     }
   }
-  const remembered = source.storage?.getItem(storageKey(userId));
-  return remembered === 'on-demand' || remembered === 'eager' ? remembered : 'eager';
+  return rememberedPlan(userId, source.storage) ?? 'eager';
+}
+
+/** The last plan the server gave this user in this browser, if any. */
+export function rememberedPlan(userId: string, storage: PlanSource['storage']): SyncPlan | undefined {
+  const remembered = storage?.getItem(storageKey(userId));
+  return remembered === 'on-demand' || remembered === 'eager' ? remembered : undefined;
+}
+
+/**
+ * Calls `use` with the plan to sync by: at once with the remembered one (no round trip before
+ * the first screen), then again with the server's answer only if it differs (the caller then
+ * rebuilds its local database); with none remembered, once, with the server's answer.
+ */
+export function followSyncPlan(
+  userId: string,
+  source: PlanSource,
+  use: (plan: SyncPlan) => void,
+): Promise<void> {
+  const remembered = rememberedPlan(userId, source.storage);
+  if (remembered) use(remembered);
+  return syncPlanFor(userId, source).then((plan) => {
+    if (plan !== remembered) use(plan);
+  });
 }
