@@ -23,9 +23,14 @@
 //   the server's two cores; the lean client (prebuilt request text, answers read by their
 //   Content-Length) takes about half of that.
 // - Each case warms up before its timed loop, and its CPU is measured over the timed loop only.
+// - Every case runs once per round, BENCH_ROUNDS (2) rounds one after the other, BENCH_SECONDS (2)
+//   each: the other engineers' load on the shared machine changes within a minute, and a case
+//   run once could meet a quiet spell while the case it is compared with met a busy one (single
+//   4 s runs moved a ratio by ±0.2). A case's figure is over all its rounds: its operations over
+//   its timed seconds, the median round's p50, the worst round's p99, CPU over all operations.
 // Figures before and after the prepared statements (three back-to-back pairs, with their load):
 // docs/architecture.md, "API read figures".
-// Run: npx tsx bench/api.ts   (BENCH_SECONDS=5 BENCH_CONCURRENCY=16 to change the load)
+// Run: npx tsx bench/api.ts   (BENCH_ROUNDS=3 BENCH_SECONDS=2 BENCH_CONCURRENCY=16 to change the load)
 import { randomInt } from 'node:crypto';
 import http from 'node:http';
 import { insertDefaultStrategies } from '../server/src/auth/default-strategies.ts';
@@ -41,7 +46,9 @@ import { benchSeconds, type LoopResult, printTable, timeLoop } from './lib/measu
 import { startBenchServer, stopBenchServer } from './lib/server.ts';
 
 const CONTROLS = 500;
-const seconds = benchSeconds(4);
+const seconds = benchSeconds(2);
+/** Every case runs once per round, the rounds one after another (see the header). */
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
 const bench = await startBenchServer('api', { features: allFeatures });
@@ -66,7 +73,7 @@ const ids: string[] = (
   await tenantTransaction(db.appPool, { orgId: org.id }, (tx) => tx.query('SELECT id FROM controls'))
 ).rows.map((r) => r.id);
 console.log(
-  `server at ${address}; ${CONTROLS} controls; ${concurrency} concurrent clients; ${seconds} s per case`,
+  `server at ${address}; ${CONTROLS} controls; ${concurrency} concurrent clients; ${seconds} s per case, ${rounds} rounds`,
 );
 
 const POINT = 'SELECT * FROM controls WHERE id = $1';
@@ -77,7 +84,6 @@ const context = { orgId: org.id, userId: user.id };
 const pickId = () => ids[randomInt(ids.length)]!;
 const loop = { seconds, concurrency };
 
-const results: Array<LoopResult & { name: string }> = [];
 /** Whether the app pool prepares its reads (DB_PREPARED_STATEMENTS: on here, a direct connection). */
 const prepared = preparesStatements(db.appPool);
 
@@ -90,8 +96,27 @@ async function unprepared(measure: () => Promise<void>) {
     setPreparedStatements(db.appPool, prepared);
   }
 }
-/** CPU per operation (ms) of this process over each timed loop, and of the load generator's. */
-const cpu: Array<{ name: string; ms: number; clientMs?: number }> = [];
+/** Each case's rounds so far: its operations, timed seconds, percentiles and CPU (ms) in total. */
+type Sum = {
+  ops: number;
+  seconds: number;
+  p50s: number[];
+  p99s: number[];
+  cpuMs: number;
+  clientCpuMs?: number;
+};
+const sums = new Map<string, Sum>();
+
+function record(name: string, measured: LoopResult, cpuMs: number, clientCpuMs?: number) {
+  const sum = sums.get(name) ?? { ops: 0, seconds: 0, p50s: [], p99s: [], cpuMs: 0 };
+  sum.ops += measured.ops;
+  sum.seconds += measured.ops / measured.opsPerSec;
+  sum.p50s.push(measured.p50Ms);
+  sum.p99s.push(measured.p99Ms);
+  sum.cpuMs += cpuMs;
+  if (clientCpuMs !== undefined) sum.clientCpuMs = (sum.clientCpuMs ?? 0) + clientCpuMs;
+  sums.set(name, sum);
+}
 
 /** A driver case: warmed up, then timed; this process's CPU is the driver's and its loop's. */
 async function run(name: string, operation: () => Promise<unknown>) {
@@ -99,8 +124,7 @@ async function run(name: string, operation: () => Promise<unknown>) {
   const from = process.cpuUsage();
   const measured = await timeLoop(operation, { ...loop, warmupOps: 0 });
   const used = process.cpuUsage(from);
-  cpu.push({ name, ms: (used.user + used.system) / 1000 / measured.ops });
-  results.push({ name, ...measured });
+  record(name, measured, (used.user + used.system) / 1000);
 }
 
 /** An HTTP case: load from the child process; this process's CPU is the server's alone. */
@@ -110,12 +134,7 @@ async function runHttp(name: string, base: string, paths: string[]) {
     from = process.cpuUsage(); // the timed loop starts: measure past the warm-up
   });
   const used = process.cpuUsage(from);
-  cpu.push({
-    name,
-    ms: (used.user + used.system) / 1000 / measured.ops,
-    clientMs: measured.clientCpuMsPerOp,
-  });
-  results.push({ name, ...measured });
+  record(name, measured, (used.user + used.system) / 1000, measured.clientCpuMsPerOp * measured.ops);
 }
 
 /**
@@ -178,38 +197,57 @@ const bareAddress = `http://127.0.0.1:${(bareHttp.address() as { port: number })
 // read (tenantRead: rows and attention in one statement, one round trip); that read behind a
 // bare node:http server; the app over HTTP.
 const pointPaths = ids.slice(0, 200).map((id) => `/api/controls/${id}`);
-await runHttp('point: API over HTTP', address, pointPaths);
-await run('point: driver, bare tenant transaction', () => bareTenantTransaction(POINT, [pickId()]));
-await run('point: driver, tenantTransaction', () =>
-  tenantTransaction(db.appPool, context, (tx) => tx.query(POINT, [pickId()]), { readOnly: true }),
-);
-await run('point: driver, the API read (readControl)', () =>
-  readControl(db.appPool, context, pickId(), new Date()),
-);
-await unprepared(() =>
-  run('point: driver, the API read, unprepared', () =>
+for (let round = 1; round <= rounds; round++) {
+  await runHttp('point: API over HTTP', address, pointPaths);
+  await run('point: driver, bare tenant transaction', () => bareTenantTransaction(POINT, [pickId()]));
+  await run('point: driver, tenantTransaction', () =>
+    tenantTransaction(db.appPool, context, (tx) => tx.query(POINT, [pickId()]), { readOnly: true }),
+  );
+  await run('point: driver, the API read (readControl)', () =>
     readControl(db.appPool, context, pickId(), new Date()),
-  ),
-);
-await unprepared(() => runHttp('point: API over HTTP, unprepared', address, pointPaths));
-await runHttp('point: node:http + the API read', bareAddress, pointPaths);
-await run('point: driver, plain query', () => db.ownerPool.query(POINT_PLAIN, [pickId(), org.id]));
-await runHttp('list 50: API over HTTP', address, ['/api/controls?limit=50']);
-await run('list 50: driver, bare tenant transaction', () => bareTenantTransaction(LIST, []));
-await run('list 50: driver, tenantTransaction', () =>
-  tenantTransaction(db.appPool, context, (tx) => tx.query(LIST), { readOnly: true }),
-);
-await run('list 50: driver, the API read (readControlList)', () =>
-  readControlList(db.appPool, context, listQuery, new Date()),
-);
-await unprepared(() =>
-  run('list 50: driver, the API read, unprepared', () =>
+  );
+  await unprepared(() =>
+    run('point: driver, the API read, unprepared', () =>
+      readControl(db.appPool, context, pickId(), new Date()),
+    ),
+  );
+  await unprepared(() => runHttp('point: API over HTTP, unprepared', address, pointPaths));
+  await runHttp('point: node:http + the API read', bareAddress, pointPaths);
+  await run('point: driver, plain query', () => db.ownerPool.query(POINT_PLAIN, [pickId(), org.id]));
+  await runHttp('list 50: API over HTTP', address, ['/api/controls?limit=50']);
+  await run('list 50: driver, bare tenant transaction', () => bareTenantTransaction(LIST, []));
+  await run('list 50: driver, tenantTransaction', () =>
+    tenantTransaction(db.appPool, context, (tx) => tx.query(LIST), { readOnly: true }),
+  );
+  await run('list 50: driver, the API read (readControlList)', () =>
     readControlList(db.appPool, context, listQuery, new Date()),
-  ),
-);
-await unprepared(() => runHttp('list 50: API over HTTP, unprepared', address, ['/api/controls?limit=50']));
-await runHttp('list 50: node:http + the API read', bareAddress, ['/api/controls?limit=50']);
-await run('list 50: driver, plain query', () => db.ownerPool.query(LIST_PLAIN, [org.id]));
+  );
+  await unprepared(() =>
+    run('list 50: driver, the API read, unprepared', () =>
+      readControlList(db.appPool, context, listQuery, new Date()),
+    ),
+  );
+  await unprepared(() => runHttp('list 50: API over HTTP, unprepared', address, ['/api/controls?limit=50']));
+  await runHttp('list 50: node:http + the API read', bareAddress, ['/api/controls?limit=50']);
+  await run('list 50: driver, plain query', () => db.ownerPool.query(LIST_PLAIN, [org.id]));
+}
+
+// Per case over all rounds: throughput of all its operations in all its timed seconds, the
+// median round's p50 and the worst round's p99, CPU per operation over all of them.
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const results: Array<LoopResult & { name: string }> = [...sums].map(([name, sum]) => ({
+  name,
+  ops: sum.ops,
+  opsPerSec: sum.ops / sum.seconds,
+  p50Ms: median(sum.p50s),
+  p99Ms: Math.max(...sum.p99s),
+}));
+/** CPU per operation (ms) of this process over each case's timed loops, and of the load generator's. */
+const cpu = [...sums].map(([name, sum]) => ({
+  name,
+  ms: sum.cpuMs / sum.ops,
+  clientMs: sum.clientCpuMs === undefined ? undefined : sum.clientCpuMs / sum.ops,
+}));
 
 printTable(results, [
   ['point: API over HTTP', 'point: driver, bare tenant transaction', { atLeast: 0.5 }],
