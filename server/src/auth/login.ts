@@ -125,6 +125,7 @@ export async function login(
     throw invalidCredentials();
   }
   const { password_hash: _hash, ...user } = found;
+  const epoch = deps.revocation.notificationEpoch;
   // The failure count is cleared while the session is opened (independent writes, one round
   // trip less); the answer waits for both.
   const [, issued] = await Promise.all([
@@ -141,6 +142,7 @@ export async function login(
       },
     ),
   ]);
+  deps.revocation.markOpened(issued.sessionId, epoch);
   deps.metrics.logins.inc({ result: 'ok' });
   meta.log.info(
     {

@@ -101,6 +101,23 @@ export class RevocationCache {
     return revoked;
   };
 
+  /** Bumped on every notification: read before opening a session, for markOpened. */
+  get notificationEpoch(): number {
+    return this.epoch;
+  }
+
+  /**
+   * A session this process has just opened and committed is live: its first requests (the
+   * sync plan, the streams and the first page, all at once right after sign-in) are answered
+   * from memory instead of each looking it up. Not when a notification came since `epoch` (read
+   * before the session was opened: it may have been about this session), nor over a revoked
+   * answer, nor while the listener is down (as for any cached live answer).
+   */
+  markOpened(sessionId: string, epoch: number) {
+    if (!this.listening || epoch !== this.epoch || this.entries.get(sessionId)?.revoked) return;
+    this.remember(sessionId, false, Date.now() + this.liveTtlMs);
+  }
+
   /** Marks sessions revoked in this process at once (the NOTIFY reaches the others). */
   markRevoked(sessionIds: Iterable<string>) {
     for (const sid of sessionIds) this.remember(sid, true, Date.now() + 24 * 3600_000);

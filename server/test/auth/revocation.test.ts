@@ -58,6 +58,30 @@ describe('RevocationCache', () => {
     expect(cache.stats.hits - before.hits).toBe(2);
   });
 
+  it('answers a session it was told was just opened from memory, unless a notification came since', async () => {
+    const claims = await liveSession();
+    const before = { ...cache.stats };
+    cache.markOpened(claims.sessionId, cache.notificationEpoch);
+    expect(await cache.isRevoked(claims)).toBe(false);
+    expect(cache.stats.misses - before.misses).toBe(0);
+
+    // A notification between the session's opening and the mark: looked up as usual.
+    const other = await liveSession();
+    const epoch = cache.notificationEpoch;
+    const notifications = cache.stats.notifications;
+    await tenantTransaction(db.appPool, { orgId: claims.orgId }, (tx) =>
+      revokeSessions(tx, 'logout', 'id', claims.sessionId),
+    );
+    await until(() => cache.stats.notifications > notifications);
+    cache.markOpened(other.sessionId, epoch);
+    const misses = cache.stats.misses;
+    expect(await cache.isRevoked(other)).toBe(false);
+    expect(cache.stats.misses).toBe(misses + 1);
+    // …and a revoked session is never marked live again.
+    cache.markOpened(claims.sessionId, cache.notificationEpoch);
+    expect(await cache.isRevoked(claims)).toBe(true);
+  });
+
   it('learns a revocation by NOTIFY, committed in another transaction', async () => {
     const claims = await liveSession();
     expect(await cache.isRevoked(claims)).toBe(false);
