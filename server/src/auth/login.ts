@@ -1,7 +1,7 @@
 // Owns starting a session with credentials: registering a new organisation with its owner, and
 // logging in. A login does the same database and argon2 work whether or not the e-mail exists.
 import { randomUUID } from 'node:crypto';
-import { tenantTransaction } from '../db/tenant.ts';
+import { tenantRead, tenantTransaction } from '../db/tenant.ts';
 import { AppError, unauthorized } from '../http/errors.ts';
 import { insertDefaultStrategies } from './default-strategies.ts';
 import { enforceLimit, openSession, withAccessToken } from './issue-tokens.ts';
@@ -94,16 +94,13 @@ export async function login(
   const entry = await directoryLookup(deps.db, 'email', email);
   // For an unknown e-mail the same read runs against a random organisation (it finds
   // nothing), so both failures cost the same database work as well as the same argon2 work.
-  const found = await tenantTransaction(
+  // One statement in one round trip (tenantRead: BEGIN, settings, read and COMMIT together).
+  const [found] = await tenantRead<UserRow & { password_hash: string | null }>(
     deps.db.appPool,
     { orgId: entry?.organization_id ?? randomUUID(), requestId: meta.requestId },
-    async (tx) => {
-      const { rows } = await tx.query(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE id = $1`, [
-        entry?.entity_id ?? randomUUID(),
-      ]);
-      return rows[0] as (UserRow & { password_hash: string | null }) | undefined;
-    },
-    { readOnly: true, operation: 'auth_lookup' },
+    `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE id = $1`,
+    [entry?.entity_id ?? randomUUID()],
+    { operation: 'auth_lookup' },
   );
   const ok = found?.password_hash
     ? await verifyPassword(found.password_hash, input.password)
