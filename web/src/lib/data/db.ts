@@ -153,7 +153,8 @@ export function createData(
   // What the dashboard draws: these rows, or a narrow live shape of them when on demand.
   const matrix = matrixRows(controls, onDemand, wiring);
   // Its rows are the dashboard's first paint: when the app opens there, their request starts now
-  // rather than once the page's code has loaded and mounted (0.3-0.4 s later in bench/web.ts).
+  // rather than once the page has loaded and mounted (0.3-0.4 s later in bench/web.ts while its
+  // code was fetched after the sign-in answer; still its render and mount later since).
   // If nothing subscribes, the stream stops after MATRIX_GC_MS, as when the dashboard is left.
   if (matrix.kind === 'shape' && opensDashboard(new URL(location.href))) matrix.feed.start();
 
