@@ -187,3 +187,60 @@ test('on demand, the providers and movement screens load only what they show, an
   await api(request, account, 'patch', `/api/controls/${id}`, { name: 'Guard D (north gate)' });
   await expect(page.getByRole('link', { name: 'Guard D (north gate)' })).toBeVisible();
 });
+
+test('sorted by a column its page ends in nulls of (never touched, no provider), the register loads pages, never the whole register', async ({
+  page,
+  request,
+}) => {
+  const account = await registerAccount(request, 'Untouched');
+  const csv = [
+    'name,control_type,functional_range',
+    ...Array.from({ length: COUNT }, (_, i) => `New ${String(i).padStart(4, '0')},physical,narrow`),
+  ].join('\n');
+  const imported = await request.post('/api/controls/import', {
+    headers: { authorization: `Bearer ${account.token}`, 'content-type': 'text/csv' },
+    data: csv,
+  });
+  expect(imported.status()).toBe(201);
+
+  // Every answer about controls, with the rows it carried (a subset answer or a log batch).
+  const answers: { url: string; rows: number }[] = [];
+  page.on('response', async (response) => {
+    const url = new URL(response.url());
+    if (url.pathname !== '/api/electric/sync' || url.searchParams.get('table') !== 'controls') return;
+    const body = (await response.json().catch(() => undefined)) as
+      | { data?: unknown[] }
+      | Array<{ value?: unknown }>
+      | undefined;
+    const rows = Array.isArray(body) ? body.filter((m) => m.value).length : (body?.data?.length ?? 0);
+    answers.push({ url: url.href, rows });
+  });
+
+  await page.goto('/sign-in?next=/controls');
+  await page.getByLabel('E-mail').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const rows = page.getByTestId('register-row');
+  await expect(rows).toHaveCount(200);
+
+  // No control was ever touched or has a provider: every row of these pages has no value in
+  // the sort column. Each direction shows a full page, in the same rows' order both ways (ties
+  // keep their id order, as before), and "Show more" pages on.
+  for (const column of ['Last touched', 'Distance']) {
+    await page.getByRole('button', { name: column }).click();
+    await expect(page.getByRole('columnheader', { name: column })).toHaveAttribute('aria-sort', /ascending/);
+    await expect(rows).toHaveCount(200);
+    const ascending = await rows.first().textContent();
+    await page.getByRole('button', { name: column }).click();
+    await expect(page.getByRole('columnheader', { name: column })).toHaveAttribute('aria-sort', 'descending');
+    await expect(rows).toHaveCount(200);
+    expect(await rows.first().textContent()).toBe(ascending);
+  }
+  await page.getByRole('button', { name: 'Show more' }).click();
+  await expect(rows).toHaveCount(400);
+  await expect(page.getByText('400 controls shown')).toBeVisible();
+
+  // The whole register (650 rows) never came: no answer carried more than the largest page.
+  expect(answers.length).toBeGreaterThan(0);
+  for (const answer of answers) expect(answer.rows, answer.url).toBeLessThanOrEqual(402);
+});

@@ -1,0 +1,227 @@
+// The register's on-demand page against a real collection and live queries, recording every
+// load the server is asked for: a page that ends in rows without a value in the sort column
+// (a control never touched, never scored, without a provider) must not ask for the whole
+// register, and the page shows the same rows in the same order as one query would.
+import type { Control } from '@sertantai/core';
+import {
+  BTreeIndex,
+  type Collection,
+  createCollection,
+  createLiveQueryCollection,
+  type InitialQueryBuilder,
+  type LoadSubsetOptions,
+  Query,
+} from '@tanstack/db';
+import { describe, expect, it } from 'vitest';
+import { answerProvenTiesLocally, type LoadSubset } from './proven-ties';
+import {
+  type RegisterFilters,
+  type RegisterSort,
+  registerPage,
+  registerPageQuery,
+  registerUnvaluedQuery,
+} from './register-query';
+
+type Expr = { type: string; name?: string; args?: Expr[]; path?: string[]; value?: unknown };
+type Row = Record<string, unknown> & { id: string };
+
+const column = (e: Expr) => e.path?.at(-1) ?? '';
+
+/** Evaluates the expressions these loads use, with SQL's null logic reduced to what they need. */
+function matches(row: Row, e: Expr | undefined): boolean {
+  if (!e) return true;
+  const value = (x: Expr): unknown => (x.type === 'ref' ? row[column(x)] : x.value);
+  const [a, b] = (e.args ?? []) as [Expr, Expr];
+  const compare = (test: (x: number | string, y: number | string) => boolean) => {
+    const x = value(a);
+    const y = value(b);
+    return x != null && y != null && test(x as number | string, y as number | string);
+  };
+  switch (e.name) {
+    case 'and':
+      return (e.args ?? []).every((arg) => matches(row, arg));
+    case 'or':
+      return (e.args ?? []).some((arg) => matches(row, arg));
+    case 'not':
+      return !matches(row, a);
+    case 'eq':
+      return compare((x, y) => x === y);
+    case 'gt':
+      return compare((x, y) => x > y);
+    case 'lt':
+      return compare((x, y) => x < y);
+    case 'isNull':
+    case 'isUndefined':
+      return value(a) == null;
+    default:
+      throw new Error(`unexpected ${e.name}`);
+  }
+}
+
+/** The server's order: each order column with its direction and nulls, then the primary key. */
+function serverOrder(orderBy: NonNullable<LoadSubsetOptions['orderBy']>) {
+  return (x: Row, y: Row): number => {
+    for (const { expression, compareOptions } of orderBy) {
+      const name = column(expression as Expr);
+      const [a, b] = [x[name], y[name]] as [number | string | null, number | string | null];
+      if (a === b) continue;
+      if (a == null || b == null) return (a == null ? 1 : -1) * (compareOptions.nulls === 'last' ? 1 : -1);
+      return (a < b ? -1 : 1) * (compareOptions.direction === 'desc' ? -1 : 1);
+    }
+    return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+  };
+}
+
+/** A controls collection synced on demand as shape.ts makes it, recording the server's loads. */
+function onDemandControls(table: Row[]) {
+  const asked: LoadSubsetOptions[] = [];
+  const collection = createCollection<Row, string>({
+    id: `controls-${Math.random()}`,
+    getKey: (row) => row.id,
+    syncMode: 'on-demand',
+    autoIndex: 'eager',
+    defaultIndexType: BTreeIndex,
+    sync: {
+      sync: ({ begin, write, commit, markReady, collection: self }) => {
+        markReady();
+        const serverLoad: LoadSubset = async (options) => {
+          asked.push(options);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          const where = [options.where, options.cursor?.whereFrom].filter(Boolean) as Expr[];
+          let rows = table.filter((row) => where.every((e) => matches(row, e)));
+          if (options.orderBy) rows = rows.sort(serverOrder(options.orderBy));
+          if (options.limit !== undefined) rows = rows.slice(0, options.limit);
+          begin();
+          for (const row of rows) write({ type: self.has(row.id) ? 'update' : 'insert', value: row });
+          commit();
+        };
+        return { loadSubset: answerProvenTiesLocally(serverLoad, self) };
+      },
+    },
+  });
+  return { controls: collection as unknown as Collection<Control, string>, asked };
+}
+
+type Build = (q: InitialQueryBuilder) => unknown;
+
+/** A live query's rows once ready; none for a query that is not there (as useLiveQuery does). */
+async function rowsOf(build: Build): Promise<Control[]> {
+  // biome-ignore lint/suspicious/noExplicitAny: the page's builder, as useLiveQuery takes it
+  const query = build(new (Query as any)());
+  if (query === undefined) return [];
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  const live = createLiveQueryCollection({ startSync: true, query: query as any });
+  await live.toArrayWhenReady();
+  return live.toArray as unknown as Control[];
+}
+
+/** The register's page as the page component reads it: both queries, then merged. */
+async function shownPage(controls: Collection<Control, string>, filters: RegisterFilters) {
+  const valued = await rowsOf((q) => registerPageQuery(q, controls, filters));
+  const unvalued = await rowsOf((q) => registerUnvaluedQuery(q, controls, filters));
+  return registerPage(valued, unvalued, filters.limit);
+}
+
+/** A full-source load: no filter, no order, no limit — every control of the organisation. */
+const wholeRegister = (options: LoadSubsetOptions) =>
+  options.where === undefined && options.orderBy === undefined && options.limit === undefined;
+
+const SORTED: Record<Exclude<RegisterSort, 'name' | 'quadrant'>, keyof Control> = {
+  touched: 'last_touched_at',
+  risk: 'failure_probability',
+  distance: 'provider_distance',
+};
+
+/** 3 controls with a value in each nullable column (one tie), 9 without: a 6-row page ends in nulls. */
+function register(): Row[] {
+  const rows: Row[] = [];
+  const valued = [
+    ['2026-01-02 10:00:00+00', 0.5, 2],
+    ['2026-01-01 10:00:00+00', 0.16, 1],
+    ['2026-01-02 10:00:00+00', 0.5, 3],
+  ] as const;
+  for (let i = 0; i < 12; i++) {
+    const [touched, risk, distance] = valued[i] ?? [null, null, null];
+    rows.push({
+      id: `00000000-0000-0000-0000-0000000000${String(99 - i * 7).padStart(2, '0')}`,
+      name: `Control ${i}`,
+      current_quadrant: i % 2 ? 'self' : 'strange',
+      last_touched_at: touched,
+      failure_probability: risk,
+      provider_distance: distance,
+    });
+  }
+  return rows;
+}
+
+/** What one live query over every loaded row shows: the order of the screen before this change. */
+function expectedPage(table: Row[], sort: keyof Control, descending: boolean, limit: number) {
+  const order = serverOrder([
+    {
+      expression: { type: 'ref', path: [sort] } as never,
+      compareOptions: { direction: descending ? 'desc' : 'asc', nulls: 'last' },
+    },
+  ]);
+  return [...table].sort(order).slice(0, limit);
+}
+
+const filters = (sort: RegisterSort, descending: boolean): RegisterFilters => ({
+  search: '',
+  quadrant: '',
+  sort,
+  descending,
+  limit: 6,
+});
+
+describe('the on-demand register sorted by a column with nulls', () => {
+  it('one ordered query whose page ends in nulls makes TanStack DB load the whole register (why the page is split)', async () => {
+    const { controls, asked } = onDemandControls(register());
+    const f = filters('touched', false);
+    // The page's column as a single ordered query, as the register asked before.
+    await rowsOf((q) =>
+      q
+        .from({ c: controls })
+        .orderBy(({ c }) => c.last_touched_at, { direction: 'asc', nulls: 'last', stringSort: 'lexical' })
+        .limit(f.limit),
+    );
+    expect(asked.some(wholeRegister)).toBe(true);
+  });
+
+  for (const [sort, key] of Object.entries(SORTED) as [keyof typeof SORTED, keyof Control][]) {
+    for (const descending of [false, true]) {
+      it(`by ${sort} ${descending ? 'descending' : 'ascending'}: the page without loading the whole register, nulls last in id order`, async () => {
+        const table = register();
+        const { controls, asked } = onDemandControls(table);
+        const page = await shownPage(controls, filters(sort, descending));
+        expect(page.map((c) => c.id)).toEqual(expectedPage(table, key, descending, 6).map((c) => c.id));
+        expect(page.at(-1)?.[key]).toBeNull(); // the page does end in nulls
+        expect(asked.filter(wholeRegister)).toEqual([]);
+        expect(asked.every((options) => options.limit !== undefined || options.where !== undefined)).toBe(
+          true,
+        );
+      });
+    }
+  }
+
+  it('with a filter, a page full of values shows them alone, and both queries keep the filter', async () => {
+    const table = register();
+    const { controls, asked } = onDemandControls(table);
+    const f = { ...filters('risk', true), quadrant: 'strange' as const, limit: 1 };
+    const page = await shownPage(controls, f);
+    const strange = table.filter((c) => c.current_quadrant === 'strange');
+    expect(page.map((c) => c.id)).toEqual(
+      expectedPage(strange, 'failure_probability', true, 1).map((c) => c.id),
+    );
+    expect(page[0]?.failure_probability).toBe(0.5);
+    expect(asked.filter(wholeRegister)).toEqual([]);
+    for (const options of asked) expect(JSON.stringify(options.where)).toContain('"strange"');
+  });
+
+  it('a sort whose column is never null is one query, as before', () => {
+    const { controls } = onDemandControls(register());
+    const q = new Query() as unknown as InitialQueryBuilder;
+    expect(registerUnvaluedQuery(q, controls, filters('name', false))).toBeUndefined();
+    expect(registerUnvaluedQuery(q, controls, filters('quadrant', true))).toBeUndefined();
+    expect(registerUnvaluedQuery(q, controls, filters('touched', true))).toBeDefined();
+  });
+});
