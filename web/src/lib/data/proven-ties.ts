@@ -1,18 +1,21 @@
-// Owns one round trip less before an on-demand page is drawn. After each ordered, limited load
-// TanStack DB (0.9, query/live/ordered-source-loader) asks for every row equal to the page's
-// last sort value (`col = v`, no limit), so that a tie the limit cut off is not missed, and it
-// holds the page's rows back until that answer. Asking the ordered load for one row more
-// proves most of these requests unnecessary: when the row after the page's last has another
-// value (or no row comes after it), every row with the last value was in the answer. That tie
-// request is then answered at once here; every other request goes to the server as before.
+// Owns one round trip less before an on-demand page is drawn, and the rows tied with a page's
+// last value never loaded. After each ordered, limited load TanStack DB (0.9,
+// query/live/ordered-source-loader) asks for every row equal to the page's last sort value
+// (`col = v`, no limit), so that a tie the limit cut off is not missed, and it holds the page's
+// rows back until that answer. On a register sorted by a column many controls share (quadrant:
+// four values; distance; risk) that request is most of the register. Here it is answered at
+// once, without the server; every other request goes to the server as before.
 //
-// Why the proof holds: the collection holds at least the server's answer (the first limit + 1
-// rows of the filter, in the server's order: text in code point order, as the client sorts,
-// see register-query.ts), plus maybe rows of other loads or optimistic ones. If the local
-// rows at positions limit and limit + 1 differ, at most `limit` local rows — so at most
-// `limit` of the answer's — sort at or before the last value, so the answer's extra row sorts
-// after it, and all rows with that value were in the answer. Rows written after the answer
-// arrive on the changes-only log like any other change.
+// Why the page is right without it: the server orders a page by the sort column and then the
+// primary key (server/src/sync/subset.ts), and TanStack DB orders rows of equal value by their
+// key (db-ivm topKArray): one total order, the same on both sides (text in code point order,
+// see register-query.ts). The answer is the filter's first `limit` rows in that order, so every
+// row it left out, tied with the last value or not, sorts after all of them: none belongs in
+// the page, whatever else the collection holds (rows of other loads, optimistic ones). Rows
+// written after the answer arrive on the changes-only log like any other change. When the page
+// later needs rows past its end (a row left it, or the filter was short), TanStack DB loads on
+// with a cursor, and electric-db-collection asks for the rows tied with the cursor's value
+// itself (`whereCurrent`), so no tie is skipped there either.
 import { and, type LoadSubsetOptions } from '@tanstack/db';
 
 export type LoadSubset = (options: LoadSubsetOptions) => true | Promise<void>;
@@ -94,19 +97,16 @@ function proveLastValue(
 ): Proof | undefined {
   const predicates = [options.where, options.cursor?.whereFrom].filter((p) => p !== undefined);
   const where = predicates.length === 2 ? and(predicates[0], predicates[1]) : predicates[0];
-  const page = rows.currentStateAsChanges({ where, orderBy: options.orderBy, limit: options.limit + 1 });
-  if (!page || page.length === 0) return undefined;
-  const last = valueAt(page[Math.min(options.limit, page.length) - 1]?.value, path);
-  // A tie across the page's end (or a value TanStack DB does not ask ties for): ask the server.
-  if (page.length > options.limit && Object.is(valueAt(page[options.limit]?.value, path), last))
-    return undefined;
+  const page = rows.currentStateAsChanges({ where, orderBy: options.orderBy, limit: options.limit });
+  const last = valueAt(page?.at(-1)?.value, path);
+  // A value TanStack DB asks ties for with another request than `col = v`: ask the server.
   if (typeof last !== 'string' && typeof last !== 'number' && typeof last !== 'boolean') return undefined;
   return { where: options.where, path, value: last, at: now };
 }
 
 /**
- * Wraps an on-demand collection's loadSubset: ordered, limited loads ask for one row more, and
- * the tie request that follows one is answered locally when that row proves it unnecessary.
+ * Wraps an on-demand collection's loadSubset: the tie request that follows an ordered, limited
+ * load is answered locally (see above).
  */
 export function answerProvenTiesLocally(
   loadSubset: LoadSubset,
@@ -130,7 +130,7 @@ export function answerProvenTiesLocally(
       const proof = proveLastValue(rows, { ...options, limit }, path, now());
       if (proof) proofs.push(proof);
     };
-    const result = loadSubset({ ...options, limit: limit + 1 });
+    const result = loadSubset(options);
     if (result === true) {
       prove();
       return true;

@@ -87,10 +87,21 @@ function onDemandControls(table: Row[]) {
         const serverLoad: LoadSubset = async (options) => {
           asked.push(options);
           await new Promise((resolve) => setTimeout(resolve, 1));
-          const where = [options.where, options.cursor?.whereFrom].filter(Boolean) as Expr[];
-          let rows = table.filter((row) => where.every((e) => matches(row, e)));
-          if (options.orderBy) rows = rows.sort(serverOrder(options.orderBy));
-          if (options.limit !== undefined) rows = rows.slice(0, options.limit);
+          // A cursor load is two requests, as electric-db-collection makes it: the rows tied with
+          // the cursor's value (whereCurrent), and the rows after it, limited.
+          const select = (where: Array<Expr | undefined>, limit?: number) => {
+            let rows = table.filter((row) => where.every((e) => matches(row, e)));
+            if (options.orderBy) rows = rows.sort(serverOrder(options.orderBy));
+            return limit === undefined ? rows : rows.slice(0, limit);
+          };
+          const where = options.where as Expr | undefined;
+          const { cursor } = options;
+          const rows = cursor
+            ? [
+                ...select([where, cursor.whereCurrent as Expr]),
+                ...select([where, cursor.whereFrom as Expr], options.limit),
+              ]
+            : select([where], options.limit);
           begin();
           for (const row of rows) write({ type: self.has(row.id) ? 'update' : 'insert', value: row });
           commit();
@@ -145,7 +156,7 @@ function register(): Row[] {
     rows.push({
       id: `00000000-0000-0000-0000-0000000000${String(99 - i * 7).padStart(2, '0')}`,
       name: `Control ${i}`,
-      current_quadrant: i % 2 ? 'self' : 'strange',
+      current_quadrant: i % 3 ? 'self' : 'strange', // 8 and 4: a page of 6 ends inside one
       last_touched_at: touched,
       failure_probability: risk,
       provider_distance: distance,
@@ -201,6 +212,20 @@ describe('the on-demand register sorted by a column with nulls', () => {
         );
       });
     }
+  }
+
+  for (const descending of [false, true]) {
+    it(`by quadrant ${descending ? 'descending' : 'ascending'}: a page ending inside a quadrant does not load the rest of it`, async () => {
+      const table = register();
+      const { controls, asked } = onDemandControls(table);
+      const page = await shownPage(controls, filters('quadrant', descending));
+      expect(page.map((c) => c.id)).toEqual(
+        expectedPage(table, 'current_quadrant', descending, 6).map((c) => c.id),
+      );
+      // Only the page: not the request for every row tied with its last quadrant (no limit).
+      expect(asked.filter((options) => options.limit === undefined)).toEqual([]);
+      expect(table.filter((c) => !controls.has(c.id)).length).toBeGreaterThan(0);
+    });
   }
 
   it('with a filter, a page full of values shows them alone, and both queries keep the filter', async () => {

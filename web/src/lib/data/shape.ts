@@ -69,10 +69,10 @@ export function syncedCollection<T extends Row>(
     // The library's own sync as it is: it hands TanStack DB the loadSubset handler that turns
     // live queries into subset snapshots. No offline copy (it would be a few pages at most).
     // Indexes on what pages sort by (created as live queries ask): an ordered, limited query
-    // then loads exactly its page (and one row more, proven-ties.ts); without one TanStack DB
-    // asks the server for a second page after the first (one more round trip before the first
-    // screen).
-    // The page's tie request is answered locally when the page proves it (proven-ties.ts).
+    // then loads exactly its page; without one TanStack DB asks the server for a second page
+    // after the first (one more round trip before the first screen).
+    // The page's tie request is answered locally (proven-ties.ts: server and collection order
+    // a page the same way, by its column and then id).
     const originalSync = base.sync.sync;
     // biome-ignore lint/suspicious/noExplicitAny: sync params and result are passed through
     const sync = (params: any) => {
