@@ -1,11 +1,18 @@
 // Where the time of "sign-in → all points drawn" goes on the dashboard, from the browser's own
-// performance timeline (resource timing plus marks set by an init script), all in ms after the
-// page's own click on "Sign in" (Playwright's click adds its own round trips before it): the
-// login answer, the sync plan, the matrix's narrow shape (its snapshot answer, then the answer
-// that says up-to-date), the first and the last mark drawn.
+// performance timeline (click-timeline.ts, plus the first and the last mark drawn), all in ms
+// after the page's own click on "Sign in": the login answer, the sync plan, the matrix's narrow
+// shape (its snapshot answer, then the answers up to the up-to-date), the first and last mark.
 import type { BrowserContext, Page } from 'playwright-core';
+import {
+  describeRequests,
+  formatSpan,
+  isControlsSync,
+  markSubmitClick,
+  requestsAfterClick,
+  type Span,
+  spanOf,
+} from './click-timeline.ts';
 
-export type Span = { start: number; end: number } | undefined;
 export type DashboardTimeline = {
   /** performance.now() of the page's click, to relate other clocks to it. */
   clickAt: number;
@@ -24,18 +31,14 @@ export type DashboardTimeline = {
 };
 
 /**
- * Marks the click on a submit button, and each frame counts the marks the matrix shows (a
- * canvas's data-drawn, else its SVG points) until `target` are drawn (run before the page loads).
+ * Marks the click, and each frame counts the marks the matrix shows (a canvas's data-drawn,
+ * else its SVG points) until `target` are drawn (run before the page loads).
  */
 export async function instrumentDashboard(context: BrowserContext, target: number) {
-  // tsx gives named functions a `__name` helper the page lacks (readDashboardTimeline's have it).
-  await context.addInitScript('window.__name = (f) => f;');
+  await markSubmitClick(context);
   await context.addInitScript(`{
     const w = window;
-    w.__dash = { click: 0, first: 0, all: 0, allWall: 0 };
-    document.addEventListener('click', (event) => {
-      if (event.target?.closest?.('button[type="submit"]')) w.__dash.click = performance.now();
-    }, { capture: true });
+    w.__dash = { first: 0, all: 0, allWall: 0 };
     const frame = () => {
       const canvas = document.querySelector('[data-testid="matrix-canvas"]');
       const drawn = canvas
@@ -56,51 +59,28 @@ export async function instrumentDashboard(context: BrowserContext, target: numbe
 export const allDrawn = () => (window as unknown as { __dash: { all: number } }).__dash.all > 0;
 
 export async function readDashboardTimeline(page: Page): Promise<DashboardTimeline> {
-  return page.evaluate(() => {
-    const dash = (
-      window as unknown as { __dash: { click: number; first: number; all: number; allWall: number } }
-    ).__dash;
-    const click = dash.click;
-    const entries = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter(
-      (e) => e.startTime >= click,
-    );
-    const span = (list: PerformanceResourceTiming[]) =>
-      list.length === 0
-        ? undefined
-        : {
-            start: Math.min(...list.map((e) => e.startTime)) - click,
-            end: Math.max(...list.map((e) => e.responseEnd)) - click,
-          };
-    const at = (test: (url: URL) => boolean) => entries.filter((e) => test(new URL(e.name)));
-    const matrix = (url: URL) =>
-      url.pathname === '/api/electric/sync' &&
-      url.searchParams.get('table') === 'controls' &&
-      url.searchParams.has('columns') &&
-      url.searchParams.get('live') !== 'true';
-    return {
-      clickAt: click,
-      login: span(at((url) => url.pathname === '/auth/login').slice(0, 1)),
-      plan: span(at((url) => url.pathname === '/api/sync/plan').slice(0, 1)),
-      snapshot: span(at((url) => matrix(url) && url.searchParams.get('offset') === '-1')),
-      catchUp: span(at((url) => matrix(url) && url.searchParams.get('offset') !== '-1')),
-      first: dash.first - click,
-      all: dash.all - click,
-      allWall: dash.allWall,
-      requests: entries.map((e) => {
-        const url = new URL(e.name);
-        const params = [...url.searchParams]
-          .filter(([k]) => ['table', 'log', 'offset', 'live'].includes(k))
-          .map(([k, v]) => `${k}=${v}`)
-          .join('&');
-        return `${(e.startTime - click).toFixed(0)}→${(e.responseEnd - click).toFixed(0)} ${url.pathname}${params ? `?${params}` : ''}`;
-      }),
-    };
-  });
+  const { click, requests } = await requestsAfterClick(page);
+  const dash = await page.evaluate(
+    () => (window as unknown as { __dash: { first: number; all: number; allWall: number } }).__dash,
+  );
+  const at = (test: (url: URL) => boolean) => requests.filter((r) => test(r.url));
+  const matrix = (url: URL) =>
+    isControlsSync(url) && url.searchParams.has('columns') && url.searchParams.get('live') !== 'true';
+  return {
+    clickAt: click,
+    login: spanOf(at((url) => url.pathname === '/auth/login').slice(0, 1)),
+    plan: spanOf(at((url) => url.pathname === '/api/sync/plan').slice(0, 1)),
+    snapshot: spanOf(at((url) => matrix(url) && url.searchParams.get('offset') === '-1')),
+    catchUp: spanOf(at((url) => matrix(url) && url.searchParams.get('offset') !== '-1')),
+    first: dash.first - click,
+    all: dash.all - click,
+    allWall: dash.allWall,
+    requests: describeRequests(requests, ['table', 'log', 'offset', 'live']),
+  };
 }
-
-const fmt = (span: Span) => (span ? `${span.start.toFixed(0)}→${span.end.toFixed(0)}` : '—');
 
 /** One line: each step as start→end ms after the page's click. */
 export function describeDashboardTimeline(t: DashboardTimeline): string {
+  const fmt = formatSpan;
   return `login ${fmt(t.login)}, plan ${fmt(t.plan)}, matrix snapshot ${fmt(t.snapshot)}, up-to-date ${fmt(t.catchUp)}, first mark ${t.first.toFixed(0)}, all ${t.all.toFixed(0)} ms`;
 }
