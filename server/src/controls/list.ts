@@ -21,7 +21,7 @@ const SORT_KEYS: Record<string, SortSpec> = {
 
 type Cursor = { s: ControlSort; k: string; i: string };
 
-function encodeCursor(cursor: Cursor): string {
+export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
@@ -80,11 +80,14 @@ export async function listControlPage(tx: Tx, query: ListControlsQuery, now: Dat
   return pageOf((await tx.query(sql, params)).rows, query, now, false);
 }
 
-/** The page's statement; with `attention`, each row also carries the attention rules' inputs. */
-function controlPageStatement(
+/**
+ * The page's statement; with `attention`, each row also carries the attention rules' inputs.
+ * `select` replaces the controls' columns (list-json.ts: each row's answer as JSON text).
+ */
+export function controlPageStatement(
   query: ListControlsQuery,
   now: Date,
-  options: { attention: boolean; attentionIds?: string[] | undefined },
+  options: { attention: boolean; attentionIds?: string[] | undefined; select?: string },
 ): Statement {
   if (query.cursor !== undefined && query.offset !== undefined) {
     throw validationError('Use either cursor or offset, not both.', { field: 'cursor' });
@@ -117,7 +120,7 @@ function controlPageStatement(
   }
   const direction = descending ? 'DESC' : 'ASC';
   const attention = options.attention ? `, ${attentionInputs(param(now))}` : '';
-  const sql = `SELECT ${CONTROL_COLUMNS}, (${key.expr})::text AS "_sort_key"${attention} FROM controls c
+  const sql = `SELECT ${options.select ?? CONTROL_COLUMNS}, (${key.expr})::text AS "_sort_key"${attention} FROM controls c
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${key.expr} ${direction}, id ${direction}
     LIMIT ${param(query.limit)} ${query.offset ? `OFFSET ${param(query.offset)}` : ''}`;

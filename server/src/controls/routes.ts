@@ -1,5 +1,6 @@
 // Owns the /api/controls routes. Each handler is: authenticate → role → zod-validated input →
 // one service call inside the tenant transaction → {data} (writes add txid).
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { App, FeatureDeps } from '../app.ts';
 import { requireRole } from '../auth/authenticate.ts';
@@ -8,7 +9,7 @@ import { authOf } from '../http/request-auth.ts';
 import { dataOf, responses, writtenOf } from '../http/responses.ts';
 import { inTenant, readInTenant, tenantOf, writeInTenant } from '../http/tenant-context.ts';
 import { idParams } from './fields.ts';
-import { readControlList } from './list.ts';
+import { readControlListJson } from './list-json.ts';
 import {
   classificationRow,
   controlAnswer,
@@ -51,9 +52,18 @@ export function registerControlRoutes(app: App, deps: FeatureDeps) {
         response: responses({ 200: controlListAnswer }),
       },
     },
-    async (request) => {
-      const page = await readControlList(deps.db.appPool, tenantOf(request), request.query, deps.clock.now());
-      return { data: page.rows, next_cursor: page.nextCursor };
+    async (request, reply) => {
+      const answer = await readControlListJson(
+        deps.db.appPool,
+        tenantOf(request),
+        request.query,
+        deps.clock.now(),
+      );
+      // Text PostgreSQL wrote (list-json.ts): sent as it is, past the serializer.
+      // (The untyped reply: the typed one takes only the schema's object.)
+      if ('text' in answer)
+        return (reply as FastifyReply).type('application/json; charset=utf-8').send(answer.text);
+      return { data: answer.page.rows, next_cursor: answer.page.nextCursor };
     },
   );
 
