@@ -144,10 +144,15 @@ async function onTenantConnection<T>(
   }
 }
 
+// extra_float_digits 1 (PostgreSQL's default since 12) is pinned: float8 is then written with
+// the shortest digits that read back as the same double, as JS writes a number, which the list
+// answered as PostgreSQL's JSON text relies on (controls/list-json.ts), whatever the server or a
+// pooler sets by default.
 const SETTINGS = `SELECT set_config('app.current_org_id', $1, true),
                           set_config('app.current_user_id', $2, true),
                           set_config('app.request_id', $3, true),
-                          set_config('statement_timeout', $4, true)`;
+                          set_config('statement_timeout', $4, true),
+                          set_config('extra_float_digits', '1', true)`;
 
 /** The settings with their values; named (parsed once per connection) where the pool prepares statements. */
 function settingsStatement(pool: pg.Pool, context: TenantContext, options: TransactionOptions): Statement {

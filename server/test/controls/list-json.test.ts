@@ -6,6 +6,7 @@
 // by offset. Rows with values PostgreSQL cannot write as JS does fall back to the old path.
 import { randomInt, randomUUID } from 'node:crypto';
 import { QUADRANTS } from '@sertantai/core';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertDefaultStrategies } from '../../src/auth/default-strategies.ts';
 import { ManualClock } from '../../src/clock.ts';
@@ -182,6 +183,34 @@ describe('the plain list as PostgreSQL writes it', () => {
     const { route, old, answer } = await bothAnswers(inexact, '/api/controls');
     expect('page' in answer).toBe(true);
     expect(route).toBe(old);
+  });
+
+  it('writes numerics with all their digits on a connection whose extra_float_digits is 0', async () => {
+    // A server (or pooler) may set extra_float_digits lower than PostgreSQL's default of 1;
+    // float8 would then be written with 15 digits (0.3 for 0.30000000000000004, which JS writes
+    // in full). The tenant settings pin it for the transaction (db/tenant.ts).
+    const digits = await buildTenant(t);
+    await insertControls(digits, 1, () => ({
+      ...randomControl(),
+      failure_probability: '0.30000000000000004',
+    }));
+    const lowDigits = new pg.Pool({
+      connectionString: t.db.appUrl,
+      max: 1,
+      options: '-c extra_float_digits=0',
+      pipeline: true,
+    } as pg.PoolConfig);
+    try {
+      const query = listControlsQuery.parse({});
+      const answer = await readControlListJson(lowDigits, { orgId: digits.org.id }, query, clock.now());
+      const page = await readControlList(t.db.appPool, { orgId: digits.org.id }, query, clock.now());
+      expect('text' in answer && answer.text).toBe(
+        serialize({ data: page.rows, next_cursor: page.nextCursor }),
+      );
+      expect('text' in answer && answer.text).toContain('"failure_probability":0.30000000000000004');
+    } finally {
+      await lowDigits.end();
+    }
   });
 
   it('the attention filter keeps the old path', async () => {
