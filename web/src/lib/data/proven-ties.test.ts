@@ -1,97 +1,15 @@
 // The tie request TanStack DB sends after an ordered page, against a real collection and live
 // query: answered locally, since the server's page is in the collection's own total order (sort
 // value, then id), also when a tie crosses the page's end; the page stays right.
-import {
-  BTreeIndex,
-  createCollection,
-  createLiveQueryCollection,
-  eq,
-  IR,
-  type LoadSubsetOptions,
-} from '@tanstack/db';
+import { createLiveQueryCollection, eq, IR, type LoadSubsetOptions } from '@tanstack/db';
 import { describe, expect, it, vi } from 'vitest';
-import { answerProvenTiesLocally, type LoadSubset } from './proven-ties';
+import { onDemandFake } from './on-demand-fake';
+import { answerProvenTiesLocally } from './proven-ties';
 
 type Row = { id: string; name: string; quadrant: string };
-type Expr = { type: string; name?: string; args?: Expr[]; path?: string[]; value?: unknown };
 
-/** Evaluates the few expressions these loads use (and, eq, gt, or, isNull, isUndefined). */
-function matches(row: Row, e: Expr | undefined): boolean {
-  if (!e) return true;
-  const value = (x: Expr): unknown =>
-    x.type === 'ref' ? (row as Record<string, unknown>)[x.path?.at(-1) ?? ''] : x.value;
-  const [a, b] = (e.args ?? []) as [Expr, Expr];
-  switch (e.name) {
-    case 'and':
-      return (e.args ?? []).every((arg) => matches(row, arg));
-    case 'or':
-      return (e.args ?? []).some((arg) => matches(row, arg));
-    case 'eq':
-      return value(a) === value(b);
-    case 'gt':
-      return String(value(a)) > String(value(b));
-    case 'isNull':
-    case 'isUndefined':
-      return value(a) == null;
-    default:
-      throw new Error(`unexpected ${e.name}`);
-  }
-}
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/**
- * A collection synced on demand from `table`, recording every load the server is asked for. A
- * cursor load is two requests, as electric-db-collection makes it: every row tied with the
- * cursor's value (`whereCurrent`), and the rows after it, limited. `remove` deletes a row on
- * the server and sends the delete on the log.
- */
-function onDemandCollection(table: Row[]) {
-  const asked: LoadSubsetOptions[] = [];
-  let remove: (id: string) => void = () => {};
-  const collection = createCollection<Row, string>({
-    id: `controls-${Math.random()}`,
-    getKey: (row) => row.id,
-    syncMode: 'on-demand',
-    autoIndex: 'eager',
-    defaultIndexType: BTreeIndex,
-    sync: {
-      sync: ({ begin, write, commit, markReady, collection: self }) => {
-        markReady();
-        const select = (where: Array<Expr | undefined>, options: LoadSubsetOptions) => {
-          let rows = table.filter((row) => where.every((e) => matches(row, e)));
-          // The server's order: the sort column, then the primary key (server/src/sync/subset.ts).
-          if (options.orderBy) rows = rows.sort((x, y) => compare(x.name, y.name) || compare(x.id, y.id));
-          return options.limit === undefined ? rows : rows.slice(0, options.limit);
-        };
-        const serverLoad: LoadSubset = async (options) => {
-          asked.push(options);
-          await new Promise((resolve) => setTimeout(resolve, 1));
-          const where = options.where as Expr | undefined;
-          const { cursor } = options;
-          const rows = cursor
-            ? [
-                ...select([where, cursor.whereCurrent as Expr], { where: options.where }),
-                ...select([where, cursor.whereFrom as Expr], options),
-              ]
-            : select([where], options);
-          begin();
-          for (const row of rows) write({ type: self.has(row.id) ? 'update' : 'insert', value: row });
-          commit();
-        };
-        remove = (id) => {
-          const at = table.findIndex((row) => row.id === id);
-          const [gone] = table.splice(at, 1);
-          begin();
-          if (gone && self.has(id)) write({ type: 'delete', value: gone });
-          commit();
-        };
-        return { loadSubset: answerProvenTiesLocally(serverLoad, self) };
-      },
-    },
-  });
-  return { collection, asked, remove: (id: string) => remove(id) };
-}
+/** The collection and its server (on-demand-fake.ts), rows of names and quadrants. */
+const onDemandCollection = (table: Row[]) => onDemandFake(table);
 
 function firstPage(collection: ReturnType<typeof onDemandCollection>['collection'], quadrant?: string) {
   const page = createLiveQueryCollection({

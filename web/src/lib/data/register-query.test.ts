@@ -4,16 +4,14 @@
 // register, and the page shows the same rows in the same order as one query would.
 import type { Control } from '@sertantai/core';
 import {
-  BTreeIndex,
   type Collection,
-  createCollection,
   createLiveQueryCollection,
   type InitialQueryBuilder,
   type LoadSubsetOptions,
   Query,
 } from '@tanstack/db';
 import { describe, expect, it } from 'vitest';
-import { answerProvenTiesLocally, type LoadSubset } from './proven-ties';
+import { type FakeRow, onDemandFake, serverOrder } from './on-demand-fake';
 import {
   type RegisterFilters,
   type RegisterSort,
@@ -22,94 +20,11 @@ import {
   registerUnvaluedQuery,
 } from './register-query';
 
-type Expr = { type: string; name?: string; args?: Expr[]; path?: string[]; value?: unknown };
-type Row = Record<string, unknown> & { id: string };
-
-const column = (e: Expr) => e.path?.at(-1) ?? '';
-
-/** Evaluates the expressions these loads use, with SQL's null logic reduced to what they need. */
-function matches(row: Row, e: Expr | undefined): boolean {
-  if (!e) return true;
-  const value = (x: Expr): unknown => (x.type === 'ref' ? row[column(x)] : x.value);
-  const [a, b] = (e.args ?? []) as [Expr, Expr];
-  const compare = (test: (x: number | string, y: number | string) => boolean) => {
-    const x = value(a);
-    const y = value(b);
-    return x != null && y != null && test(x as number | string, y as number | string);
-  };
-  switch (e.name) {
-    case 'and':
-      return (e.args ?? []).every((arg) => matches(row, arg));
-    case 'or':
-      return (e.args ?? []).some((arg) => matches(row, arg));
-    case 'not':
-      return !matches(row, a);
-    case 'eq':
-      return compare((x, y) => x === y);
-    case 'gt':
-      return compare((x, y) => x > y);
-    case 'lt':
-      return compare((x, y) => x < y);
-    case 'isNull':
-    case 'isUndefined':
-      return value(a) == null;
-    default:
-      throw new Error(`unexpected ${e.name}`);
-  }
-}
-
-/** The server's order: each order column with its direction and nulls, then the primary key. */
-function serverOrder(orderBy: NonNullable<LoadSubsetOptions['orderBy']>) {
-  return (x: Row, y: Row): number => {
-    for (const { expression, compareOptions } of orderBy) {
-      const name = column(expression as Expr);
-      const [a, b] = [x[name], y[name]] as [number | string | null, number | string | null];
-      if (a === b) continue;
-      if (a == null || b == null) return (a == null ? 1 : -1) * (compareOptions.nulls === 'last' ? 1 : -1);
-      return (a < b ? -1 : 1) * (compareOptions.direction === 'desc' ? -1 : 1);
-    }
-    return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
-  };
-}
+type Row = FakeRow;
 
 /** A controls collection synced on demand as shape.ts makes it, recording the server's loads. */
 function onDemandControls(table: Row[]) {
-  const asked: LoadSubsetOptions[] = [];
-  const collection = createCollection<Row, string>({
-    id: `controls-${Math.random()}`,
-    getKey: (row) => row.id,
-    syncMode: 'on-demand',
-    autoIndex: 'eager',
-    defaultIndexType: BTreeIndex,
-    sync: {
-      sync: ({ begin, write, commit, markReady, collection: self }) => {
-        markReady();
-        const serverLoad: LoadSubset = async (options) => {
-          asked.push(options);
-          await new Promise((resolve) => setTimeout(resolve, 1));
-          // A cursor load is two requests, as electric-db-collection makes it: the rows tied with
-          // the cursor's value (whereCurrent), and the rows after it, limited.
-          const select = (where: Array<Expr | undefined>, limit?: number) => {
-            let rows = table.filter((row) => where.every((e) => matches(row, e)));
-            if (options.orderBy) rows = rows.sort(serverOrder(options.orderBy));
-            return limit === undefined ? rows : rows.slice(0, limit);
-          };
-          const where = options.where as Expr | undefined;
-          const { cursor } = options;
-          const rows = cursor
-            ? [
-                ...select([where, cursor.whereCurrent as Expr]),
-                ...select([where, cursor.whereFrom as Expr], options.limit),
-              ]
-            : select([where], options.limit);
-          begin();
-          for (const row of rows) write({ type: self.has(row.id) ? 'update' : 'insert', value: row });
-          commit();
-        };
-        return { loadSubset: answerProvenTiesLocally(serverLoad, self) };
-      },
-    },
-  });
+  const { collection, asked } = onDemandFake(table);
   return { controls: collection as unknown as Collection<Control, string>, asked };
 }
 
