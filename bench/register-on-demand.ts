@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../e2e/chromium.ts';
 import { startAppProcess } from './lib/app-process.ts';
 import { freshDatabase, stopAll } from './lib/cluster-processes.ts';
 import {
@@ -90,10 +91,7 @@ async function main() {
     SYNC_ON_DEMAND_CONTROLS: '10000000',
     SYNC_ENGINE_GROUP: 'full',
   });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions);
   try {
     const email = `bench-${Date.now()}@example.test`;
     const password = 'correct horse battery';

@@ -2,19 +2,18 @@
 // statement and COMMIT leave in one write, and the organisation still binds every row read
 // and never outlives its transaction, whether the read succeeds or fails. Attacked as the
 // runtime role on a single pooled connection, so every transaction reuses the same session.
-import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { isPipelined, tenantRead, tenantTransaction } from '../../src/db/tenant.ts';
 import { openTestDatabase } from '../helpers/app.ts';
+import { flushesDuring } from '../helpers/socket-flushes.ts';
 import { buildTenantGraph, type TenantGraph } from './tenant-graph.ts';
 
 let db: Database;
 let a: TenantGraph;
 let b: TenantGraph;
 let single: pg.Pool;
-type Flushing = Pick<Writable, '_write' | '_writev'>;
 
 beforeAll(async () => {
   db = await openTestDatabase();
@@ -46,29 +45,12 @@ describe('pipelined tenant transactions', () => {
   });
 
   it('tenantRead writes BEGIN, settings, statement and COMMIT at once: one round trip', async () => {
-    const client = await single.connect();
-    // The socket's own flushes (a corked run of messages leaves in one _writev): what a
-    // round trip waits on. Four awaited statements would flush four times.
-    const socket = (client as unknown as { connection: { stream: Flushing } }).connection.stream;
-    const original = { write: socket._write, writev: socket._writev };
-    let flushes = 0;
-    socket._write = function (...args) {
-      flushes++;
-      return original.write.apply(this, args);
-    };
-    socket._writev = function (...args) {
-      flushes++;
-      return original.writev?.apply(this, args);
-    };
-    client.release();
-    try {
-      const rows = await tenantRead(single, { orgId: a.orgId }, 'SELECT id FROM controls', []);
-      expect(rows.map((row) => row.id)).toEqual([a.ids.controls]);
-      expect(flushes).toBe(1);
-    } finally {
-      socket._write = original.write;
-      socket._writev = original.writev;
-    }
+    let rows: { id: string }[] = [];
+    const flushes = await flushesDuring(single, async () => {
+      rows = await tenantRead(single, { orgId: a.orgId }, 'SELECT id FROM controls', []);
+    });
+    expect(rows.map((row) => row.id)).toEqual([a.ids.controls]);
+    expect(flushes).toBe(1);
   });
 
   it('binds each read to its own organisation, also when reads of two organisations queue on one connection', async () => {
