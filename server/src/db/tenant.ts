@@ -9,8 +9,6 @@ import { isPipelined, socketOf } from './pipeline.ts';
 import { isStalePreparedStatement, preparesStatements, statementName } from './prepared.ts';
 import { type DbOperation, timed } from './query-timing.ts';
 
-export { isPipelined } from './pipeline.ts';
-
 export type TenantContext = {
   orgId: string;
   userId?: string | undefined;

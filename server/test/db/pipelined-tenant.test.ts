@@ -5,7 +5,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { isPipelined, tenantRead, tenantTransaction } from '../../src/db/tenant.ts';
+import { isPipelined } from '../../src/db/pipeline.ts';
+import { tenantRead, tenantTransaction } from '../../src/db/tenant.ts';
 import { openTestDatabase } from '../helpers/app.ts';
 import { flushesDuring } from '../helpers/socket-flushes.ts';
 import { buildTenantGraph, type TenantGraph } from './tenant-graph.ts';
