@@ -59,16 +59,18 @@ export async function tenantRead<R extends pg.QueryResultRow = pg.QueryResultRow
   context: TenantContext,
   sql: string,
   params: readonly unknown[],
-  options: Omit<TransactionOptions, 'readOnly'> = {},
+  options: ReadOptions = {},
 ): Promise<R[]> {
   const values = params as unknown[];
+  const { types, rowMode, ...transaction } = options;
   const name = preparesStatements(pool) ? statementName(sql) : undefined;
-  if (name === undefined) return readOnce<R>(pool, context, { text: sql, values }, options);
+  const statement = { text: sql, values, types, rowMode };
+  if (name === undefined) return readOnce<R>(pool, context, statement, transaction);
   try {
-    return await readOnce<R>(pool, context, { name, text: sql, values }, options);
+    return await readOnce<R>(pool, context, { ...statement, name }, transaction);
   } catch (error) {
     if (!isStalePreparedStatement(error)) throw error;
-    return readOnce<R>(pool, context, { text: sql, values }, options);
+    return readOnce<R>(pool, context, statement, transaction);
   }
 }
 
@@ -142,15 +144,10 @@ async function onTenantConnection<T>(
   }
 }
 
-// extra_float_digits 1 (PostgreSQL's default since 12) is pinned: float8 is then written with
-// the shortest digits that read back as the same double, as JS writes a number, which the list
-// answered as PostgreSQL's JSON text relies on (controls/list-json.ts), whatever the server or a
-// pooler sets by default.
 const SETTINGS = `SELECT set_config('app.current_org_id', $1, true),
                           set_config('app.current_user_id', $2, true),
                           set_config('app.request_id', $3, true),
-                          set_config('statement_timeout', $4, true),
-                          set_config('extra_float_digits', '1', true)`;
+                          set_config('statement_timeout', $4, true)`;
 
 /** The settings with their values; named (parsed once per connection) where the pool prepares statements. */
 function settingsStatement(pool: pg.Pool, context: TenantContext, options: TransactionOptions): Statement {
@@ -166,7 +163,22 @@ function settingsStatement(pool: pg.Pool, context: TenantContext, options: Trans
 }
 
 /** A statement's text and values, and its name when it is to be prepared once per connection. */
-type Statement = { name?: string | undefined; text: string; values: unknown[] };
+type Statement = {
+  name?: string | undefined;
+  text: string;
+  values: unknown[];
+  types?: pg.CustomTypesConfig | undefined;
+  rowMode?: 'array' | undefined;
+};
+
+/**
+ * tenantRead's options: the transaction's, and how this read's rows come back: pg's `types`
+ * (how each value is parsed) and `rowMode` ('array': each row its values in select-list order).
+ */
+export type ReadOptions = Omit<TransactionOptions, 'readOnly'> & {
+  types?: pg.CustomTypesConfig;
+  rowMode?: 'array';
+};
 
 /**
  * Issues a statement. Named, as a pg Query made from the text alone and named afterwards:
@@ -177,12 +189,17 @@ function issue<R extends pg.QueryResultRow = pg.QueryResultRow>(
   client: pg.PoolClient,
   statement: Statement,
 ): Promise<pg.QueryResult<R>> {
-  if (statement.name === undefined) return client.query<R>(statement.text, statement.values);
+  const { name, text, values, types, rowMode } = statement;
+  const plain = types === undefined && rowMode === undefined;
+  if (name === undefined && plain) return client.query<R>(text, values);
   return new Promise((resolve, reject) => {
-    const query = new pg.Query<R>(statement.text, statement.values, (error, result) =>
-      error ? reject(error) : resolve(result as unknown as pg.QueryResult<R>),
-    );
-    (query as unknown as { name: string }).name = statement.name!;
+    const callback = (error: Error | undefined, result: unknown) =>
+      error ? reject(error) : resolve(result as pg.QueryResult<R>);
+    // Types and row mode go in a config object: pg sets up the row parser when the query is made.
+    const query = plain
+      ? new pg.Query<R>(text, values, callback)
+      : new pg.Query<R>({ text, values, types, rowMode } as pg.QueryConfig, callback);
+    if (name !== undefined) (query as unknown as { name: string }).name = name;
     client.query(query);
   });
 }

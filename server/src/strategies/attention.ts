@@ -32,7 +32,7 @@ type AttentionInputs = {
 };
 
 /** The input columns, in the order attentionInputs selects them (last of a row's columns). */
-const INPUT_COLUMNS = [
+export const INPUT_COLUMNS = [
   '_attention_strategies',
   '_attention_last_audit_at',
   '_attention_competencies',

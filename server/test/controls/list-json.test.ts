@@ -1,9 +1,10 @@
-// The plain list's answer written by PostgreSQL (controls/list-json.ts) is byte for byte the
-// answer the old path gives (readControlList's rows through the route's response serializer):
-// random controls with nulls, unicode, quotes, backslashes, control characters, numerics with
-// many digits and at the edges, timestamps with microseconds, every quadrant with the default
-// strategies (so rows carry attention reasons), read page by page in every sort, by cursor and
-// by offset. Rows with values PostgreSQL cannot write as JS does fall back to the old path.
+// The plain list's answer written from PostgreSQL's text of each value (controls/list-json.ts)
+// is byte for byte the answer the old path gives (readControlList's rows through the route's
+// response serializer): random controls with nulls, unicode, quotes, backslashes, control
+// characters, numerics with many digits and at the edges of a double, timestamps with
+// microseconds, every quadrant with the default strategies (so rows carry attention reasons),
+// read page by page in every sort, by cursor and by offset. Rows with timestamps the writer does
+// not take by position (before year 1000, BC, another time zone) fall back to the old path.
 import { randomInt, randomUUID } from 'node:crypto';
 import { QUADRANTS } from '@sertantai/core';
 import pg from 'pg';
@@ -82,6 +83,11 @@ function numeric(max: number): string | null {
     () => pick(['0', '0.0', '1', '1.000', '0.50', '0.0001', '0.1', '0.12345678901234567890123', '0.3']),
     () =>
       max > 1 ? pick(['999999999999999', '123456789012345.5', '42', '1000000']) : '0.999999999999999999',
+    // Where JS writes a double with an exponent, and a numeric past a double's digits.
+    () =>
+      max > 1
+        ? pick(['0.0000001', '12345678901234567890', '1e21', '0.30000000000000004'])
+        : pick(['0.0000001', '0.00005', '0.30000000000000004', '0.1234567890123456789']),
   ])();
 }
 
@@ -112,21 +118,48 @@ const randomControl = () => ({
   created_at: timestamp(),
 });
 
+/**
+ * What the other attention rules read: competencies due soon for specialist controls, breached
+ * SLAs (with a quote in the service name) for service ones, inspections of strange ones.
+ */
+async function attentionInputsFor(tenant: Tenant) {
+  await tenantTransaction(t.db.appPool, { orgId: tenant.org.id }, async (tx) => {
+    const provider = await tx.query(
+      `INSERT INTO control_providers (organization_id, name, provider_type) VALUES ($1, 'Lift Co', 'vendor') RETURNING id`,
+      [tenant.org.id],
+    );
+    const org = tenant.org.id;
+    await tx.query(
+      `INSERT INTO competency_records (organization_id, user_id, control_id, competency_level, next_refresher_due, certification_expires)
+       SELECT $1, $2, id, 'competent', DATE '2026-05-03' + (random() * 5)::int, NULL
+         FROM controls WHERE current_quadrant = 'specialist' AND random() < 0.7`,
+      [org, tenant.users.member.id],
+    );
+    await tx.query(
+      `INSERT INTO service_level_agreements (organization_id, control_id, provider_id, service_name, uptime_percentage, performance_current, start_date)
+       SELECT $1, id, $2, 'Lift "A" service', 99.9, 97.25 + (random() * 2)::int, DATE '2026-01-01'
+         FROM controls WHERE current_quadrant = 'service' AND random() < 0.7`,
+      [org, provider.rows[0].id],
+    );
+    await tx.query(
+      `INSERT INTO control_interactions (organization_id, control_id, interaction_type, occurred_at)
+       SELECT $1, id, 'inspect', TIMESTAMPTZ '2026-01-01 00:00:00+00' + random() * interval '120 days'
+         FROM controls WHERE current_quadrant = 'strange' AND random() < 0.7`,
+      [org],
+    );
+  });
+}
+
 beforeAll(async () => {
   t = await createTestApp({ clock });
   exact = await buildTenant(t);
   inexact = await buildTenant(t);
   await insertControls(exact, 130, randomControl);
-  // Values PostgreSQL would not write as JS does: these pages take the old path.
+  await attentionInputsFor(exact);
+  // Timestamps the writer does not take by position: every page of this tenant takes the old path.
   await insertControls(inexact, 6, () => ({
     ...randomControl(),
-    ...pick<Record<string, unknown>>([
-      { provider_distance: '0.0000001' },
-      { provider_distance: '12345678901234567890' },
-      { failure_probability: '0.00005' },
-      { last_touched_at: '0999-12-31 23:59:59.123456+00' },
-      { last_touched_at: '0001-06-01 12:00:00+00 BC' },
-    ]),
+    last_touched_at: pick(['0999-12-31 23:59:59.123456+00', '0001-06-01 12:00:00+00 BC']),
   }));
 });
 afterAll(() => t.close());
@@ -142,10 +175,11 @@ async function bothAnswers(tenant: Tenant, url: string) {
   return { route: response.body, old: serialize({ data: page.rows, next_cursor: page.nextCursor }), answer };
 }
 
-describe('the plain list as PostgreSQL writes it', () => {
+describe('the plain list written from PostgreSQL\'s text', () => {
   it('is byte for byte the old answer, page by page, in every sort, by cursor', async () => {
     let pages = 0;
     let reasons = 0;
+    const codes = new Set<string>();
     for (const sort of CONTROL_SORTS) {
       let cursor: string | null = null;
       do {
@@ -155,12 +189,17 @@ describe('the plain list as PostgreSQL writes it', () => {
         expect(route).toBe(old);
         const body = JSON.parse(route);
         reasons += body.data.filter((row: { attention: unknown[] }) => row.attention.length > 0).length;
+        for (const row of body.data as { attention: { code: string }[] }[])
+          for (const reason of row.attention) codes.add(reason.code);
         cursor = body.next_cursor;
         pages++;
       } while (cursor);
     }
     expect(pages).toBeGreaterThan(20);
     expect(reasons).toBeGreaterThan(0);
+    // Every rule's reason was written at least once (each reads its own inputs).
+    for (const code of ['overdue', 'refresher_due', 'sla_breached', 'audit_overdue'])
+      expect(codes.has(code), code).toBe(true);
   });
 
   it('is byte for byte the old answer by offset and with filters', async () => {
@@ -185,31 +224,26 @@ describe('the plain list as PostgreSQL writes it', () => {
     expect(route).toBe(old);
   });
 
-  it('writes numerics with all their digits on a connection whose extra_float_digits is 0', async () => {
-    // A server (or pooler) may set extra_float_digits lower than PostgreSQL's default of 1;
-    // float8 would then be written with 15 digits (0.3 for 0.30000000000000004, which JS writes
-    // in full). The tenant settings pin it for the transaction (db/tenant.ts).
-    const digits = await buildTenant(t);
-    await insertControls(digits, 1, () => ({
-      ...randomControl(),
-      failure_probability: '0.30000000000000004',
-    }));
-    const lowDigits = new pg.Pool({
+  it('on a connection in another time zone takes the old path, same answer', async () => {
+    // A server (or pooler) whose TimeZone is not UTC sends timestamps with their offset, which
+    // the writer does not take by position; pg's parser reads them, as on the old path.
+    const elsewhere = new pg.Pool({
       connectionString: t.db.appUrl,
       max: 1,
-      options: '-c extra_float_digits=0',
+      options: '-c TimeZone=Asia/Kolkata',
       pipeline: true,
     } as pg.PoolConfig);
     try {
-      const query = listControlsQuery.parse({});
-      const answer = await readControlListJson(lowDigits, { orgId: digits.org.id }, query, clock.now());
-      const page = await readControlList(t.db.appPool, { orgId: digits.org.id }, query, clock.now());
-      expect('text' in answer && answer.text).toBe(
-        serialize({ data: page.rows, next_cursor: page.nextCursor }),
+      const query = listControlsQuery.parse({ sort: '-updated_at' });
+      const answer = await readControlListJson(elsewhere, { orgId: exact.org.id }, query, clock.now());
+      const page = await readControlList(t.db.appPool, { orgId: exact.org.id }, query, clock.now());
+      expect('page' in answer).toBe(true);
+      // The rows, not the cursor: its sort key is the timestamp's text in the session's zone.
+      expect(serialize({ data: page.rows, next_cursor: null })).toBe(
+        'page' in answer && serialize({ data: answer.page.rows, next_cursor: null }),
       );
-      expect('text' in answer && answer.text).toContain('"failure_probability":0.30000000000000004');
     } finally {
-      await lowDigits.end();
+      await elsewhere.end();
     }
   });
 
