@@ -1,6 +1,6 @@
 import { type Control, DEFAULT_RULES, strategyRules } from '@sertantai/core';
 import { describe, expect, it } from 'vitest';
-import { attentionList, attentionTop, controlOverdue } from './attention';
+import { attentionById, attentionList, attentionTop, controlOverdue } from './attention';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
@@ -70,6 +70,19 @@ describe('attention on the client', () => {
     expect(list.map((item) => item.control.id)).toEqual(['b', 'c']);
     expect(list[0]!.reasons.map((r) => r.code)).toEqual(['overdue', 'sla_breached']);
     expect(list[0]!.reasons[0]!.message).not.toContain('stale');
+  });
+
+  it('attentionById answers the same reasons per control, for the controls that need attention', () => {
+    const server = new Map([['b', [{ code: 'sla_breached', message: 'SLA breached' }]]]);
+    const controls = [
+      control('a', 'self', daysAgo(1)),
+      control('b', 'service', daysAgo(9), 0.2),
+      control('c', 'self', daysAgo(40), 0.9),
+    ];
+    const byId = attentionById(controls, DEFAULT_RULES, server, NOW);
+    const list = attentionList(controls, DEFAULT_RULES, server, NOW);
+    expect([...byId.keys()].sort()).toEqual(['b', 'c']);
+    for (const item of list) expect(byId.get(item.control.id)).toEqual(item.reasons);
   });
 
   it("attentionTop counts them all and keeps the most urgent in attentionList's order, without sorting them all", () => {

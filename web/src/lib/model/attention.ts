@@ -66,6 +66,20 @@ function attentionItems<T extends AttentionRow>(
   return items;
 }
 
+/**
+ * Each control's reasons by id, for a screen that shows them beside its own rows (the register):
+ * the same reasons as attentionList without ranking them (its comparison by name is most of its
+ * cost for a page of 200).
+ */
+export function attentionById<T extends AttentionRow>(
+  controls: readonly T[],
+  rules: StrategyRules,
+  server: ReadonlyMap<string, Reason[]>,
+  now: Date,
+): Map<string, Reason[]> {
+  return new Map(attentionItems(controls, rules, server, now).map((item) => [item.control.id, item.reasons]));
+}
+
 /** Local overdue + the server's other reasons; most urgent (most reasons, riskiest) first. */
 export function attentionList<T extends AttentionRow>(
   controls: readonly T[],
