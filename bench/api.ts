@@ -149,7 +149,13 @@ async function runHttp(name: string, base: string, paths: string[]) {
   });
   const used = process.cpuUsage(from);
   const machineMs = machineBusyMs() - machineFrom;
-  record(name, measured, (used.user + used.system) / 1000, machineMs, measured.clientCpuMsPerOp * measured.ops);
+  record(
+    name,
+    measured,
+    (used.user + used.system) / 1000,
+    machineMs,
+    measured.clientCpuMsPerOp * measured.ops,
+  );
 }
 
 /**

@@ -18,7 +18,8 @@ type TraceEvent = {
 };
 
 const [file, untilArg = '1000', shortestArg = '2'] = process.argv.slice(2);
-if (!file) throw new Error('usage: npx tsx bench/trace-summary.ts <file.trace.json> [until ms] [shortest task ms]');
+if (!file)
+  throw new Error('usage: npx tsx bench/trace-summary.ts <file.trace.json> [until ms] [shortest task ms]');
 const until = Number(untilArg);
 const shortest = Number(shortestArg);
 const trace = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
@@ -31,17 +32,24 @@ const main = events.find(
 );
 const tid = main?.tid ?? click.tid;
 const at = (ts: number) => (ts - click.ts) / 1000;
-const onMain = events.filter((e) => e.pid === click.pid && e.tid === tid && e.ph === 'X' && e.dur !== undefined);
+const onMain = events.filter(
+  (e) => e.pid === click.pid && e.tid === tid && e.ph === 'X' && e.dur !== undefined,
+);
 
 /** What an event is counted as: scripts by file, the rendering steps by name. */
 function kindOf(e: TraceEvent): string | undefined {
   const data = e.args?.data ?? {};
   if (e.name === 'FunctionCall' || e.name === 'EvaluateScript' || e.name === 'v8.callFunction')
-    return `script ${String(data.url ?? '').split('/').pop() || '(inline)'}`;
+    return `script ${
+      String(data.url ?? '')
+        .split('/')
+        .pop() || '(inline)'
+    }`;
   if (e.name.startsWith('v8.compile') || e.name === 'v8.parseOnBackground') return 'compile';
   if (e.name === 'UpdateLayoutTree' || e.name === 'RecalculateStyles') return 'style';
   if (e.name === 'Layout') return 'layout';
-  if (e.name === 'Paint' || e.name === 'PrePaint' || e.name === 'Layerize' || e.name === 'Commit') return 'paint';
+  if (e.name === 'Paint' || e.name === 'PrePaint' || e.name === 'Layerize' || e.name === 'Commit')
+    return 'paint';
   if (e.name === 'ParseHTML') return 'parse HTML';
   if (e.name === 'MinorGC' || e.name === 'MajorGC' || e.name === 'V8.GC_SCAVENGER') return 'gc';
   return undefined;
@@ -68,7 +76,9 @@ for (const e of events.filter((x) => x.name === 'ProfileChunk' && x.pid === clic
   }
 }
 const nameOf = (node: ProfileNode | undefined) =>
-  node ? `${node.callFrame.functionName || '(anonymous)'}@${(node.callFrame.url ?? '').split('/').pop() || '-'}` : '?';
+  node
+    ? `${node.callFrame.functionName || '(anonymous)'}@${(node.callFrame.url ?? '').split('/').pop() || '-'}`
+    : '?';
 /**
  * The functions with the most samples between two trace times, counting a sample for every
  * function on its stack (what each function and everything it called took).
@@ -133,7 +143,9 @@ for (const e of events.filter((x) => x.pid === click.pid || x.cat.includes('devt
     const { url, start } = sent.get(id)!;
     if (start >= 0 && start <= until) {
       const u = new URL(url);
-      console.log(`  ${start.toFixed(0).padStart(5)}→${at(e.ts).toFixed(0).padEnd(5)} ${u.pathname}${u.search.slice(0, 90)}`);
+      console.log(
+        `  ${start.toFixed(0).padStart(5)}→${at(e.ts).toFixed(0).padEnd(5)} ${u.pathname}${u.search.slice(0, 90)}`,
+      );
     }
   }
 }
