@@ -175,7 +175,7 @@ async function bothAnswers(tenant: Tenant, url: string) {
   return { route: response.body, old: serialize({ data: page.rows, next_cursor: page.nextCursor }), answer };
 }
 
-describe('the plain list written from PostgreSQL\'s text', () => {
+describe("the plain list written from PostgreSQL's text", () => {
   it('is byte for byte the old answer, page by page, in every sort, by cursor', async () => {
     let pages = 0;
     let reasons = 0;
