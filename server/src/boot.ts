@@ -45,6 +45,7 @@ async function start<Prepared>(spec: ServerSpec<Prepared>) {
     statementTimeoutMs: config.limits.statementTimeoutMs,
     acquireTimeoutMs: config.limits.acquireTimeoutMs,
     log: (line) => log.debug({ component: 'postgres' }, line),
+    warn: (line) => log.warn({ component: 'postgres' }, line),
   });
   const prepared = spec.prepare ? await spec.prepare(config, db) : undefined;
   const app = await buildApp(

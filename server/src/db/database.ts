@@ -60,6 +60,8 @@ export type DatabaseOptions = {
    */
   preparedStatements?: boolean;
   log?: (line: string) => void;
+  /** What an operator must see (a setting that cannot work where it is). */
+  warn?: (line: string) => void;
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -119,7 +121,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
   const appPool = new pg.Pool(appPoolConfig);
   if (options.statementTimeoutMs !== undefined) setStatementTimeout(appPool, options.statementTimeoutMs);
-  setPreparedStatements(appPool, options.preparedStatements ?? options.appDatabaseUrl === undefined);
+  setPreparedStatements(appPool, options.preparedStatements ?? options.appDatabaseUrl === undefined, (line) =>
+    (options.warn ?? options.log)?.(line),
+  );
   // An idle client that errors (server restart) must not crash the process.
   appPool.on('error', (error) => options.log?.(`idle app connection error: ${error.message}`));
   ownerPool.on('error', (error) => options.log?.(`idle owner connection error: ${error.message}`));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStalePreparedStatement, statementName } from './prepared.ts';
+import { isStalePreparedStatement, isUnkeptPreparedStatement, statementName } from './prepared.ts';
 
 describe('statementName', () => {
   it('names a text once, the same name every time, and at most 64 texts per process', () => {
@@ -23,5 +23,27 @@ describe('isStalePreparedStatement', () => {
     expect(isStalePreparedStatement({ code: '0A000', message: 'feature not supported' })).toBe(false);
     expect(isStalePreparedStatement({ code: '57014', message: 'canceling statement' })).toBe(false);
     expect(isStalePreparedStatement(undefined)).toBe(false);
+  });
+});
+
+describe('isUnkeptPreparedStatement', () => {
+  it("is one of this app's names missing on, or already on, the server connection", () => {
+    expect(
+      isUnkeptPreparedStatement({
+        code: '26000',
+        message: 'prepared statement "sertantai_3" does not exist',
+      }),
+    ).toBe(true);
+    expect(
+      isUnkeptPreparedStatement({
+        code: '42P05',
+        message: 'prepared statement "sertantai_settings" already exists',
+      }),
+    ).toBe(true);
+    expect(
+      isUnkeptPreparedStatement({ code: '26000', message: 'prepared statement "other" does not exist' }),
+    ).toBe(false);
+    expect(isUnkeptPreparedStatement({ code: '0A000', message: 'cached plan must not change' })).toBe(false);
+    expect(isUnkeptPreparedStatement(undefined)).toBe(false);
   });
 });

@@ -6,10 +6,43 @@
 import type pg from 'pg';
 
 const preparedPools = new WeakSet<pg.Pool>();
+/** Who is told when a pool stops preparing on its own (the server's log). */
+const notices = new WeakMap<pg.Pool, (line: string) => void>();
 
-export function setPreparedStatements(pool: pg.Pool, on: boolean) {
+export function setPreparedStatements(pool: pg.Pool, on: boolean, notice?: (line: string) => void) {
   if (on) preparedPools.add(pool);
   else preparedPools.delete(pool);
+  if (notice) notices.set(pool, notice);
+}
+
+/**
+ * A named statement met a connection that does not keep it: PostgreSQL's "prepared statement
+ * "sertantai_…" does not exist" (26000) or "… already exists" (42P05). A transaction-mode pooler
+ * that cannot hold prepared statements (PgBouncer before 1.21, or without max_prepared_statements)
+ * runs each transaction on whichever server connection is free, so DB_PREPARED_STATEMENTS was set
+ * on where it cannot work. The statement never ran, so the read can run again unnamed.
+ */
+export function isUnkeptPreparedStatement(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (code === '26000' || code === '42P05') &&
+    typeof message === 'string' &&
+    message.includes('prepared statement "sertantai_')
+  );
+}
+
+/**
+ * Stops naming statements on `pool` for the rest of the process after isUnkeptPreparedStatement,
+ * and says so once in the log: every later transaction runs unnamed, as with
+ * DB_PREPARED_STATEMENTS=false, instead of failing whenever it lands on another server connection.
+ */
+export function stopPreparing(pool: pg.Pool, error: Error) {
+  if (!preparedPools.has(pool)) return;
+  preparedPools.delete(pool);
+  notices.get(pool)?.(
+    `prepared statements turned off for the app pool: ${error.message} (DB_PREPARED_STATEMENTS is on, but the ` +
+      'connection does not keep them, as behind a transaction-mode pooler; set DB_PREPARED_STATEMENTS=false)',
+  );
 }
 
 export function preparesStatements(pool: pg.Pool): boolean {

@@ -6,7 +6,13 @@
 import pg from 'pg';
 import { statementTimeoutOf } from './overload.ts';
 import { isPipelined, socketOf } from './pipeline.ts';
-import { isStalePreparedStatement, preparesStatements, statementName } from './prepared.ts';
+import {
+  isStalePreparedStatement,
+  isUnkeptPreparedStatement,
+  preparesStatements,
+  statementName,
+  stopPreparing,
+} from './prepared.ts';
 import { type DbOperation, timed } from './query-timing.ts';
 
 export type TenantContext = {
@@ -32,16 +38,26 @@ export async function tenantTransaction<T>(
   work: (tx: Tx) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  return onTenantConnection(pool, context, options, async (client, opened) => {
-    // The app pool pipelines (db/database.ts): BEGIN and the settings go out with the work's
-    // first statement, one round trip; the work's answer is trusted only once both succeeded.
-    // allSettled, not all: the connection goes back to the pool only after the work has ended.
-    const [worked, began] = await Promise.allSettled([work(client), opened]);
-    if (began.status === 'rejected') throw began.reason;
-    if (worked.status === 'rejected') throw worked.reason;
-    await client.query('COMMIT');
-    return worked.value;
-  });
+  const run = () =>
+    onTenantConnection(pool, context, options, async (client, opened) => {
+      // The app pool pipelines (db/database.ts): BEGIN and the settings go out with the work's
+      // first statement, one round trip; the work's answer is trusted only once both succeeded.
+      // allSettled, not all: the connection goes back to the pool only after the work has ended.
+      const [worked, began] = await Promise.allSettled([work(client), opened]);
+      if (began.status === 'rejected') throw began.reason;
+      if (worked.status === 'rejected') throw worked.reason;
+      await client.query('COMMIT');
+      return worked.value;
+    });
+  try {
+    return await run();
+  } catch (error) {
+    // The only named statement here is the settings, ahead of the work's statements: when the
+    // connection did not keep it, the transaction failed before any of them took effect, and
+    // runs again with the settings unnamed (stopPreparing has turned naming off).
+    if (!isUnkeptPreparedStatement(error)) throw error;
+    return run();
+  }
 }
 
 /**
@@ -69,7 +85,9 @@ export async function tenantRead<R extends pg.QueryResultRow = pg.QueryResultRow
   try {
     return await readOnce<R>(pool, context, { ...statement, name }, transaction);
   } catch (error) {
-    if (!isStalePreparedStatement(error)) throw error;
+    // The named read did not run (its result changed under it, or the connection does not keep
+    // prepared statements): the same read, unnamed.
+    if (!isStalePreparedStatement(error) && !isUnkeptPreparedStatement(error)) throw error;
     return readOnce<R>(pool, context, statement, transaction);
   }
 }
@@ -138,6 +156,12 @@ async function onTenantConnection<T>(
     }
     // A prepared statement whose result changed stays broken on this connection: drop it with it.
     if (isStalePreparedStatement(error)) broken = true;
+    // A connection that does not keep them: pg's list of what it prepared there is wrong, and no
+    // statement of this pool is named again (prepared.ts).
+    if (isUnkeptPreparedStatement(error)) {
+      broken = true;
+      stopPreparing(pool, error as Error);
+    }
     throw error;
   } finally {
     client.release(broken);

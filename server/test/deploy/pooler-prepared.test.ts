@@ -1,0 +1,80 @@
+// DB_PREPARED_STATEMENTS forced on behind a real PgBouncer (1.18) in transaction mode, which
+// cannot keep prepared statements: a transaction lands on whichever server connection is free, so
+// a statement named on one is missing ("does not exist") or already there ("already exists") on
+// another. Reads must still answer (run again unnamed), and the app pool must stop naming
+// statements for good, so every later read and write works as with the setting off.
+// Skips when /usr/sbin/pgbouncer is absent (apt-get install pgbouncer; .ci/run does).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparesStatements } from '../../src/db/prepared.ts';
+import { register } from '../auth/helpers.ts';
+import { createTestApp, type TestApp, testConfig } from '../helpers/app.ts';
+import { havePgBouncer, type PgBouncer, startPgBouncer } from '../helpers/pgbouncer.ts';
+
+describe.skipIf(!havePgBouncer)(
+  'prepared statements forced on behind PgBouncer in transaction mode (skipped: no /usr/sbin/pgbouncer)',
+  () => {
+    let bouncer: PgBouncer;
+    let app: TestApp;
+    let role: string;
+
+    beforeAll(async () => {
+      const direct = testConfig().databaseUrl!;
+      role = `${new URL(direct).pathname.slice(1)}_pooled_prepared`;
+      const password = randomBytes(24).toString('base64url');
+      bouncer = await startPgBouncer(direct, { [role]: password });
+      app = await createTestApp({
+        env: { APP_DATABASE_URL: bouncer.url(role, password), DB_PREPARED_STATEMENTS: 'true' },
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await app?.close();
+      await bouncer?.stop();
+      const admin = new pg.Client({ connectionString: testConfig().databaseUrl });
+      await admin.connect();
+      await admin.query(
+        `REVOKE CONNECT ON DATABASE "${new URL(testConfig().databaseUrl!).pathname.slice(1)}" FROM "${role}"`,
+      );
+      await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+      await admin.end();
+    });
+
+    it('answers every read, stops naming statements, then reads and writes as with the setting off', async () => {
+      expect(preparesStatements(app.db.appPool)).toBe(true);
+      const owner = await register(app.app);
+      const auth = { authorization: `Bearer ${owner.accessToken}` };
+      const read = (url: string) => app.app.inject({ method: 'GET', url, headers: auth });
+
+      // Bursts of reads until one lands a named statement on a server connection without it.
+      const readStatuses: number[] = [];
+      for (let burst = 0; burst < 20 && preparesStatements(app.db.appPool); burst++) {
+        const answers = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            read(i % 2 ? '/api/controls' : '/api/controls?sort=-created_at'),
+          ),
+        );
+        readStatuses.push(...answers.map((answer) => answer.statusCode));
+      }
+      expect(preparesStatements(app.db.appPool)).toBe(false);
+      expect(readStatuses.filter((status) => status !== 200)).toEqual([]);
+
+      const mixed = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          i % 3 === 0
+            ? app.app.inject({
+                method: 'POST',
+                url: '/api/controls',
+                headers: auth,
+                payload: { name: `Pooled ${i}`, control_type: 'technical', functional_range: 'narrow' },
+              })
+            : read('/api/controls'),
+        ),
+      );
+      expect(mixed.map((answer) => answer.statusCode).filter((status) => status >= 300)).toEqual([]);
+      const listed = await read('/api/controls?limit=50');
+      expect(listed.json().data).toHaveLength(10);
+    });
+  },
+);
