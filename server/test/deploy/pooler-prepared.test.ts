@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparesStatements } from '../../src/db/prepared.ts';
+import { preparesStatements, setPreparedStatements } from '../../src/db/prepared.ts';
 import { register } from '../auth/helpers.ts';
 import { createTestApp, type TestApp, testConfig } from '../helpers/app.ts';
 import { havePgBouncer, type PgBouncer, startPgBouncer } from '../helpers/pgbouncer.ts';
@@ -43,6 +43,8 @@ describe.skipIf(!havePgBouncer)(
 
     it('answers every read, stops naming statements, then reads and writes as with the setting off', async () => {
       expect(preparesStatements(app.db.appPool)).toBe(true);
+      const notices: string[] = []; // what the server logs at warn (boot.ts)
+      setPreparedStatements(app.db.appPool, true, (line) => notices.push(line));
       const owner = await register(app.app);
       const auth = { authorization: `Bearer ${owner.accessToken}` };
       const read = (url: string) => app.app.inject({ method: 'GET', url, headers: auth });
@@ -58,6 +60,8 @@ describe.skipIf(!havePgBouncer)(
         readStatuses.push(...answers.map((answer) => answer.statusCode));
       }
       expect(preparesStatements(app.db.appPool)).toBe(false);
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toContain('prepared statements turned off for the app pool');
       expect(readStatuses.filter((status) => status !== 200)).toEqual([]);
 
       const mixed = await Promise.all(
