@@ -4,41 +4,26 @@
 // another. Reads must still answer (run again unnamed), and the app pool must stop naming
 // statements for good, so every later read and write works as with the setting off.
 // Skips when /usr/sbin/pgbouncer is absent (apt-get install pgbouncer; .ci/run does).
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparesStatements, setPreparedStatements } from '../../src/db/prepared.ts';
 import { register } from '../auth/helpers.ts';
 import { createTestApp, type TestApp, testConfig } from '../helpers/app.ts';
-import { havePgBouncer, type PgBouncer, startPgBouncer } from '../helpers/pgbouncer.ts';
+import { havePgBouncer, type Pooler, startPooler } from '../helpers/pgbouncer.ts';
 
 describe.skipIf(!havePgBouncer)(
   'prepared statements forced on behind PgBouncer in transaction mode (skipped: no /usr/sbin/pgbouncer)',
   () => {
-    let bouncer: PgBouncer;
+    let pooler: Pooler;
     let app: TestApp;
-    let role: string;
 
     beforeAll(async () => {
-      const direct = testConfig().databaseUrl!;
-      role = `${new URL(direct).pathname.slice(1)}_pooled_prepared`;
-      const password = randomBytes(24).toString('base64url');
-      bouncer = await startPgBouncer(direct, { [role]: password });
-      app = await createTestApp({
-        env: { APP_DATABASE_URL: bouncer.url(role, password), DB_PREPARED_STATEMENTS: 'true' },
-      });
+      pooler = await startPooler(testConfig().databaseUrl!, 'pooled_prepared');
+      app = await createTestApp({ env: { APP_DATABASE_URL: pooler.appUrl, DB_PREPARED_STATEMENTS: 'true' } });
     }, 60_000);
 
     afterAll(async () => {
       await app?.close();
-      await bouncer?.stop();
-      const admin = new pg.Client({ connectionString: testConfig().databaseUrl });
-      await admin.connect();
-      await admin.query(
-        `REVOKE CONNECT ON DATABASE "${new URL(testConfig().databaseUrl!).pathname.slice(1)}" FROM "${role}"`,
-      );
-      await admin.query(`DROP ROLE IF EXISTS "${role}"`);
-      await admin.end();
+      await pooler?.close();
     });
 
     it('answers every read, stops naming statements, then reads and writes as with the setting off', async () => {

@@ -4,7 +4,6 @@
 // connection), controls CRUD, a sync shape, and the sweep's session lock released every round
 // (an advisory lock taken through the pooler would stay on whichever server connection ran it).
 // Skips when /usr/sbin/pgbouncer is absent (apt-get install pgbouncer; .ci/run does).
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepLockKey } from '../../src/classification/sweeper.ts';
@@ -12,25 +11,20 @@ import { preparesStatements } from '../../src/db/prepared.ts';
 import { SYNC_PATH } from '../../src/sync/endpoint.ts';
 import { freshIp, login, register } from '../auth/helpers.ts';
 import { createTestApp, type TestApp, testConfig } from '../helpers/app.ts';
-import { havePgBouncer, type PgBouncer, startPgBouncer } from '../helpers/pgbouncer.ts';
+import { havePgBouncer, type Pooler, startPooler } from '../helpers/pgbouncer.ts';
 
 describe.skipIf(!havePgBouncer)(
   'through PgBouncer in transaction mode (skipped: no /usr/sbin/pgbouncer)',
   () => {
-    let bouncer: PgBouncer;
+    let pooler: Pooler;
     let a: TestApp;
     let b: TestApp;
-    let role: string;
-    let password: string;
 
     beforeAll(async () => {
-      const direct = testConfig().databaseUrl!;
-      const database = new URL(direct).pathname.slice(1);
-      role = `${database}_pooled`; // a login role of its own, made a member of <database>_app by the server
-      password = randomBytes(24).toString('base64url');
-      bouncer = await startPgBouncer(direct, { [role]: password });
+      // A login role of its own, made a member of <database>_app by the server.
+      pooler = await startPooler(testConfig().databaseUrl!, 'pooled');
       // As the drill and docs/deployment.md say: no prepared statements behind a transaction pooler.
-      const env = { APP_DATABASE_URL: bouncer.url(role, password), DB_PREPARED_STATEMENTS: 'false' };
+      const env = { APP_DATABASE_URL: pooler.appUrl, DB_PREPARED_STATEMENTS: 'false' };
       a = await createTestApp({ env });
       b = await createTestApp({ env });
       // Listening, so the elected engine's internal route is reachable from the other instance.
@@ -41,26 +35,19 @@ describe.skipIf(!havePgBouncer)(
     afterAll(async () => {
       await a?.close();
       await b?.close();
-      await bouncer?.stop();
-      const admin = new pg.Client({ connectionString: testConfig().databaseUrl });
-      await admin.connect();
-      await admin.query(
-        `REVOKE CONNECT ON DATABASE "${new URL(testConfig().databaseUrl!).pathname.slice(1)}" FROM "${role}"`,
-      );
-      await admin.query(`DROP ROLE IF EXISTS "${role}"`);
-      await admin.end();
+      await pooler?.close();
     });
 
     it('sends request traffic through the pooler and keeps the owner and LISTEN direct', async () => {
-      expect(new URL(a.db.appUrl).port).toBe(String(bouncer.port));
-      expect(new URL(a.db.appDirectUrl).port).not.toBe(String(bouncer.port));
-      expect(new URL(a.db.ownerUrl).port).not.toBe(String(bouncer.port));
+      expect(new URL(a.db.appUrl).port).toBe(String(pooler.bouncer.port));
+      expect(new URL(a.db.appDirectUrl).port).not.toBe(String(pooler.bouncer.port));
+      expect(new URL(a.db.ownerUrl).port).not.toBe(String(pooler.bouncer.port));
       expect(preparesStatements(a.db.appPool)).toBe(false); // PgBouncer 1.18 cannot keep them
       const { rows } = await a.db.appPool.query(
         `SELECT current_user AS "user", pg_has_role(current_user, $1, 'USAGE') AS granted`,
         [a.db.appRole],
       );
-      expect(rows[0]).toEqual({ user: role, granted: true });
+      expect(rows[0]).toEqual({ user: pooler.role, granted: true });
     });
 
     it('register, login, refresh and controls CRUD across both instances', async () => {
@@ -157,7 +144,7 @@ describe.skipIf(!havePgBouncer)(
 
     it('PgBouncer counted the transactions', async () => {
       const stats = new pg.Client({
-        connectionString: bouncer.url(role, password).replace(/\/[^/]+$/, '/pgbouncer'),
+        connectionString: pooler.appUrl.replace(/\/[^/]+$/, '/pgbouncer'),
       });
       await stats.connect();
       try {

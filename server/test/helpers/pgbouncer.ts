@@ -3,10 +3,12 @@
 // PostgreSQL database. For the pooler tests (and anything else that must prove it survives a
 // transaction-mode pooler). As root it runs as `postgres`: PgBouncer refuses to run as root.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 
 export const PGBOUNCER = process.env.PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer';
 export const havePgBouncer = existsSync(PGBOUNCER);
@@ -73,6 +75,46 @@ export async function startPgBouncer(databaseUrl: string, users: Record<string, 
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       await exited;
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Pooler = {
+  bouncer: PgBouncer;
+  /** The app's login role through the pooler: `<database>_<suffix>`. */
+  role: string;
+  password: string;
+  /** APP_DATABASE_URL: the app's requests through the pooler. */
+  appUrl: string;
+  /** Stops PgBouncer and drops the role. */
+  close: () => Promise<void>;
+};
+
+/**
+ * PgBouncer in front of `databaseUrl`'s database with a login role of its own for the app's
+ * requests (the server makes it a member of `<database>_app` when it starts with this
+ * APP_DATABASE_URL); `close` stops it and drops the role.
+ */
+export async function startPooler(databaseUrl: string, suffix: string): Promise<Pooler> {
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const role = `${database}_${suffix}`;
+  const password = randomBytes(24).toString('base64url');
+  const bouncer = await startPgBouncer(databaseUrl, { [role]: password });
+  return {
+    bouncer,
+    role,
+    password,
+    appUrl: bouncer.url(role, password),
+    close: async () => {
+      await bouncer.stop();
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      try {
+        await admin.query(`REVOKE CONNECT ON DATABASE "${database}" FROM "${role}"`);
+        await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+      } finally {
+        await admin.end();
+      }
     },
   };
 }
