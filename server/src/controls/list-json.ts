@@ -24,7 +24,7 @@ import {
 import pg from 'pg';
 import type { TenantContext } from '../db/tenant.ts';
 import { tenantRead } from '../db/tenant.ts';
-import { parseTimestamptz } from '../db/timestamptz.ts';
+import { isoOfTimestamptz, parseTimestamptz } from '../db/timestamptz.ts';
 import { INPUT_COLUMNS, strategiesOf } from '../strategies/attention.ts';
 import { SYNCABLE_TABLES } from '../sync/shapes.ts';
 import { type ControlListPage, controlPageStatement, encodeCursor, readControlList } from './list.ts';
@@ -40,35 +40,6 @@ export type ControlListAnswer = { text: string } | { page: ControlListPage };
 
 /** A value this writer does not take by position: the page goes down the old path. */
 const OFF_PATH = Symbol('off the fast path');
-
-const ZERO = 48;
-const DASH = 45;
-const SPACE = 32;
-const DOT = 46;
-const PLUS = 43;
-
-/**
- * 'YYYY-MM-DD HH:MM:SS[.ffffff]+00' as Date#toISOString writes the Date pg's parser makes of it:
- * milliseconds are 1000 × the fraction, cut to an integer (as Date.UTC cuts them).
- */
-function isoOfTimestamptz(text: string): string | typeof OFF_PATH {
-  const n = text.length;
-  if (
-    n < 22 ||
-    n > 29 ||
-    n === 23 ||
-    text.charCodeAt(n - 3) !== PLUS ||
-    text.charCodeAt(n - 2) !== ZERO ||
-    text.charCodeAt(n - 1) !== ZERO ||
-    text.charCodeAt(0) === ZERO ||
-    text.charCodeAt(4) !== DASH ||
-    text.charCodeAt(10) !== SPACE ||
-    (n > 22 && text.charCodeAt(19) !== DOT)
-  )
-    return OFF_PATH;
-  const milliseconds = n > 22 ? Math.trunc(1000 * Number.parseFloat(text.slice(19, n - 3))) : 0;
-  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${String(milliseconds).padStart(3, '0')}Z`;
-}
 
 /** A numeric's text as JSON writes the double pg's parser makes of it (Number.parseFloat). */
 function numberOfNumeric(text: string): string | typeof OFF_PATH {
@@ -153,7 +124,7 @@ function writeRow(row: unknown[]): string | typeof OFF_PATH {
           break;
         case TIMESTAMPTZ: {
           const iso = isoOfTimestamptz(value as string);
-          json = iso === OFF_PATH ? iso : `"${iso}"`;
+          json = iso === undefined ? OFF_PATH : `"${iso}"`;
           break;
         }
         default:
